@@ -1,0 +1,105 @@
+"""Does a laid-out sheet fit its pages? Read off WeasyPrint's box tree.
+
+A sheet's pages are fixed boxes (see templates/sheet.css), so text that is too
+long does not make a third page: it runs past the bottom of its page, where
+the PDF would silently clip it. We measure every `data-section` element's
+content against the bottom of its page body, and every line of text against
+the right edge of its block, and say which section went where and by how much.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+PX_PER_MM = 96 / 25.4
+TOLERANCE_PX = 0.5
+
+
+@dataclass(frozen=True)
+class Overflow:
+    page: int  # 1-based
+    section: str
+    heading: str
+    mm: float
+    direction: str  # "bottom" or "side"
+    line_mm: float
+
+    def describe(self) -> str:
+        name = f"'{self.heading}' ({self.section})" if self.heading else f"'{self.section}'"
+        if self.direction == "side":
+            return f"{name} has text running {self.mm:.0f} mm out of its column on page {self.page} (a word or address too long to wrap)"
+        lines = max(1, round(self.mm / self.line_mm)) if self.line_mm else 0
+        return f"{name} runs {self.mm:.0f} mm (about {lines} line{'s' if lines != 1 else ''}) past the bottom of page {self.page}: shorten it"
+
+
+def _walk(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()) or ():
+        yield from _walk(child)
+
+
+def _element_attr(box: Any, name: str) -> str | None:
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "element_tag", None) is None:
+        return None
+    return element.get(name)
+
+
+def _bottom(box: Any) -> float:
+    return box.position_y + box.margin_height()
+
+
+def _content_bottom(box: Any) -> float:
+    """The bottom of what a box holds, not of the box: flex rows stretch boxes to equal height."""
+    children = [c for c in getattr(box, "children", ()) or () if hasattr(c, "margin_height")]
+    if not children:
+        return _bottom(box)
+    return max(_content_bottom(c) if getattr(c, "is_flex_item", False) else _bottom(c) for c in children)
+
+
+def _heading(box: Any) -> str:
+    for child in _walk(box):
+        if getattr(child, "element_tag", None) in ("h1", "h2"):
+            return "".join(getattr(t, "text", "") for t in _walk(child) if type(t).__name__ == "TextBox")
+    return ""
+
+
+def overflows(pages: list[Any]) -> list[Overflow]:
+    found: list[Overflow] = []
+    for number, page in enumerate(pages, start=1):
+        root = page._page_box
+        for body in _walk(root):
+            if "page-body" not in (_element_attr(body, "class") or "").split():
+                continue
+            limit = body.content_box_y() + body.height
+            line_mm = body.style["font_size"] * 1.4 / PX_PER_MM
+            for box in _walk(body):
+                section = _element_attr(box, "data-section")
+                if not section:
+                    continue
+                past = _content_bottom(box) - limit
+                if past > TOLERANCE_PX:
+                    found.append(Overflow(number, section, _heading(box), past / PX_PER_MM, "bottom", line_mm))
+                side = _sideways(box)
+                if side > TOLERANCE_PX:
+                    found.append(Overflow(number, section, _heading(box), side / PX_PER_MM, "side", line_mm))
+    return _blame(found)
+
+
+def _sideways(section: Any) -> float:
+    worst = 0.0
+    for block in _walk(section):
+        if type(block).__name__ != "LineBox":
+            continue
+        right = block.position_x + block.width
+        for box in _walk(block):
+            if type(box).__name__ == "TextBox" and box.text.strip():
+                worst = max(worst, box.position_x + box.width - right)
+    return worst
+
+
+def _blame(found: list[Overflow]) -> list[Overflow]:
+    """When text pushes the footer out, the footer is the victim: name the text."""
+    culprits = [o for o in found if o.section != "footer" or o.direction == "side"]
+    return culprits or found

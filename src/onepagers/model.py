@@ -1,0 +1,167 @@
+"""The typed content model: what a series file, a theme file and the introduction may say.
+
+Validation is strict: unknown keys are refused (a typo such as `sporg_jer_selv`
+must not silently drop a section), numbers are not accepted for text and text
+is not accepted for numbers.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from . import inline
+
+SECTIONS = ("actions", "questions", "cases", "findings", "references")
+TEXT_SECTIONS = ("actions", "questions", "cases", "findings")
+VARIANT_NAME = re.compile(r"^(?P<sector>[a-zæøå]+)@(?P<edition>[1-9][0-9]*)$")
+
+
+def _check_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("text is empty")
+    if value != value.strip():
+        raise ValueError("text starts or ends with white space")
+    for ch in value:
+        if unicodedata.category(ch) == "Cc":
+            raise ValueError(f"text contains the control character U+{ord(ch):04X}")
+    for problem in inline.link_problems(value):
+        raise ValueError(problem)
+    return value
+
+
+def _check_url(value: str) -> str:
+    if problem := inline.url_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_check_text)]
+Url = Annotated[str, AfterValidator(_check_url)]
+TextList = Annotated[list[Text], Field(min_length=1)]
+# An overlay either replaces a whole section (a list) or single items ({3: "…"}).
+ItemPatch = dict[Annotated[int, Field(ge=1)], Text]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Reference(Strict):
+    text: Text
+    url: Url | None = None
+    theme: Annotated[int, Field(ge=1)] | None = None
+
+
+class Headings(Strict):
+    actions: Text
+    questions: Text
+    cases: Text
+    findings: Text
+    references: Text
+
+
+class HeadingOverrides(Strict):
+    actions: Text | None = None
+    questions: Text | None = None
+    cases: Text | None = None
+    findings: Text | None = None
+    references: Text | None = None
+
+
+class Overlay(Strict):
+    """How one variant words a theme differently from its base variant."""
+
+    title: Text | None = None
+    lead: Text | None = None
+    actions: TextList | ItemPatch | None = None
+    questions: TextList | ItemPatch | None = None
+    cases: TextList | ItemPatch | None = None
+    findings: TextList | ItemPatch | None = None
+    references: list[Reference] | None = None
+    headings: HeadingOverrides = HeadingOverrides()
+
+
+class Theme(Strict):
+    number: Annotated[int, Field(ge=1)]
+    title: Text
+    lead: Text
+    actions: TextList
+    questions: TextList
+    cases: TextList
+    findings: TextList
+    references: list[Reference] = []
+    headings: HeadingOverrides = HeadingOverrides()
+    variants: dict[str, Overlay] = {}
+
+
+class Wording(Strict):
+    number_label: Text
+    theme_label: Text
+    headings: Headings
+    footer: Text
+    partnership: Text
+    author: Text
+
+
+class WordingOverrides(Strict):
+    number_label: Text | None = None
+    theme_label: Text | None = None
+    headings: HeadingOverrides = HeadingOverrides()
+    footer: Text | None = None
+    partnership: Text | None = None
+    author: Text | None = None
+
+
+class SeriesInfo(Strict):
+    name: Text
+    themes: Annotated[int, Field(ge=1, le=99)]
+    titles: dict[Annotated[int, Field(ge=1)], Text] = {}
+
+
+class VariantSpec(Strict):
+    series: str
+    edition: Annotated[int, Field(ge=1)]
+    label: Text
+    base: str | None = None
+    own_text_only: bool = False
+    wording: WordingOverrides = WordingOverrides()
+
+
+class SeriesFile(Strict):
+    series: dict[str, SeriesInfo]
+    wording: Wording
+    variants: Annotated[dict[str, VariantSpec], Field(min_length=1)]
+
+
+class Block(Strict):
+    """One block of the introduction: exactly one of these keys."""
+
+    paragraph: Text | None = None
+    heading: Text | None = None
+    list: TextList | None = None
+    themes: str | None = None
+    # `builtins.list`: the field `list` above shadows the name inside the class.
+    references: builtins.list[Reference] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Block:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            names = ", ".join(type(self).model_fields)
+            raise ValueError(f"a block holds exactly one of: {names}")
+        return self
+
+    @property
+    def kind(self) -> Literal["paragraph", "heading", "list", "themes", "references"]:
+        return next(n for n in type(self).model_fields if getattr(self, n) is not None)  # type: ignore[return-value]
+
+
+class Introduction(Strict):
+    series: str
+    title: Text
+    blocks: Annotated[list[Block], Field(min_length=1)]

@@ -1,0 +1,32 @@
+"""Where a project's data, templates and fonts are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def fonts(self) -> Path:
+        return self.root / "fonts"
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The nearest folder, from `start` upwards, that holds data/series.yaml."""
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / "data" / "series.yaml").is_file():
+                return cls(folder)
+        return cls(here)

@@ -1,0 +1,217 @@
+"""Resolve a theme in one variant: its base text with each overlay on the way applied.
+
+A variant builds on its base (`privat@2` on `privat@1`, `offentlig@2` on
+`privat@2`); resolving walks that chain from the root, applying the series-wide
+wording and the theme's own overlay at each step. The result is plain,
+immutable data that the templates render and the tests compare with the PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import ContentError
+from .library import Library, ThemeFile
+from .model import TEXT_SECTIONS, Block, Headings, Reference
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str  # "privat@2"
+    sector: str
+    edition: int
+    label: str
+    series_name: str
+    theme_count: int
+
+    @property
+    def slug(self) -> str:
+        """Filesystem-safe name: `privat-2`."""
+        return self.name.replace("@", "-")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One theme, fully resolved in one variant: everything its two pages say."""
+
+    variant: Variant
+    number: int
+    slug: str
+    title: str
+    lead: str
+    actions: tuple[str, ...]
+    questions: tuple[str, ...]
+    cases: tuple[str, ...]
+    findings: tuple[str, ...]
+    references: tuple[Reference, ...]
+    headings: Headings
+    number_label: str
+    theme_label: str
+    footer: str
+    partnership: str
+    author: str
+    source: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"tema-{self.number:02d}-{self.slug.split('-', 1)[-1]}"
+
+
+@dataclass(frozen=True)
+class IntroductionSheet:
+    variant: Variant
+    title: str
+    blocks: tuple[Block, ...]
+    theme_titles: dict[str, tuple[str, ...]]  # series -> titles in order
+    footer: str
+    partnership: str
+    author: str
+    key: str = "introduktion"
+
+
+def variant(library: Library, name: str) -> Variant:
+    spec = library.series.variants.get(name)
+    if spec is None:
+        raise LookupError(f"unknown variant '{name}'; defined: {', '.join(library.series.variants)}")
+    info = library.series.series[spec.series]
+    return Variant(name, spec.series, spec.edition, spec.label, info.name, info.themes)
+
+
+def default_variant(library: Library) -> str:
+    """The newest edition of the series the theme files are written for."""
+    root = _chain(library, next(iter(library.series.variants)))[0]
+    sector = library.series.variants[root].series
+    same = [(s.edition, n) for n, s in library.series.variants.items() if s.series == sector]
+    return max(same)[1]
+
+
+def variants_of(library: Library, tf: ThemeFile) -> list[str]:
+    """Every variant that has this theme: all but those needing text it lacks."""
+    return [name for name in library.series.variants if has_text(library, tf, name)]
+
+
+def has_text(library: Library, tf: ThemeFile, name: str) -> bool:
+    spec = library.series.variants[name]
+    if tf.theme.number > library.series.series[spec.series].themes:
+        return False
+    return not spec.own_text_only or name in tf.theme.variants
+
+
+def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
+    if not has_text(library, tf, name):
+        have = ", ".join(variants_of(library, tf))
+        raise LookupError(f"theme {tf.theme.number} has no text in variant '{name}'; it exists in: {have}")
+    theme = tf.theme
+    fields: dict[str, Any] = {
+        "title": theme.title,
+        "lead": theme.lead,
+        **{s: tuple(getattr(theme, s)) for s in TEXT_SECTIONS},
+        "references": tuple(theme.references),
+    }
+    wording = library.series.wording.model_dump()
+    problems = []
+    for depth, step in enumerate(_chain(library, name)):
+        spec = library.series.variants[step]
+        _merge(wording, spec.wording.model_dump(exclude_none=True))
+        if depth == 0:
+            # The theme's own headings are worded for the root variant, the one
+            # its base text belongs to (TEMA 1's first edition already said
+            # "Sådan har de gjort ..."); later variants may word them anew.
+            _merge(wording["headings"], theme.headings.model_dump(exclude_none=True))
+        info = library.series.series[spec.series]
+        if theme.number in info.titles:
+            fields["title"] = info.titles[theme.number]
+        overlay = theme.variants.get(step)
+        if overlay is None:
+            continue
+        for key in ("title", "lead"):
+            if (value := getattr(overlay, key)) is not None:
+                fields[key] = value
+        for section in TEXT_SECTIONS:
+            change = getattr(overlay, section)
+            if isinstance(change, list):
+                fields[section] = tuple(change)
+            elif isinstance(change, dict):
+                items = list(fields[section])
+                for number, text in change.items():
+                    if number > len(items):
+                        problems.append(
+                            tf.source.error(
+                                ("variants", step, section, number),
+                                f"'{section}' has {len(items)} items in the base; item {number} cannot be replaced",
+                                suggestion="give the whole section as a list to add items",
+                            )
+                        )
+                        continue
+                    items[number - 1] = text
+                fields[section] = tuple(items)
+        if overlay.references is not None:
+            fields["references"] = tuple(overlay.references)
+        _merge(wording["headings"], overlay.headings.model_dump(exclude_none=True))
+    if problems:
+        raise ContentError(problems)
+    return Sheet(
+        variant=variant(library, name),
+        number=theme.number,
+        slug=tf.slug,
+        headings=Headings(**wording["headings"]),
+        number_label=wording["number_label"],
+        theme_label=wording["theme_label"],
+        footer=wording["footer"],
+        partnership=wording["partnership"],
+        author=wording["author"],
+        source=str(tf.source.path),
+        **fields,
+    )
+
+
+def resolve_introduction(library: Library, name: str) -> IntroductionSheet:
+    intro = library.introduction
+    if intro is None:
+        raise LookupError("there is no data/introduction.yaml")
+    spec = library.series.variants[name]
+    if spec.series != intro.series:
+        raise LookupError(f"the introduction is written for the {intro.series} series, not for '{name}'")
+    wording = library.series.wording.model_dump()
+    for step in _chain(library, name):
+        _merge(wording, library.series.variants[step].wording.model_dump(exclude_none=True))
+    titles = {
+        series: tuple(
+            resolve(library, tf, name).title
+            for tf in library.themes
+            if tf.theme.number <= library.series.series[series].themes
+        )
+        for series in {b.themes for b in intro.blocks if b.themes}
+    }
+    return IntroductionSheet(
+        variant=variant(library, name),
+        title=intro.title,
+        blocks=tuple(intro.blocks),
+        theme_titles=titles,
+        footer=wording["footer"],
+        partnership=wording["partnership"],
+        author=wording["author"],
+    )
+
+
+def introduction_variants(library: Library) -> list[str]:
+    if library.introduction is None:
+        return []
+    return [n for n, s in library.series.variants.items() if s.series == library.introduction.series]
+
+
+def _chain(library: Library, name: str) -> list[str]:
+    """`offentlig@2` -> [privat@1, privat@2, offentlig@2]: root first."""
+    chain = [name]
+    while (base := library.series.variants[chain[-1]].base) is not None:
+        chain.append(base)
+    return chain[::-1]
+
+
+def _merge(target: dict[str, Any], changes: dict[str, Any]) -> None:
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            _merge(target.setdefault(key, {}), value)
+        else:
+            target[key] = value
