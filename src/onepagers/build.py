@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import html
-from .diagnostics import display_path
+from . import fonts, html
+from .diagnostics import ContentError, display_path
 from .library import Library
 from .project import Project
 from .variants import (
@@ -134,12 +134,14 @@ def build(
     """Render every job; a sheet that fails does not stop the others."""
     from .pdf import Renderer, write_atomically  # WeasyPrint loads only when rendering
 
+    check_characters(library, project)
     renderer = Renderer(project)
     results = []
     for job in jobs:
         started = time.perf_counter()
         rendered = renderer.render(html_for(library, project, job))
         problems = check_rendered(job, rendered.pages, rendered.page_sizes_mm, rendered.overflows, rendered.refused)
+        problems += [f"uses a font that is not in fonts/: {name}" for name in fonts.foreign_fonts(rendered.pdf, project.fonts)]
         if not problems:
             write_atomically(job.path, rendered.pdf)
         result = Result(job, not problems, rendered.pages, time.perf_counter() - started, tuple(problems))
@@ -147,6 +149,17 @@ def build(
         if on_result:
             on_result(result)
     return results
+
+
+def check_characters(library: Library, project: Project) -> None:
+    """Refuse text that the fonts cannot show, before WeasyPrint swaps in a system font."""
+    covered = fonts.coverage(project.fonts)
+    sources = [library.series_source, *(tf.source for tf in library.themes)]
+    if library.introduction_source is not None:
+        sources.append(library.introduction_source)
+    problems = [d for source in sources for d in fonts.uncovered(source, covered)]
+    if problems:
+        raise ContentError(problems)
 
 
 def check_rendered(job: Job, pages: int, sizes: list[tuple[float, float]], overflows: list, refused: list[str]) -> list[str]:

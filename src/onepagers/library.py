@@ -16,7 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import ContentError, Diagnostic
-from .model import VARIANT_NAME, Introduction, SeriesFile, Theme
+from .model import KEY_HINTS, VARIANT_NAME, Introduction, SeriesFile, Theme
 from .source import FieldPath, SourceFile, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -103,8 +103,7 @@ def _diagnostic(source: SourceFile, model: type[BaseModel], err: dict) -> Diagno
         allowed = _allowed_keys(model, loc[:-1])
         hint = ""
         if allowed:
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(allowed)
+            hint = _did_you_mean(str(loc[-1]), allowed)
         where = f" in '{parent}'" if parent else ""
         return source.error(loc, f"unknown field '{loc[-1]}'{where}", suggestion=hint)
     if kind == "missing":
@@ -124,6 +123,15 @@ def _diagnostic(source: SourceFile, model: type[BaseModel], err: dict) -> Diagno
         return source.error(loc, f"'{name}' {messages[kind]}")
     message = str(err["msg"]).removeprefix("Value error, ")
     return source.error(loc, f"'{name}': {message}")
+
+
+def _did_you_mean(key: str, allowed: list[str]) -> str:
+    folded = key.lower().translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "_", "-": "_"}))
+    hinted = {k: v for k, v in KEY_HINTS.items() if v in allowed}
+    close = difflib.get_close_matches(folded, [*allowed, *hinted], n=1, cutoff=0.7)
+    if close:
+        return f"did you mean '{hinted.get(close[0], close[0])}'?"
+    return "expected one of: " + ", ".join(allowed)
 
 
 def _clean_loc(loc: tuple) -> FieldPath:

@@ -18,6 +18,24 @@ from . import inline
 
 SECTIONS = ("actions", "questions", "cases", "findings", "references")
 TEXT_SECTIONS = ("actions", "questions", "cases", "findings")
+# Editors think in the sheet's Danish headings; a key typed after one of them
+# is pointed to the field it means ("sporg_jer_selv" -> questions).
+KEY_HINTS = {
+    "hvad_kan_i_gore": "actions",
+    "handlinger": "actions",
+    "sporg_jer_selv": "questions",
+    "sporgsmal": "questions",
+    "sadan_gjorde_de": "cases",
+    "sadan_har_de_gjort": "cases",
+    "eksempler": "cases",
+    "forskning": "findings",
+    "forskning_og_undersogelser_viser": "findings",
+    "henvisninger": "references",
+    "titel": "title",
+    "tema": "title",
+    "nummer": "number",
+    "indledning": "lead",
+}
 VARIANT_NAME = re.compile(r"^(?P<sector>[a-zæøå]+)@(?P<edition>[1-9][0-9]*)$")
 
 

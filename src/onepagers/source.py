@@ -66,7 +66,7 @@ def load_yaml(path: Path) -> SourceFile:
             raise ContentError([Diagnostic(path, 1, 1, "file is empty")])
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        raise ContentError([_yaml_diagnostic(path, exc)]) from None
+        raise ContentError([_yaml_diagnostic(path, exc, text)]) from None
     except yaml.YAMLError as exc:  # unmarked errors are rare; still no traceback
         raise ContentError([Diagnostic(path, 0, 0, f"not valid YAML: {exc}")]) from None
     finally:
@@ -128,15 +128,30 @@ def _walk(
             _walk(path, item, loc + (index,), positions, sequences, duplicates)
 
 
-def _yaml_diagnostic(path: Path, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _unclosed_quote(text: str, before_line: int) -> int | None:
+    """The first line above the error with an odd number of double quotes."""
+    for number, line in enumerate(text.splitlines()[:before_line], start=1):
+        content = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+        if content.replace('\\"', "").count('"') % 2:
+            return number
+    return None
+
+
+def _yaml_diagnostic(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
+    if mark is not None and (opened := _unclosed_quote(text, mark.line + 1)) is not None and opened <= mark.line:
+        column = text.splitlines()[opened - 1].index('"') + 1
+        return Diagnostic(path, opened, column, "YAML syntax: a quote opened here is not closed on this line",
+                          suggestion='close the quote, or write a " inside text as \\"')
     problem = exc.problem or "not valid YAML"
     hint = ""
-    if "\t" in problem or "tab" in problem:
+    if "\t" in problem or "'\\t'" in problem:
         hint = "indent with spaces, not tabs"
     elif "mapping values are not allowed" in problem:
         hint = "a ':' inside text needs the text in quotes"
-    elif "found unexpected end of stream" in problem or "while scanning a quoted scalar" in (exc.context or ""):
+    elif "flow sequence" in (exc.context or "") or "flow mapping" in (exc.context or ""):
+        hint = "text inside [ ] with a ?, : or , of its own needs quotes, or write the list one '- item' a line"
+    elif "quoted scalar" in (exc.context or "") or "end of stream" in problem:
         hint = "a quote is not closed"
     message = f"YAML syntax: {problem}"
     if exc.context:

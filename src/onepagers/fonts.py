@@ -1,0 +1,107 @@
+"""The sheet's fonts: which characters they can show, and whether a PDF uses only them.
+
+WeasyPrint quietly substitutes a system font for a character the stylesheet's
+fonts lack (DejaVu, typically), and the print shop then gets a font nobody
+chose. Both ends are checked: the text before rendering (a clear message at
+file:line), and the fonts embedded in the PDF after.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from fontTools.ttLib import TTFont
+
+from .diagnostics import Diagnostic
+from .source import FieldPath, SourceFile
+
+
+@lru_cache(maxsize=4)
+def _fonts(fonts_dir: Path) -> tuple[TTFont, ...]:
+    return tuple(TTFont(path, lazy=True) for path in sorted(fonts_dir.glob("*.[ot]tf")))
+
+
+@lru_cache(maxsize=4)
+def coverage(fonts_dir: Path) -> frozenset[int]:
+    """Characters that every font file can show (a heading's weight must cover what the body's does)."""
+    maps = [set(font.getBestCmap()) for font in _fonts(fonts_dir)]
+    return frozenset(set.intersection(*maps)) if maps else frozenset()
+
+
+def _strings(data: Any, loc: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, loc + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, loc + (index,))
+
+
+def uncovered(source: SourceFile, covered: frozenset[int]) -> list[Diagnostic]:
+    problems = []
+    for loc, text in _strings(source.data):
+        missing = sorted({ch for ch in text if ord(ch) not in covered and not ch.isspace()})
+        if missing:
+            shown = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:5])
+            problems.append(
+                source.error(loc, f"'{source.field(loc)}' has characters the sheet's fonts cannot show: {shown}",
+                             suggestion="use another character, or ask the designer for a font that has it")
+            )
+    return problems
+
+
+def _outline(font: TTFont, gid: int) -> tuple | None:
+    order = font.getGlyphOrder()
+    if gid >= len(order):
+        return None
+    glyf = font["glyf"]
+    glyph = glyf[order[gid]]
+    if glyph.numberOfContours <= 0:
+        return None
+    coords, ends, _ = glyph.getCoordinates(glyf)
+    return (tuple(coords), tuple(ends))
+
+
+@lru_cache(maxsize=256)
+def is_ours(font_program: bytes, fonts_dir: Path) -> bool:
+    """Is this embedded (subset) font program one of the files in fonts/?
+
+    Told by outlines, not by name: WeasyPrint names embedded fonts after the
+    CSS family, so a fallback would carry a plausible name. Subsetting keeps
+    glyph ids, so the same id must have the same outline."""
+    embedded = TTFont(io.BytesIO(font_program))
+    if "glyf" not in embedded:
+        return False
+    sample = {}
+    for gid in range(len(embedded.getGlyphOrder())):
+        if (outline := _outline(embedded, gid)) is not None:
+            sample[gid] = outline
+            if len(sample) == 8:
+                break
+    return bool(sample) and any(
+        all(_outline(font, gid) == outline for gid, outline in sample.items()) for font in _fonts(fonts_dir)
+    )
+
+
+def foreign_fonts(pdf: bytes, fonts_dir: Path) -> list[str]:
+    """Names of the fonts in `pdf` that are not embedded from `fonts_dir`."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    foreign = []
+    for page in reader.pages:
+        for font in (page.get("/Resources", {}).get("/Font") or {}).values():
+            font = font.get_object()
+            name = str(font.get("/BaseFont", "?")).lstrip("/")
+            descendants = font.get("/DescendantFonts")
+            descriptor = descendants[0].get_object().get("/FontDescriptor") if descendants else font.get("/FontDescriptor")
+            program = descriptor.get_object().get("/FontFile2") if descriptor else None
+            if program is None or not is_ours(program.get_object().get_data(), fonts_dir):
+                foreign.append(name)
+    return sorted(set(foreign))

@@ -1,0 +1,61 @@
+"""Bad input: exit status 1, a one-line message naming file, line and field, no traceback, no PDF.
+
+Each file in tests/bad/ says in its first comment lines where it goes in a
+copy of the project (`# target:`) and what the message must say (`# expect:`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BAD = Path(__file__).parent / "bad"
+CASES = sorted(BAD.glob("*.yaml"))
+
+
+def _header(path: Path) -> tuple[str, list[str]]:
+    target, expects = "", []
+    for line in path.read_bytes().decode("utf-8", "replace").splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].strip().partition(": ")
+        if key == "target":
+            target = value
+        elif key == "expect":
+            expects.append(value)
+    return target, expects
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "onepagers", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def project_copy(project, tmp_path) -> Path:
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, tmp_path / part)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_bad_input_is_reported_at_file_and_line(project_copy, case):
+    target, expects = _header(case)
+    assert target and expects, f"{case.name} needs '# target:' and '# expect:' lines"
+    shutil.copyfile(case, project_copy / "data" / target)
+
+    result = run_cli("build", "--all", "--out", "out", cwd=project_copy)
+
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""
+    assert not (project_copy / "out").exists(), "nothing may be written"
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"data/{target}:"), first
+    for expect in expects:
+        assert expect in result.stderr, f"expected {expect!r} in:\n{result.stderr}"

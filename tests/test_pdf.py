@@ -1,0 +1,111 @@
+"""What the PDFs say and are: two A4 pages, every word of the data in order, only our fonts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from onepagers import fonts, inline
+from onepagers.build import build, plan
+from onepagers.variants import resolve, resolve_introduction
+
+A4_PT = (595.28, 841.89)
+
+
+@pytest.fixture(scope="session")
+def built(library, project, tmp_path_factory):
+    """Every sheet in every variant, built once for the whole session."""
+    out = tmp_path_factory.mktemp("build")
+    jobs = plan(library, out, everything=True, every_variant=True)
+    results = build(library, project, jobs)
+    failed = [r for r in results if not r.ok]
+    assert not failed, [(r.job.label, r.problems) for r in failed]
+    return results
+
+
+def _squash(text: str) -> str:
+    """Compare letters only: line breaks, hyphenation (- or U+2010) and spacing vary with layout."""
+    return re.sub(r"[\s\-\u2010\u00ad]+", "", text)
+
+
+def _sheet_texts(library, result) -> list[str]:
+    job = result.job
+    if job.number is None:
+        intro = resolve_introduction(library, job.variant)
+        texts = [intro.title]
+        for block in intro.blocks:
+            if block.kind == "themes":
+                texts += intro.theme_titles[block.themes]
+            elif block.kind == "list":
+                texts += block.list
+            elif block.kind == "references":
+                texts += [p for r in block.references for p in (r.text, r.url) if p]
+            else:
+                texts.append(getattr(block, block.kind))
+        return texts + [intro.footer, intro.partnership]
+    s = resolve(library, library.theme(job.number), job.variant)
+    h = s.headings
+    return [
+        s.theme_label, s.title, s.lead,
+        h.actions, *s.actions,
+        h.questions, *s.questions,
+        h.findings, *s.findings,
+        h.cases, *s.cases,
+        *([h.references] if s.references else []),
+        *(p for r in s.references for p in (r.text, r.url) if p),
+        s.footer, s.partnership,
+    ]
+
+
+def test_every_sheet_is_two_a4_pages(built):
+    for result in built:
+        reader = pypdf.PdfReader(result.job.path)
+        expected = (1, 2) if result.job.number is None else (2, 2)
+        assert expected[0] <= len(reader.pages) <= expected[1], result.job.label
+        for page in reader.pages:
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            assert abs(width - A4_PT[0]) < 0.5 and abs(height - A4_PT[1]) < 0.5, result.job.label
+
+
+def test_pdf_text_holds_every_heading_and_item_in_order(library, built):
+    for result in built:
+        reader = pypdf.PdfReader(result.job.path)
+        text = _squash("".join(page.extract_text() for page in reader.pages))
+        position = 0
+        for item in _sheet_texts(library, result):
+            wanted = _squash(inline.to_plain(item))
+            found = text.find(wanted, position)
+            assert found >= 0, f"{result.job.label}: not found after position {position}: {item!r}"
+            position = found + len(wanted)
+
+
+def test_band_names_series_and_theme_number_out_of_the_series_count(library, built):
+    for result in built:
+        if result.job.number is None:
+            continue
+        sheet = resolve(library, library.theme(result.job.number), result.job.variant)
+        first_page = pypdf.PdfReader(result.job.path).pages[0].extract_text()
+        assert sheet.variant.series_name.upper() in first_page
+        assert f"TEMA {sheet.number}/{sheet.variant.theme_count}" in first_page
+
+
+def test_every_font_is_embedded_and_one_of_ours(project, built):
+    for result in built:
+        assert fonts.foreign_fonts(result.job.path.read_bytes(), project.fonts) == [], result.job.label
+
+
+def test_a_system_fallback_font_is_caught(project):
+    """The check above can fail: a PDF set in a system font (DejaVu) is reported."""
+    import shutil
+    import subprocess
+
+    import weasyprint
+
+    if not shutil.which("fc-list") or "DejaVu" not in subprocess.run(["fc-list"], capture_output=True, text=True).stdout:
+        pytest.skip("no DejaVu system font to fall back to on this machine")
+
+    pdf = weasyprint.HTML(string="<p style='font-family: DejaVu Sans'>Hej ☃</p>").write_pdf()
+    assert fonts.foreign_fonts(pdf, project.fonts) != []
