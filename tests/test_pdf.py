@@ -109,3 +109,22 @@ def test_a_system_fallback_font_is_caught(project):
 
     pdf = weasyprint.HTML(string="<p style='font-family: DejaVu Sans'>Hej ☃</p>").write_pdf()
     assert fonts.foreign_fonts(pdf, project.fonts) != []
+
+
+def test_every_variant_builds_every_defined_combination_and_nothing_else(library, built):
+    names = {(r.job.number, r.job.variant) for r in built}
+    expected = {(n, v) for n in range(1, 11) for v in ("privat@1", "privat@2")}
+    expected |= {(6, "offentlig@2"), (None, "privat@1"), (None, "privat@2")}
+    assert names == expected
+    paths = [r.job.path for r in built]
+    assert len(set(paths)) == len(paths)
+    for r in built:
+        assert r.job.path.parent.name == r.job.variant.replace("@", "-")
+        assert r.job.path.stem.endswith(r.job.variant.replace("@", "-"))
+
+
+def test_pdf_metadata_names_the_variant(library, built):
+    for r in built:
+        meta = pypdf.PdfReader(r.job.path).metadata
+        label = library.series.variants[r.job.variant].label
+        assert label in meta.title, meta.title

@@ -29,9 +29,12 @@ app = typer.Typer(
 # soft_wrap: a message stays on one line, whatever the terminal's width.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+SectorOpt = Annotated[Optional[str], typer.Option(metavar="NAME", help="Sector: privat or offentlig. Default: privat.")]
+EditionOpt = Annotated[Optional[int], typer.Option(metavar="N", help="Edition number. Default: the newest of the sector.")]
+ThemeOpt = Annotated[int, typer.Option("--theme", "-t", metavar="N", help="Theme number.")]
 ProjectOpt = Annotated[
     Optional[Path],
-    typer.Option("--project", help="The project folder (holds data/, templates/, fonts/). Default: found from the current folder."),
+    typer.Option("--project", metavar="DIR", help="The project folder (holds data/, templates/, fonts/). Default: found from the current folder."),
 ]
 
 
@@ -66,12 +69,12 @@ def list_themes(project_dir: ProjectOpt = None) -> None:
 
 @app.command()
 def build(
-    theme: Annotated[Optional[list[int]], typer.Option("--theme", "-t", help="Theme number to build; repeat for several.")] = None,
+    theme: Annotated[Optional[list[int]], typer.Option("--theme", "-t", metavar="N", help="Theme number to build; repeat for several.")] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Build every theme and the introduction.")] = False,
-    sector: Annotated[Optional[str], typer.Option(help="Sector: privat or offentlig. Default: privat.")] = None,
-    edition: Annotated[Optional[int], typer.Option(help="Edition number. Default: the newest.")] = None,
+    sector: SectorOpt = None,
+    edition: EditionOpt = None,
     every_variant: Annotated[bool, typer.Option("--every-variant", help="Build every edition and sector the data defines.")] = False,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build"),
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
     project_dir: ProjectOpt = None,
 ) -> None:
     """Build PDFs and print the path of each on its own line.
@@ -107,6 +110,93 @@ def build(
     if failed:
         err.print(f"{len(failed)} of {len(results)} sheets failed.", markup=False)
         raise typer.Exit(1)
+
+
+def _variant_of(library, spec: str) -> str:
+    """`privat@1`, `offentlig@2`, or just `offentlig` (its newest edition)."""
+    from .build import SelectionError, pick_variant
+
+    sector, _, edition = spec.partition("@")
+    try:
+        return pick_variant(library, sector, int(edition) if edition.isdigit() else None)
+    except SelectionError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _resolved(library, number: int, name: str):
+    from .variants import resolve
+
+    tf = library.theme(number)
+    if tf is None:
+        err.print(f"error: there is no theme {number}; themes: {', '.join(str(t.theme.number) for t in library.themes)}", markup=False)
+        raise typer.Exit(1)
+    try:
+        return resolve(library, tf, name)
+    except LookupError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    except ContentError as exc:
+        raise _fail_content(exc) from None
+
+
+@app.command()
+def show(
+    theme: ThemeOpt,
+    sector: SectorOpt = None,
+    edition: EditionOpt = None,
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Print a theme's text in one variant, with every overlay applied, as YAML.
+
+    Example: `onepagers show --theme 6 --sector offentlig`.
+    """
+    import dataclasses
+
+    import yaml
+
+    _, library = _load(project_dir)
+    name = _variant_of(library, f"{sector or ''}@{edition or ''}")
+    sheet = _resolved(library, theme, name)
+    data = {
+        "variant": sheet.variant.name,
+        "series": sheet.variant.series_name,
+        "number": f"{sheet.number}/{sheet.variant.theme_count}",
+        **{f.name: getattr(sheet, f.name) for f in dataclasses.fields(sheet) if f.name in (
+            "title", "lead", "actions", "questions", "cases", "findings")},
+        "references": [r.model_dump(exclude_none=True) for r in sheet.references],
+        "headings": sheet.headings.model_dump(),
+        "footer": sheet.footer,
+        "partnership": sheet.partnership,
+    }
+    data = {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+    typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), nl=False)
+
+
+@app.command()
+def diff(
+    a: Annotated[str, typer.Argument(metavar="A", help="A variant: privat@1, privat@2, offentlig@2, or just a sector.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="The variant to compare A with.")],
+    theme: ThemeOpt,
+    html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Also write the diff as a self-contained HTML page.")] = None,
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Show, word by word and section by section, how a theme differs between two variants.
+
+    Example: `onepagers diff --theme 6 privat@2 offentlig@2 --html d.html`.
+    """
+    from . import diff as worddiff
+    from .pdf import write_atomically
+
+    _, library = _load(project_dir)
+    name_a, name_b = _variant_of(library, a), _variant_of(library, b)
+    sheet_a, sheet_b = _resolved(library, theme, name_a), _resolved(library, theme, name_b)
+    diffs = worddiff.diff_sheets(sheet_a, sheet_b)
+    Console(highlight=False, soft_wrap=True).print(worddiff.to_rich(diffs, name_a, name_b))
+    if html_file is not None:
+        title = f"TEMA {theme}: {name_a} → {name_b}"
+        write_atomically(html_file, worddiff.to_html(diffs, title, name_a, name_b).encode("utf-8"))
+        err.print(f"wrote {html_file}", markup=False)
 
 
 def main() -> None:

@@ -48,9 +48,12 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def document_title(sheet: Sheet | IntroductionSheet) -> str:
+    """Names the variant too: the print shop must never mistake one version for another."""
     if isinstance(sheet, Sheet):
-        return f"{sheet.number_label} {sheet.number}/{sheet.variant.theme_count}: {inline.to_plain(sheet.title)}"
-    return inline.to_plain(sheet.title)
+        name = f"{sheet.number_label} {sheet.number}/{sheet.variant.theme_count}: {inline.to_plain(sheet.title)}"
+    else:
+        name = inline.to_plain(sheet.title)
+    return f"{name} ({sheet.variant.label})"
 
 
 def render_sheet(sheet: Sheet, templates: Path) -> str:

@@ -1,0 +1,87 @@
+"""Variants: overlays resolve as documented, and the CLI shows and diffs them."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from onepagers import diff
+from onepagers.cli import app
+from onepagers.variants import default_variant, resolve, variants_of
+
+runner = CliRunner()
+
+
+def test_default_is_the_newest_edition_of_the_private_series(library):
+    assert default_variant(library) == "privat@2"
+
+
+def test_a_theme_without_revised_text_keeps_the_first_editions_text(library):
+    first = resolve(library, library.theme(4), "privat@1")
+    revised = resolve(library, library.theme(4), "privat@2")
+    assert revised.actions == first.actions and revised.cases == first.cases
+    # …but carries the revised edition's series wording.
+    assert first.headings.cases == "Sådan gjorde de ..."
+    assert revised.headings.cases == "Sådan har de gjort ..."
+    assert "faktaark" in revised.partnership and "fakta ark" in first.partnership
+
+
+def test_public_sector_sheet_counts_its_own_series(library):
+    sheet = resolve(library, library.theme(6), "offentlig@2")
+    assert (sheet.number, sheet.variant.theme_count) == (6, 9)
+    assert sheet.variant.series_name.startswith("Trivsel og god ergonomi i offentlige")
+    assert sheet.actions[0].startswith("**Lad** håndtering")
+
+
+def test_public_series_only_has_themes_with_their_own_text(library):
+    assert "offentlig@2" in variants_of(library, library.theme(6))
+    assert "offentlig@2" not in variants_of(library, library.theme(4))
+    with pytest.raises(LookupError, match="privat@1, privat@2"):
+        resolve(library, library.theme(4), "offentlig@2")
+
+
+def test_an_item_patch_replaces_only_that_item(library):
+    base = resolve(library, library.theme(1), "privat@1")
+    revised = resolve(library, library.theme(1), "privat@2")
+    # The privat@2 overlay of TEMA 1 patches questions item 3 only.
+    assert revised.questions[2] != base.questions[2]
+    assert revised.questions[:2] == base.questions[:2] and revised.questions[3:] == base.questions[3:]
+
+
+def test_edition_diff_of_tema_1_reports_yousee_nuuday(library):
+    a = resolve(library, library.theme(1), "privat@1")
+    b = resolve(library, library.theme(1), "privat@2")
+    changes = diff.replacements(diff.diff_sheets(a, b))
+    assert ("YouSee", "YouSee/Nuuday") in changes
+    assert ("styrket", "øget") in changes
+
+
+def test_identical_variants_have_an_empty_diff(library):
+    a = resolve(library, library.theme(4), "privat@2")
+    assert not any(s.changed for s in diff.diff_sheets(a, a))
+
+
+def test_cli_show_prints_the_resolved_variant_as_yaml(project):
+    result = runner.invoke(app, ["show", "--theme", "6", "--sector", "offentlig", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert "variant: offentlig@2" in result.stdout
+    assert "number: 6/9" in result.stdout
+    assert "Aarhus Kommunes Kontaktcenter" in result.stdout
+
+
+def test_cli_diff_writes_a_self_contained_html_page(project, tmp_path):
+    page = tmp_path / "d.html"
+    result = runner.invoke(
+        app, ["diff", "--theme", "6", "privat@2", "offentlig@2", "--html", str(page), "--project", str(project.root)]
+    )
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert "<del>" in html and "<ins>" in html
+    assert "Aarhus Kommunes Kontaktcenter" in html
+    assert "src=" not in html and "href=" not in html  # nothing to fetch
+
+
+def test_cli_variant_without_text_exits_1_naming_what_exists(project):
+    result = runner.invoke(app, ["build", "--theme", "4", "--sector", "offentlig", "--project", str(project.root)])
+    assert result.exit_code == 1
+    assert "privat@1, privat@2" in result.output
