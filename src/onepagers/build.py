@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import fonts, html
 from .diagnostics import ContentError, display_path
@@ -25,6 +25,9 @@ from .variants import (
     variant,
     variants_of,
 )
+
+if TYPE_CHECKING:
+    from .pdf import Rendered
 
 SHEET_PAGES = 2
 A4_MM = (210.0, 297.0)
@@ -119,10 +122,10 @@ def plan(
 
 def html_for(library: Library, project: Project, job: Job) -> str:
     if job.number is None:
-        return html.render_introduction(resolve_introduction(library, job.variant), project.templates)
+        return html.render(resolve_introduction(library, job.variant), project.templates)
     tf = library.theme(job.number)
     assert tf is not None
-    return html.render_sheet(resolve(library, tf, job.variant), project.templates)
+    return html.render(resolve(library, tf, job.variant), project.templates)
 
 
 def build(
@@ -139,12 +142,17 @@ def build(
     results = []
     for job in jobs:
         started = time.perf_counter()
-        rendered = renderer.render(html_for(library, project, job))
-        problems = check_rendered(job, rendered.pages, rendered.page_sizes_mm, rendered.overflows, rendered.refused)
-        problems += [f"uses a font that is not in fonts/: {name}" for name in fonts.foreign_fonts(rendered.pdf, project.fonts)]
-        if not problems:
-            write_atomically(job.path, rendered.pdf)
-        result = Result(job, not problems, rendered.pages, time.perf_counter() - started, tuple(problems))
+        try:
+            rendered = renderer.render(html_for(library, project, job))
+        except ContentError as exc:
+            problems = [d.one_line() for d in exc.diagnostics]
+            pages = 0
+        else:
+            problems = check_rendered(job, rendered, project)
+            pages = rendered.pages
+            if not problems:
+                write_atomically(job.path, rendered.pdf)
+        result = Result(job, not problems, pages, time.perf_counter() - started, tuple(problems))
         results.append(result)
         if on_result:
             on_result(result)
@@ -162,16 +170,31 @@ def check_characters(library: Library, project: Project) -> None:
         raise ContentError(problems)
 
 
-def check_rendered(job: Job, pages: int, sizes: list[tuple[float, float]], overflows: list, refused: list[str]) -> list[str]:
-    problems = [f"refused to fetch {url}" for url in refused]
-    problems += [o.describe() for o in overflows]
+def check_rendered(job: Job, rendered: Rendered, project: Project) -> list[str]:
+    """Why this rendering must not be written, if anything."""
+    problems = [f"{_referenced_at(project, path)}: file not found: {display_path(path)}" for path in rendered.missing]
+    problems += [f"refused to fetch {url} (only templates/ and fonts/ are read)" for url in rendered.refused]
+    problems += [o.describe() for o in rendered.overflows]
     expected = (1, SHEET_PAGES) if job.number is None else (SHEET_PAGES, SHEET_PAGES)
-    if not expected[0] <= pages <= expected[1]:
-        problems.append(f"has {pages} pages, expected {SHEET_PAGES}")
-    for i, (w, h) in enumerate(sizes, start=1):
+    if not expected[0] <= rendered.pages <= expected[1] and not rendered.overflows:
+        problems.append(f"has {rendered.pages} pages, expected {SHEET_PAGES}")
+    for i, (w, h) in enumerate(rendered.page_sizes_mm, start=1):
         if abs(w - A4_MM[0]) > 0.5 or abs(h - A4_MM[1]) > 0.5:
             problems.append(f"page {i} is {w:.1f} x {h:.1f} mm, not A4")
+    if not rendered.missing:  # a missing font file shows up here too; said better above
+        problems += [f"uses a font that is not in fonts/: {name}" for name in fonts.foreign_fonts(rendered.pdf, project.fonts)]
     return problems
+
+
+def _referenced_at(project: Project, path: Path) -> str:
+    """`templates/sheet.css:12`: where a template names the missing file."""
+    for template in sorted(project.templates.glob("*")):
+        if not template.is_file() or template.suffix not in (".css", ".j2", ".html"):
+            continue
+        for number, line in enumerate(template.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+            if path.name in line:
+                return f"{display_path(template)}:{number}"
+    return display_path(project.templates)
 
 
 def describe(result: Result) -> str:

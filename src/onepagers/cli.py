@@ -199,5 +199,14 @@ def diff(
         err.print(f"wrote {html_file}", markup=False)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so that a half-written
+    # temporary file is removed; every output path keeps its old or new file.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupt)
     app()

@@ -15,6 +15,15 @@ from typing import Any, Iterator
 PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 0.5
 
+# When a sheet does not fit, WeasyPrint may carry part of it onto an extra
+# page instead of letting it run past the page box. To say by how much each
+# section is too long, the sheet is laid out again on one very tall page
+# where nothing breaks, and measured against the same fixed page bodies.
+MEASURE_CSS = """
+@page { size: 210mm 4000mm !important; margin: 0 !important; }
+.page { height: auto !important; overflow: visible !important; break-after: auto !important; }
+"""
+
 
 @dataclass(frozen=True)
 class Overflow:
@@ -65,11 +74,18 @@ def _heading(box: Any) -> str:
     return ""
 
 
+def design_pages(pages: list[Any]) -> int:
+    """How many pages the template designed: its `data-page` boxes."""
+    return len({p for page in pages for box in _walk(page._page_box) if (p := _element_attr(box, "data-page"))})
+
+
 def overflows(pages: list[Any]) -> list[Overflow]:
     found: list[Overflow] = []
-    for number, page in enumerate(pages, start=1):
+    for page in pages:
         root = page._page_box
+        number = 0
         for body in _walk(root):
+            number = int(_element_attr(body, "data-page") or number)
             if "page-body" not in (_element_attr(body, "class") or "").split():
                 continue
             limit = body.content_box_y() + body.height
@@ -88,14 +104,17 @@ def overflows(pages: list[Any]) -> list[Overflow]:
 
 
 def _sideways(section: Any) -> float:
+    """How far any text runs past the right edge of the block that holds its lines."""
     worst = 0.0
     for block in _walk(section):
-        if type(block).__name__ != "LineBox":
+        lines = [c for c in getattr(block, "children", ()) or () if type(c).__name__ == "LineBox"]
+        if not lines:
             continue
-        right = block.position_x + block.width
-        for box in _walk(block):
-            if type(box).__name__ == "TextBox" and box.text.strip():
-                worst = max(worst, box.position_x + box.width - right)
+        right = block.content_box_x() + block.width
+        for line in lines:
+            for box in _walk(line):
+                if type(box).__name__ == "TextBox" and box.text.strip():
+                    worst = max(worst, box.position_x + box.width - right)
     return worst
 
 

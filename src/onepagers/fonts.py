@@ -56,37 +56,36 @@ def uncovered(source: SourceFile, covered: frozenset[int]) -> list[Diagnostic]:
     return problems
 
 
-def _outline(font: TTFont, gid: int) -> tuple | None:
-    order = font.getGlyphOrder()
-    if gid >= len(order):
-        return None
+def _simple_outlines(font: TTFont) -> set[int]:
     glyf = font["glyf"]
-    glyph = glyf[order[gid]]
-    if glyph.numberOfContours <= 0:
-        return None
-    coords, ends, _ = glyph.getCoordinates(glyf)
-    return (tuple(coords), tuple(ends))
+    out = set()
+    for name in font.getGlyphOrder():
+        glyph = glyf[name]
+        if glyph.numberOfContours > 0:
+            out.add(hash((tuple(glyph.coordinates), tuple(glyph.endPtsOfContours))))
+    return out
+
+
+@lru_cache(maxsize=16)
+def _outlines_of(path: Path) -> frozenset[int]:
+    return frozenset(_simple_outlines(TTFont(path)))
 
 
 @lru_cache(maxsize=256)
 def is_ours(font_program: bytes, fonts_dir: Path) -> bool:
-    """Is this embedded (subset) font program one of the files in fonts/?
+    """Is this embedded (subset) font program taken from one of the files in fonts/?
 
     Told by outlines, not by name: WeasyPrint names embedded fonts after the
-    CSS family, so a fallback would carry a plausible name. Subsetting keeps
-    glyph ids, so the same id must have the same outline."""
+    CSS family, so a fallback would carry a plausible name. Every outline of
+    the subset must be an outline of the same one of our files (glyph ids
+    are no guide: subsetting renumbers the glyphs that accents are built of)."""
     embedded = TTFont(io.BytesIO(font_program))
     if "glyf" not in embedded:
         return False
-    sample = {}
-    for gid in range(len(embedded.getGlyphOrder())):
-        if (outline := _outline(embedded, gid)) is not None:
-            sample[gid] = outline
-            if len(sample) == 8:
-                break
-    return bool(sample) and any(
-        all(_outline(font, gid) == outline for gid, outline in sample.items()) for font in _fonts(fonts_dir)
-    )
+    outlines = _simple_outlines(embedded)
+    if not outlines:
+        return False
+    return any(outlines <= _outlines_of(path) for path in sorted(fonts_dir.glob("*.[ot]tf")))
 
 
 def foreign_fonts(pdf: bytes, fonts_dir: Path) -> list[str]:

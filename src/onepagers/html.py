@@ -13,6 +13,7 @@ from typing import Sequence, TypeVar
 import jinja2
 
 from . import inline
+from .diagnostics import ContentError, Diagnostic
 from .variants import IntroductionSheet, Sheet
 
 T = TypeVar("T")
@@ -56,23 +57,25 @@ def document_title(sheet: Sheet | IntroductionSheet) -> str:
     return f"{name} ({sheet.variant.label})"
 
 
-def render_sheet(sheet: Sheet, templates: Path) -> str:
-    return environment(templates).get_template("sheet.html.j2").render(
-        sheet=sheet,
-        body_class="sheet",
-        doc_title=document_title(sheet),
-        author=sheet.author,
-        subject=f"{sheet.variant.series_name} ({sheet.variant.label})",
-        keywords=[inline.to_plain(sheet.title), sheet.variant.series_name, sheet.variant.name],
-    )
-
-
-def render_introduction(intro: IntroductionSheet, templates: Path) -> str:
-    return environment(templates).get_template("introduction.html.j2").render(
-        intro=intro,
-        body_class="introduction",
-        doc_title=document_title(intro),
-        author=intro.author,
-        subject=f"{intro.variant.series_name} ({intro.variant.label})",
-        keywords=[intro.variant.series_name, intro.variant.name],
+def render(document: Sheet | IntroductionSheet, templates: Path) -> str:
+    """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
+    is_sheet = isinstance(document, Sheet)
+    name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
+    try:
+        template = environment(templates).get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise ContentError([Diagnostic(templates / exc.name, 0, 0, "template file not found")]) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError([Diagnostic(Path(exc.filename or templates / name), exc.lineno, 0, f"template: {exc.message}")]) from None
+    keywords = [document.variant.series_name, document.variant.name]
+    if is_sheet:
+        keywords.insert(0, inline.to_plain(document.title))
+    return template.render(
+        sheet=document,
+        intro=document,
+        body_class="sheet" if is_sheet else "introduction",
+        doc_title=document_title(document),
+        author=document.author,
+        subject=f"{document.variant.series_name} ({document.variant.label})",
+        keywords=keywords,
     )

@@ -39,7 +39,14 @@ KEY_HINTS = {
 VARIANT_NAME = re.compile(r"^(?P<sector>[a-zæøå]+)@(?P<edition>[1-9][0-9]*)$")
 
 
+# More than a column holds: such text cannot fit a sheet, and WeasyPrint's line
+# breaking grows faster than linearly with a paragraph's length.
+MAX_TEXT = 1500
+
+
 def _check_text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"text is {len(value)} characters long; no sheet holds more than {MAX_TEXT} in one item: shorten or split it")
     if not value.strip():
         raise ValueError("text is empty")
     if value != value.strip():

@@ -34,12 +34,16 @@ class ProjectFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.allowed = tuple(p.resolve() for p in allowed)
         self.refused: list[str] = []
+        self.missing: list[Path] = []
 
     def fetch(self, url: str, headers: object = None):  # type: ignore[override]
         parts = urlsplit(url)
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             path = Path(url2pathname(parts.path)).resolve()
             if any(path.is_relative_to(folder) for folder in self.allowed):
+                if not path.is_file():
+                    self.missing.append(path)
+                    raise FileNotFoundError(path)
                 return super().fetch(url, headers)
         self.refused.append(url)
         raise ValueError(f"onepagers reads only the project's templates and fonts; refused {url}")
@@ -52,6 +56,7 @@ class Rendered:
     page_sizes_mm: list[tuple[float, float]]
     overflows: list[fit.Overflow]
     refused: list[str] = field(default_factory=list)
+    missing: list[Path] = field(default_factory=list)
 
 
 class Renderer:
@@ -64,15 +69,19 @@ class Renderer:
 
     def render(self, html: str) -> Rendered:
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))
-        document = weasyprint.HTML(
+        source = weasyprint.HTML(
             string=html,
             base_url=self.project.templates.resolve().as_uri() + "/",
             url_fetcher=fetcher,
-        ).render(font_config=self.fonts)
+        )
+        document = source.render(font_config=self.fonts)
         sizes = [(p.width / fit.PX_PER_MM, p.height / fit.PX_PER_MM) for p in document.pages]
         overflows = fit.overflows(document.pages)
+        if overflows or len(document.pages) > fit.design_pages(document.pages):
+            measured = source.render(font_config=self.fonts, stylesheets=[weasyprint.CSS(string=fit.MEASURE_CSS)])
+            overflows = fit.overflows(measured.pages) or overflows
         data = document.write_pdf()
-        return Rendered(data, len(document.pages), sizes, overflows, fetcher.refused)
+        return Rendered(data, len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -1,0 +1,62 @@
+"""Any text in any section either builds or fails with a content or fit error: never a crash."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from onepagers.build import build, plan
+from onepagers.diagnostics import ContentError
+from onepagers.library import load_library
+from onepagers.project import Project
+
+SECTIONS = ["title", "lead", "actions", "questions", "cases", "findings", "references"]
+
+texts = st.one_of(
+    st.text(min_size=1, max_size=300),
+    st.text(alphabet="æøåÆØÅ éü–’“”…", min_size=1, max_size=200),
+    st.text(alphabet=st.characters(categories=["Mn", "So", "Cc", "Cs", "Zl", "Zp"]), min_size=1, max_size=20),
+    st.builds(lambda w: w * 40, st.text(alphabet="abcdefghij", min_size=5, max_size=10)),  # a very long word
+    st.builds(lambda s: (s * 2000)[:10_000], st.text(alphabet="abc æø. ", min_size=3, max_size=8)),  # 10,000 characters
+)
+
+
+@pytest.fixture(scope="module")
+def sandbox(project, tmp_path_factory) -> Project:
+    root = tmp_path_factory.mktemp("property")
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, root / part)
+    return Project(root)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(section=st.sampled_from(SECTIONS), text=texts)
+def test_any_text_builds_or_fails_cleanly(sandbox, section, text):
+    path = next((sandbox.data / "themes").glob("04-*.yaml"))
+    data = yaml.safe_load((Path(__file__).parent.parent / "data" / "themes" / path.name).read_text(encoding="utf-8"))
+    if section in ("title", "lead"):
+        data[section] = text
+    elif section == "references":
+        data[section] = [{"text": text}]
+    else:
+        data[section] = [text]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    try:
+        library = load_library(sandbox.data)
+        out = Path(tempfile.mkdtemp(dir=sandbox.root))  # one per example: hypothesis reuses fixtures
+        results = build(library, sandbox, plan(library, out, themes=[4]))
+    except ContentError as exc:
+        assert exc.diagnostics and all(d.path.name for d in exc.diagnostics)
+        return
+    (result,) = results
+    if result.ok:
+        assert result.job.path.is_file()
+    else:
+        assert result.problems and not result.job.path.exists()
