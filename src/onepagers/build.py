@@ -7,8 +7,10 @@ PDF viewer reloads the same file after a rebuild.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from .pdf import Rendered
 
 SHEET_PAGES = 2
+# No publication dates are known for the editions: a fixed, obviously
+# conventional date (as reproducible-builds use) unless SOURCE_DATE_EPOCH says.
+DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
 A4_MM = (210.0, 297.0)
 
 
@@ -58,8 +63,9 @@ class Result:
     problems: tuple[str, ...] = ()
 
 
-def output_path(library: Library, out: Path, number: int | None, variant_name: str) -> Path:
-    """`build/privat-2/tema-06-svaere-kald-privat-2.pdf`: folder and name both say the variant."""
+def output_path(library: Library, out: Path, number: int | None, variant_name: str, profile: str = "screen") -> Path:
+    """`build/privat-2/tema-06-svaere-kald-privat-2.pdf`: folder and name both say the variant
+    (and `-print` the print profile)."""
     v = variant(library, variant_name)
     if number is None:
         key = "introduktion"
@@ -67,7 +73,8 @@ def output_path(library: Library, out: Path, number: int | None, variant_name: s
         tf = library.theme(number)
         assert tf is not None
         key = f"tema-{tf.slug}"
-    return out / v.slug / f"{key}-{v.slug}.pdf"
+    suffix = "" if profile == "screen" else f"-{profile}"
+    return out / v.slug / f"{key}-{v.slug}{suffix}.pdf"
 
 
 def pick_variant(library: Library, sector: str | None, edition: int | None) -> str:
@@ -90,6 +97,7 @@ def plan(
     sector: str | None = None,
     edition: int | None = None,
     every_variant: bool = False,
+    profile: str = "screen",
 ) -> list[Job]:
     numbers = [tf.theme.number for tf in library.themes] if everything else list(dict.fromkeys(themes))
     for number in numbers:
@@ -101,9 +109,9 @@ def plan(
         for number in numbers:
             tf = library.theme(number)
             assert tf is not None
-            jobs += [Job(number, v, output_path(library, out, number, v)) for v in variants_of(library, tf)]
+            jobs += [Job(number, v, output_path(library, out, number, v, profile)) for v in variants_of(library, tf)]
         if everything:
-            jobs += [Job(None, v, output_path(library, out, None, v)) for v in introduction_variants(library)]
+            jobs += [Job(None, v, output_path(library, out, None, v, profile)) for v in introduction_variants(library)]
         return jobs
 
     name = pick_variant(library, sector, edition)
@@ -114,18 +122,27 @@ def plan(
             raise SelectionError(
                 f"theme {number} has no text in variant {name}; it exists in: {', '.join(variants_of(library, tf))}"
             )
-        jobs.append(Job(number, name, output_path(library, out, number, name)))
+        jobs.append(Job(number, name, output_path(library, out, number, name, profile)))
     if everything and name in introduction_variants(library):
-        jobs.append(Job(None, name, output_path(library, out, None, name)))
+        jobs.append(Job(None, name, output_path(library, out, None, name, profile)))
     return jobs
 
 
-def html_for(library: Library, project: Project, job: Job) -> str:
-    if job.number is None:
-        return html.render(resolve_introduction(library, job.variant), project.templates)
-    tf = library.theme(job.number)
-    assert tf is not None
-    return html.render(resolve(library, tf, job.variant), project.templates)
+def build_date() -> str:
+    """The date written into every PDF: SOURCE_DATE_EPOCH's, else a fixed one,
+    never the clock, so that the same input gives the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else DEFAULT_DATE
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def html_for(library: Library, project: Project, job: Job, profile: str = "screen") -> str:
+    document = (
+        resolve_introduction(library, job.variant)
+        if job.number is None
+        else resolve(library, library.theme(job.number), job.variant)  # type: ignore[arg-type]
+    )
+    return html.render(document, project.templates, profile=profile, date=build_date())
 
 
 def build(
@@ -133,17 +150,18 @@ def build(
     project: Project,
     jobs: list[Job],
     on_result: Callable[[Result], None] | None = None,
+    profile: str = "screen",
 ) -> list[Result]:
     """Render every job; a sheet that fails does not stop the others."""
     from .pdf import Renderer, write_atomically  # WeasyPrint loads only when rendering
 
     check_characters(library, project)
-    renderer = Renderer(project)
+    renderer = Renderer(project, profile)
     results = []
     for job in jobs:
         started = time.perf_counter()
         try:
-            rendered = renderer.render(html_for(library, project, job))
+            rendered = renderer.render(html_for(library, project, job, profile))
         except ContentError as exc:
             problems = [d.one_line() for d in exc.diagnostics]
             pages = 0

@@ -7,6 +7,7 @@ can rely on it; progress and messages go to stderr. Exit status: 0 success,
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -28,6 +29,11 @@ app = typer.Typer(
 )
 # soft_wrap: a message stays on one line, whatever the terminal's width.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class Profile(str, Enum):
+    screen = "screen"
+    print = "print"
+
 
 SectorOpt = Annotated[Optional[str], typer.Option(metavar="NAME", help="Sector: privat or offentlig. Default: privat.")]
 EditionOpt = Annotated[Optional[int], typer.Option(metavar="N", help="Edition number. Default: the newest of the sector.")]
@@ -75,6 +81,7 @@ def build(
     edition: EditionOpt = None,
     every_variant: Annotated[bool, typer.Option("--every-variant", help="Build every edition and sector the data defines.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
+    profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop.")] = Profile.screen,
     project_dir: ProjectOpt = None,
 ) -> None:
     """Build PDFs and print the path of each on its own line.
@@ -90,7 +97,7 @@ def build(
         raise typer.BadParameter("give --theme or --all, not both", param_hint="--theme/--all")
     project, library = _load(project_dir)
     try:
-        jobs = plan(library, out, themes=theme or (), everything=all_, sector=sector, edition=edition, every_variant=every_variant)
+        jobs = plan(library, out, themes=theme or (), everything=all_, sector=sector, edition=edition, every_variant=every_variant, profile=profile.value)
     except SelectionError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
@@ -103,7 +110,7 @@ def build(
             err.print(f"error: {describe(result)}", markup=False)
 
     try:
-        results = run(library, project, jobs, on_result=report)
+        results = run(library, project, jobs, on_result=report, profile=profile.value)
     except ContentError as exc:
         raise _fail_content(exc) from None
     failed = [r for r in results if not r.ok]

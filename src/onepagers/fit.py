@@ -9,7 +9,7 @@ the right edge of its block, and say which section went where and by how much.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 PX_PER_MM = 96 / 25.4
@@ -33,13 +33,15 @@ class Overflow:
     mm: float
     direction: str  # "bottom" or "side"
     line_mm: float
+    pushed: tuple[str, ...] = ()  # sections below it that it pushed off the page
 
     def describe(self) -> str:
         name = f"'{self.heading}' ({self.section})" if self.heading else f"'{self.section}'"
         if self.direction == "side":
             return f"{name} has text running {self.mm:.0f} mm out of its column on page {self.page} (a word or address too long to wrap)"
         lines = max(1, round(self.mm / self.line_mm)) if self.line_mm else 0
-        return f"{name} runs {self.mm:.0f} mm (about {lines} line{'s' if lines != 1 else ''}) past the bottom of page {self.page}: shorten it"
+        pushed = f", pushing {', '.join(self.pushed)} off the page" if self.pushed else ""
+        return f"{name} runs {self.mm:.0f} mm (about {lines} line{'s' if lines != 1 else ''}) past the bottom of page {self.page}{pushed}: shorten it"
 
 
 def _walk(box: Any) -> Iterator[Any]:
@@ -90,13 +92,23 @@ def overflows(pages: list[Any]) -> list[Overflow]:
                 continue
             limit = body.content_box_y() + body.height
             line_mm = body.style["font_size"] * 1.4 / PX_PER_MM
+            above: Overflow | None = None  # the last section that starts on the page
             for box in _walk(body):
                 section = _element_attr(box, "data-section")
                 if not section:
                     continue
                 past = _content_bottom(box) - limit
+                here = Overflow(number, section, _heading(box), max(past, 0) / PX_PER_MM, "bottom", line_mm)
+                if box.position_y >= limit - TOLERANCE_PX and above is not None:
+                    # Entirely below the page: the section above pushed it there.
+                    if above in found:
+                        found.remove(above)
+                    above = replace(above, mm=past / PX_PER_MM, pushed=above.pushed + (f"'{here.heading or section}'",))
+                    found.append(above)
+                    continue
+                above = here
                 if past > TOLERANCE_PX:
-                    found.append(Overflow(number, section, _heading(box), past / PX_PER_MM, "bottom", line_mm))
+                    found.append(here)
                 side = _sideways(box)
                 if side > TOLERANCE_PX:
                     found.append(Overflow(number, section, _heading(box), side / PX_PER_MM, "side", line_mm))

@@ -57,7 +57,7 @@ def document_title(sheet: Sheet | IntroductionSheet) -> str:
     return f"{name} ({sheet.variant.label})"
 
 
-def render(document: Sheet | IntroductionSheet, templates: Path) -> str:
+def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = "screen", date: str = "") -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
     name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
@@ -78,4 +78,6 @@ def render(document: Sheet | IntroductionSheet, templates: Path) -> str:
         author=document.author,
         subject=f"{document.variant.series_name} ({document.variant.label})",
         keywords=keywords,
+        profile=profile,
+        date=date,
     )

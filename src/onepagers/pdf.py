@@ -6,14 +6,18 @@ imports it only when it has something to render.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -59,11 +63,40 @@ class Rendered:
     missing: list[Path] = field(default_factory=list)
 
 
+# What each output profile asks of WeasyPrint. `screen` is tagged for
+# accessibility (PDF/UA-1); `print` is PDF/X-4 with print.css (bleed, crop
+# marks, CMYK and its output intent). WeasyPrint cannot make one file both.
+PROFILES = {
+    "screen": {"pdf_variant": "pdf/ua-1"},
+    "print": {"pdf_variant": "pdf/x-4"},
+}
+
+
+def stable_ids(seed: str):
+    """A finisher: WeasyPrint writes a random XMP DocumentID for PDF/X-4 (and
+    the file's /ID follows from it); make it follow from the content instead,
+    so that the same input gives the same bytes."""
+    document_id = uuid.uuid5(uuid.NAMESPACE_URL, "onepagers:" + seed)
+
+    def finish(document: object, pdf: object) -> None:
+        for obj in pdf.objects:  # type: ignore[attr-defined]
+            if isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
+                obj.stream = [_XMP_ID.sub(f"xmp.did:{document_id}".encode(), chunk) for chunk in obj.stream]
+
+    return finish
+
+
+_XMP_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
 class Renderer:
     """One per process: keeps WeasyPrint's font configuration across sheets."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, profile: str = "screen") -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; profiles: {', '.join(PROFILES)}")
         self.project = project
+        self.profile = profile
         self.fonts = FontConfiguration()
         hyphenation.install(project.templates / "hyphenation.txt")
 
@@ -80,7 +113,8 @@ class Renderer:
         if overflows or len(document.pages) > fit.design_pages(document.pages):
             measured = source.render(font_config=self.fonts, stylesheets=[weasyprint.CSS(string=fit.MEASURE_CSS)])
             overflows = fit.overflows(measured.pages) or overflows
-        data = document.write_pdf()
+        seed = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        data = document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])
         return Rendered(data, len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
 
 

@@ -1,0 +1,65 @@
+"""A sheet that does not fit fails, naming the sheet, the section and how much is too much."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import yaml
+
+from onepagers.build import build, plan
+from onepagers.library import load_library
+from onepagers.project import Project
+
+
+@pytest.fixture
+def sandbox(project, tmp_path) -> Project:
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, tmp_path / part)
+    return Project(tmp_path)
+
+
+def _build_theme_4(sandbox: Project, **changes):
+    path = next((sandbox.data / "themes").glob("04-*.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    library = load_library(sandbox.data)
+    (result,) = build(library, sandbox, plan(library, sandbox.root / "out", themes=[4]))
+    return result
+
+
+def test_findings_made_too_long_fail_with_section_and_amount(sandbox, library):
+    findings = list(library.theme(4).theme.findings)
+    result = _build_theme_4(sandbox, findings=findings + findings[:3])
+    assert not result.ok and not result.job.path.exists()
+    (problem,) = result.problems
+    assert "'Forskning og undersøgelser viser:' (findings)" in problem
+    millimetres, lines = map(int, re.search(r"runs (\d+) mm \(about (\d+) lines?\) past the bottom of page 1", problem).groups())
+    assert 1 <= millimetres < 120 and lines >= 1
+
+
+def test_the_shipped_sheet_fits(sandbox):
+    assert _build_theme_4(sandbox).ok
+
+
+def test_cases_too_long_fail_on_page_2(sandbox, library):
+    """The cases push what follows them (the references) past the bottom of page 2."""
+    cases = list(library.theme(4).theme.cases)
+    result = _build_theme_4(sandbox, cases=cases * 4)
+    assert not result.ok
+    assert any(re.search(r"\((cases|references)\) runs \d+ mm .* page 2", p) for p in result.problems), result.problems
+
+
+def test_a_section_pushed_wholly_off_the_page_is_blamed_on_the_one_above(sandbox, library):
+    cases = list(library.theme(4).theme.cases)
+    result = _build_theme_4(sandbox, cases=cases * 6)
+    assert not result.ok
+    assert any("(cases)" in p and "pushing 'Henvisninger' off the page" in p for p in result.problems), result.problems
+
+
+def test_text_running_out_of_its_column_sideways_fails(sandbox):
+    result = _build_theme_4(sandbox, findings=["Se 12345678901234567890123456789012345678901234567890123456789012345"])
+    assert not result.ok
+    assert any("(findings)" in p and "out of its column" in p for p in result.problems), result.problems

@@ -1,0 +1,103 @@
+"""Output profiles: print (PDF/X-4, bleed, crop marks, CMYK) and screen (tagged PDF/UA-1);
+both reproducible to the byte."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pypdf
+import pytest
+
+from onepagers.build import build, plan
+
+MM = 72 / 25.4
+A4 = (210 * MM, 297 * MM)
+
+
+@pytest.fixture(scope="module")
+def sheets(library, project, tmp_path_factory):
+    """TEMA 6 and the introduction in both profiles, each built twice into different folders."""
+    out = {}
+    for profile in ("screen", "print"):
+        for run in (1, 2):
+            folder = tmp_path_factory.mktemp(f"{profile}{run}")
+            jobs = plan(library, folder, themes=[6], profile=profile) + [
+                j for j in plan(library, folder, everything=True, profile=profile) if j.number is None
+            ]
+            results = build(library, project, jobs, profile=profile)
+            assert all(r.ok for r in results), [r.problems for r in results]
+            out[profile, run] = [r.job.path for r in results]
+    return out
+
+
+def _box(page, name):
+    return [float(v) for v in page[name]]
+
+
+def test_print_profile_has_bleed_trim_and_output_intent(sheets):
+    for path in sheets["print", 1]:
+        reader = pypdf.PdfReader(path)
+        for page in reader.pages:
+            media, trim, bleed = _box(page, "/MediaBox"), _box(page, "/TrimBox"), _box(page, "/BleedBox")
+            assert trim == pytest.approx([0, 0, *A4], abs=0.05)
+            assert media == pytest.approx([-3 * MM, -3 * MM, A4[0] + 3 * MM, A4[1] + 3 * MM], abs=0.05)
+            assert bleed == pytest.approx(media, abs=0.05)
+        intents = reader.trailer["/Root"]["/OutputIntents"]
+        assert intents[0]["/S"] == "/GTS_PDFX" and "/DestOutputProfile" in intents[0]
+        assert "PDF/X-4" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8", "replace")
+
+
+def test_print_backgrounds_reach_the_edge_of_the_bleed(sheets):
+    """No white gap between the header band and the paper's edge (a body margin would leave one)."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(sheets["print", 1][0]))
+    image = pdf[0].render(scale=1).to_pil().convert("RGB")  # 72 dpi: one pixel a point
+    width, _ = image.size
+    band_row = int(8 * MM)  # inside the band, 5 mm below the trim
+    for x in (0, 1, width - 2, width - 1):
+        red, green, blue = image.getpixel((x, band_row))
+        assert red + green + blue < 300, f"pixel {x},{band_row} at the edge is {red, green, blue}, not the band"
+    top = image.getpixel((width // 2, 0))
+    assert sum(top) < 300, f"the band does not run into the top bleed: {top}"
+
+
+def test_screen_profile_is_tagged_with_language_and_title(sheets):
+    for path in sheets["screen", 1]:
+        root = pypdf.PdfReader(path).trailer["/Root"]
+        assert root["/Lang"] == "da"
+        assert bool(root["/MarkInfo"]["/Marked"])
+        assert "/StructTreeRoot" in root
+        assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+
+
+def test_both_profiles_carry_metadata_and_section_bookmarks(sheets):
+    for profile in ("screen", "print"):
+        reader = pypdf.PdfReader(sheets[profile, 1][0])
+        meta = reader.metadata
+        assert meta.title.startswith("TEMA 6/10") and meta.author and meta.subject and meta.creator == "onepagers"
+        assert "privat@2" in reader.metadata["/Keywords"]
+        titles = [o["/Title"] for o in _flatten(reader.outline)]
+        assert titles[:2] == ["Svære kald og ubehagelige kundeoplevelser", "Hvad kan I gøre?"]
+        assert "Henvisninger" in titles
+
+
+def _flatten(outline):
+    for item in outline:
+        if isinstance(item, list):
+            yield from _flatten(item)
+        else:
+            yield item
+
+
+@pytest.mark.parametrize("profile", ["screen", "print"])
+def test_the_same_input_gives_the_same_bytes(sheets, profile):
+    digests = [[hashlib.sha256(p.read_bytes()).hexdigest() for p in sheets[profile, run]] for run in (1, 2)]
+    assert digests[0] == digests[1]
+
+
+def test_source_date_epoch_sets_the_dates(library, project, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    (result,) = build(library, project, plan(library, tmp_path, themes=[6], profile="print"), profile="print")
+    assert pypdf.PdfReader(result.job.path).metadata["/CreationDate"].startswith("D:20231114")
