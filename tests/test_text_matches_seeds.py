@@ -70,7 +70,8 @@ def test_sheet_text_is_the_published_text(library, corrections, key, variant, nu
         sheet.footer,
         sheet.partnership,
     ):
-        segment.take(text)
+        while segment.take(text) is not None:  # TEMA 10 of 001 has a second, pasted "Hvad kan I gøre?"
+            pass
     for c in corrections:
         if c["theme"] == number and c["variant"] in chain and not c["data"]:
             assert segment.take(c["published"]) is not None, f"listed omission not in the seed: {c['published']}"

@@ -119,6 +119,41 @@ def build(
         raise typer.Exit(1)
 
 
+@app.command()
+def check(
+    theme: Annotated[Optional[list[int]], typer.Option("--theme", "-t", metavar="N", help="Check only this theme; repeat for several.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON on stdout.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Preflight the text without rendering: what build checks, and slips such as
+    repeated words, retyped titles, a pasted block or a bullet split in two.
+
+    Each finding names file:line, the rule and a suggestion. Exit 1 on errors
+    (and on warnings with --strict).
+    """
+    import json
+
+    from .check import preflight
+
+    project, library = _load(project_dir)
+    findings = preflight(library, project, theme or None)
+    if as_json:
+        typer.echo(json.dumps([
+            {"file": d.location().split(":")[0], "line": d.line, "column": d.column, "severity": d.severity,
+             "rule": d.rule, "message": d.message, "suggestion": d.suggestion}
+            for d in findings
+        ], ensure_ascii=False, indent=2))
+    else:
+        for d in findings:
+            err.print(d.one_line(), markup=False)
+    errors = sum(d.severity == "error" for d in findings)
+    warnings = len(findings) - errors
+    err.print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.", markup=False)
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
 def _variant_of(library, spec: str) -> str:
     """`privat@1`, `offentlig@2`, or just `offentlig` (its newest edition)."""
     from .build import SelectionError, pick_variant

@@ -9,6 +9,7 @@ files are collected before anything is reported.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from .diagnostics import ContentError, Diagnostic
 from .model import KEY_HINTS, VARIANT_NAME, Introduction, SeriesFile, Theme
 from .source import FieldPath, SourceFile, load_yaml
+
+PLACEHOLDERS = ("{number}", "{title}", "{title_lower}")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -213,6 +216,11 @@ def _check_themes(series: SeriesFile, themes: list[ThemeFile]) -> list[Diagnosti
         for loc, ref in refs:
             if ref.theme is not None and ref.theme not in numbers:
                 problems.append(tf.source.error(loc + ("theme",), f"reference to theme {ref.theme}, which does not exist"))
+            unknown = set(re.findall(r"\{[^{}]*\}", ref.text)) - set(PLACEHOLDERS)
+            if unknown:
+                problems.append(tf.source.error(loc + ("text",), f"unknown placeholder {', '.join(sorted(unknown))}", suggestion="use {number}, {title} or {title_lower}"))
+            elif ref.theme is None and "{" in ref.text:
+                problems.append(tf.source.error(loc + ("text",), "a placeholder needs 'theme:' to say which theme it means"))
             if ref.theme is not None and ref.url is not None:
                 problems.append(tf.source.error(loc, "a reference points either to a theme or to a URL, not both"))
     return problems

@@ -151,6 +151,7 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         _merge(wording["headings"], overlay.headings.model_dump(exclude_none=True))
     if problems:
         raise ContentError(problems)
+    fields["references"] = tuple(_fill_in(library, ref, name) for ref in fields["references"])
     return Sheet(
         variant=variant(library, name),
         number=theme.number,
@@ -164,6 +165,32 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         source=str(tf.source.path),
         **fields,
     )
+
+
+def _fill_in(library: Library, ref: Reference, name: str) -> Reference:
+    """`Se tema {number} om {title_lower}`: the other theme's title, from its own file."""
+    if ref.theme is None or "{" not in ref.text:
+        return ref
+    target = library.theme(ref.theme)
+    assert target is not None  # library.py checked that it exists
+    title = _title_in(library, target, name)
+    text = (
+        ref.text.replace("{number}", str(ref.theme))
+        .replace("{title_lower}", title[:1].lower() + title[1:])
+        .replace("{title}", title)
+    )
+    return ref.model_copy(update={"text": text})
+
+
+def _title_in(library: Library, tf: ThemeFile, name: str) -> str:
+    title = tf.theme.title
+    for step in _chain(library, name):
+        info = library.series.series[library.series.variants[step].series]
+        title = info.titles.get(tf.theme.number, title)
+        overlay = tf.theme.variants.get(step)
+        if overlay is not None and overlay.title is not None:
+            title = overlay.title
+    return title
 
 
 def resolve_introduction(library: Library, name: str) -> IntroductionSheet:

@@ -1,0 +1,221 @@
+"""Preflight: what `build` validates, plus the slips an editor's eye misses.
+
+Rules look at the text as the editor wrote it, file by file, so that every
+finding points at a line. A theme's base text and each of its overlays are
+read as the text of their own edition (bullet style is compared within one).
+Errors make `onepagers check` fail; warnings do only with --strict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .diagnostics import ContentError, Diagnostic
+from .library import Library, ThemeFile
+from .model import TEXT_SECTIONS
+from .project import Project
+from .source import FieldPath
+from .variants import resolve, variants_of
+
+WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
+BARE_URL = re.compile(r"(?<!\()\bhttps?://\S+")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A text of the data and where it is."""
+
+    theme: ThemeFile
+    loc: FieldPath
+    text: str
+
+    def error(self, message: str, rule: str, suggestion: str = "", severity: str = "warning") -> Diagnostic:
+        return self.theme.source.error(self.loc, message, rule=rule, suggestion=suggestion, severity=severity)
+
+
+def preflight(library: Library, project: Project, themes: list[int] | None = None) -> list[Diagnostic]:
+    """Every problem of the data, errors and warnings, in file order."""
+    from .build import check_characters
+
+    problems: list[Diagnostic] = []
+    try:
+        check_characters(library, project)
+    except ContentError as exc:
+        problems += exc.diagnostics
+    for tf in library.themes:
+        for name in variants_of(library, tf):
+            try:
+                resolve(library, tf, name)
+            except ContentError as exc:
+                problems += [d for d in exc.diagnostics if d not in problems]
+
+    everything = list(_items(library.themes))
+    vocabulary = Counter(w.lower() for item in everything for w in WORD.findall(item.text))
+    for tf in library.themes:
+        vocabulary.update(w.lower() for w in WORD.findall(tf.theme.title) for _ in range(2))
+    typographic = any("’" in i.text or "“" in i.text or "”" in i.text for i in everything)
+
+    chosen = [i for i in everything if themes is None or i.theme.theme.number in themes]
+    for item in chosen:
+        problems += _text_rules(item, vocabulary, typographic)
+    for group in _lists(library.themes):
+        if themes is None or group[0].theme.theme.number in themes:
+            problems += _split_items(group)
+    problems += _bullet_style(everything, themes)
+    problems += _pasted(everything, themes)
+    problems += _references(library, themes)
+    return sorted(problems, key=lambda d: (str(d.path), d.line, d.column, d.rule))
+
+
+def _items(theme_files: tuple[ThemeFile, ...]) -> Iterator[Item]:
+    """Every text of the theme files: base fields, then each overlay's."""
+    for tf in theme_files:
+        data = tf.source.data
+        yield from _texts_in(tf, data, ())
+
+
+def _texts_in(tf: ThemeFile, data: Any, loc: FieldPath) -> Iterator[Item]:
+    if isinstance(data, str) and loc and loc[-1] != "url":
+        yield Item(tf, loc, data)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _texts_in(tf, value, loc + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _texts_in(tf, value, loc + (index,))
+
+
+def _lists(theme_files: tuple[ThemeFile, ...]) -> Iterator[list[Item]]:
+    """Each section written as a list, base or overlay, as items in order."""
+    for tf in theme_files:
+        owners: list[tuple[FieldPath, dict]] = [((), tf.source.data)]
+        owners += [(("variants", name), o) for name, o in (tf.source.data.get("variants") or {}).items() if isinstance(o, dict)]
+        for prefix, owner in owners:
+            for section in TEXT_SECTIONS:
+                value = owner.get(section)
+                if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                    yield [Item(tf, prefix + (section, i), v) for i, v in enumerate(value)]
+
+
+def _edition_of(item: Item) -> str:
+    return str(item.loc[1]) if item.loc[0] == "variants" else "base"
+
+
+def _text_rules(item: Item, vocabulary: Counter[str], typographic: bool) -> list[Diagnostic]:
+    found = []
+    text = item.text
+    for match in re.finditer(r"\b([^\W\d_]+)\s+\1\b", text, flags=re.IGNORECASE):
+        found.append(item.error(f"the word '{match[1]}' is written twice: '{match[0]}'", "repeated-word", f"write '{match[1]}' once"))
+    if "  " in text:
+        found.append(item.error("two spaces in a row", "double-space", "one space is enough"))
+    if typographic and ("'" in text or '"' in text):
+        found.append(item.error("straight quote where the series uses typographic ones", "straight-quote", "use ’ (or “ ”)"))
+    for match in BARE_URL.finditer(text):
+        found.append(item.error(f"a web address in running text: {match[0]}", "url-in-text", "give it as a reference's url: so it is checked and linked"))
+    for word in set(WORD.findall(text)):
+        if len(word) >= 7 and vocabulary[word.lower()] == 1:
+            near = _near(word.lower(), vocabulary)
+            if near:
+                found.append(item.error(f"'{word}' occurs only here; elsewhere the data says '{near}'", "typo", f"did you mean '{near}'?"))
+    return found
+
+
+def _near(word: str, vocabulary: Counter[str]) -> str | None:
+    """A common word one edit away, the edit not in the ending (where Danish inflects)."""
+    for other, count in vocabulary.items():
+        if count < 2 or abs(len(other) - len(word)) > 1 or other == word:
+            continue
+        if _one_edit_inside(word, other):
+            return other
+    return None
+
+
+def _one_edit_inside(a: str, b: str) -> bool:
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    if prefix < 2 or prefix >= min(len(a), len(b)) - 3:
+        return False  # in the ending: an inflection; at the start: another word
+    for x, y in ((a[prefix + 1 :], b[prefix + 1 :]), (a[prefix:], b[prefix + 1 :]), (a[prefix + 1 :], b[prefix:])):
+        if x == y:
+            return True
+    return a[prefix + 2 :] == b[prefix + 2 :] and a[prefix] == b[prefix + 1] and a[prefix + 1] == b[prefix]
+
+
+def _first_letter(text: str) -> str:
+    match = re.search(r"[^\W\d_]", text.replace("**", ""))
+    return match[0] if match else ""
+
+
+def _split_items(group: list[Item]) -> list[Diagnostic]:
+    found = []
+    for before, after in zip(group, group[1:]):
+        letter = _first_letter(after.text)
+        if letter and letter.islower() and not before.text.rstrip().endswith((".", "?", "!", ":")):
+            found.append(
+                after.error(
+                    f"this item begins in lower case and seems to continue the one before: '…{before.text[-30:]}' / '{after.text[:30]}…'",
+                    "split-item",
+                    "join the two items into one",
+                )
+            )
+    return found
+
+
+def _bullet_style(items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
+    """Within one edition, actions and findings either all end with a full stop or none do."""
+    by_edition: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        section = item.loc[-2] if len(item.loc) >= 2 else None
+        if section in ("actions", "findings") and isinstance(item.loc[-1], int):
+            by_edition[_edition_of(item)].append(item)
+    found = []
+    for edition, group in by_edition.items():
+        stops = [i.text.rstrip().endswith(".") for i in group]
+        majority = sum(stops) * 2 > len(stops)
+        for item, stop in zip(group, stops):
+            if stop != majority and (themes is None or item.theme.theme.number in themes):
+                style = "end with a full stop" if majority else "have no full stop at the end"
+                found.append(item.error(f"the other bullets of this edition {style}", "bullet-style", "make it like the rest"))
+    return found
+
+
+def _pasted(items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
+    """A text identical to one of another theme: a block pasted into the wrong sheet."""
+    first: dict[str, Item] = {}
+    found = []
+    for item in items:
+        key = " ".join(item.text.split())
+        if len(key) < 40:
+            continue
+        other = first.setdefault(key, item)
+        if other.theme is not item.theme and (themes is None or item.theme.theme.number in themes):
+            where = f"TEMA {other.theme.theme.number} ({other.theme.source.field(other.loc)})"
+            found.append(item.error(f"identical to {where}: pasted from another theme?", "pasted-text", "remove it, or write this theme's own text", "error"))
+    return found
+
+
+def _references(library: Library, themes: list[int] | None) -> list[Diagnostic]:
+    found = []
+    for item in _items(library.themes):
+        if item.loc[-1] != "text" or (themes is not None and item.theme.theme.number not in themes):
+            continue
+        ref = item.theme.source.data
+        for part in item.loc[:-1]:
+            ref = ref[part]
+        target = ref.get("theme") if isinstance(ref, dict) else None
+        mention = re.search(r"\btema (\d+)(?: om (.+))?", item.text, flags=re.IGNORECASE)
+        if target is None or mention is None:
+            continue
+        if int(mention[1]) != target:
+            found.append(item.error(f"the text says tema {mention[1]} but the reference points at theme {target}", "reference-number", "write 'tema {number}'", "error"))
+            continue
+        other = library.theme(target)
+        title = other.theme.title if other else ""
+        said = (mention[2] or "").strip()
+        if said and said.lower() != title.lower():
+            found.append(item.error(f"the title of theme {target} is typed again, and differently: '{said}' (the title is '{title}')", "retyped-title", "write 'tema {number} om {title_lower}' to take it from the theme"))
+    return found

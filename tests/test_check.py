@@ -1,0 +1,106 @@
+"""Preflight: the shipped data passes; the published text, slips and all, is flagged at file:line."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from onepagers.check import preflight
+from onepagers.cli import app
+from onepagers.library import load_library
+from onepagers.project import Project
+
+runner = CliRunner()
+
+
+def _published_copy(project: Project, corrections: list[dict], root: Path) -> Project:
+    """The data with every listed correction undone: the text as it was printed."""
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, root / part)
+    for c in corrections:
+        path = next((root / "data" / "themes").glob(f"{c['theme']:02d}-*.yaml"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        owner = data if c["variant"] == "privat@1" else data["variants"][c["variant"]]
+        section, _, index = c["field"].partition("[")
+        items = owner[section]
+        if not c["data"]:  # a block the data left out: put it back
+            items += c["published"].split(" • ")
+        else:
+            i = int(index.rstrip("]")) - 1
+            if isinstance(items[i], dict):
+                items[i]["text"] = c["published"]
+            elif " • " in c["published"]:  # one item the data joined: split it again
+                items[i : i + 1] = c["published"].split(" • ")
+            else:
+                assert c["data"] in items[i], c
+                items[i] = items[i].replace(c["data"], c["published"])
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+    return Project(root)
+
+
+@pytest.fixture(scope="module")
+def published(project, corrections, tmp_path_factory) -> Project:
+    return _published_copy(project, corrections, tmp_path_factory.mktemp("published"))
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+def test_shipped_data_passes(project, library):
+    findings = preflight(library, project)
+    assert [d for d in findings if d.severity == "error"] == []
+    result = runner.invoke(app, ["check", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("theme_file", "needle", "rule"),
+    [
+        ("01-instruktion-og-oplaering.yaml", "og og ubehagelige", "repeated-word"),
+        ("01-instruktion-og-oplaering.yaml", "perfomancekrav", "typo"),
+        ("07-salg.yaml", "onepager onepager", "repeated-word"),
+        ("10-fysiske-rammer.yaml", "Inddrag medarbejdernes trivsel", "pasted-text"),
+        ("10-fysiske-rammer.yaml", "kunde- og callcentermedarbejdernes trivsel", "split-item"),
+    ],
+)
+def test_published_text_slips_are_flagged_at_their_line(published, theme_file, needle, rule):
+    findings = preflight(load_library(published.data), published)
+    path = published.data / "themes" / theme_file
+    line = _line_of(path, needle)
+    hits = [d for d in findings if d.rule == rule and d.path.name == theme_file and d.line == line]
+    assert hits, f"no {rule} at {theme_file}:{line}; found: " + "\n".join(d.one_line() for d in findings)
+
+
+def test_check_cli_on_published_text_fails_and_names_file_line_rule(published):
+    result = runner.invoke(app, ["check", "--project", str(published.root)])
+    assert result.exit_code == 1  # the pasted block is an error
+    assert re.search(r"themes/10-fysiske-rammer\.yaml:\d+:\d+: error: identical to TEMA 9 \(actions\[1\]\).*\[pasted-text\]", result.output)
+
+
+def test_check_json_lists_findings(published):
+    result = runner.invoke(app, ["check", "--json", "--theme", "7", "--project", str(published.root)])
+    findings = json.loads(result.stdout)
+    assert {f["rule"] for f in findings} >= {"repeated-word"}
+    assert all(f["file"].endswith("07-salg.yaml") and f["line"] > 0 and f["suggestion"] for f in findings)
+
+
+def test_strict_fails_on_warnings(project):
+    assert runner.invoke(app, ["check", "--strict", "--project", str(project.root)]).exit_code == 1
+
+
+def test_retyped_title_and_wrong_theme_number(project, tmp_path):
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, tmp_path / part)
+    path = tmp_path / "data" / "themes" / "02-variation-og-indflydelse.yaml"
+    text = path.read_text(encoding="utf-8").replace("tema {number} om {title_lower}", "tema 4 om udvikling")
+    path.write_text(text, encoding="utf-8")
+    sandbox = Project(tmp_path)
+    findings = preflight(load_library(sandbox.data), sandbox)
+    assert any(d.rule == "reference-number" and d.severity == "error" and d.path == path for d in findings)
