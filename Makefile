@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= build
 
-.PHONY: pdf test setup clean
+.PHONY: pdf test setup clean references
 
 pdf: setup
 	$(BIN)/onepagers build --all --out $(OUT)
@@ -22,6 +22,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# After a deliberate change of look or text: render every sheet anew as the
+# reference the tests compare with (tests/test_reference_renders.py).
+references: setup
+	rm -rf $(OUT)/references tests/reference
+	$(BIN)/onepagers build --all --every-variant --out $(OUT)/references >/dev/null
+	$(BIN)/onepagers preview --out $(OUT)/references --to tests/reference --dpi 36 >/dev/null
+	@echo "tests/reference/ refreshed: review the pictures in git diff before committing"
 
 clean:
 	rm -rf $(OUT) $(VENV)

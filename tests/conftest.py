@@ -24,3 +24,18 @@ def library(project: Project) -> Library:
 @pytest.fixture(scope="session")
 def corrections(project: Project) -> list[dict]:
     return yaml.safe_load((project.data / "corrections.yaml").read_text(encoding="utf-8"))["corrections"]
+
+
+@pytest.fixture(scope="session")
+def built(library, project, tmp_path_factory):
+    """Every sheet in every variant, built once for the whole session."""
+    out = tmp_path_factory.mktemp("build")
+    from onepagers.build import build, plan
+
+    jobs = plan(library, out, everything=True, every_variant=True)
+    results = build(library, project, jobs)
+    failed = [r for r in results if not r.ok]
+    assert not failed, [(r.job.label, r.problems) for r in failed]
+    return results
+
+

@@ -9,21 +9,9 @@ import pypdf
 import pytest
 
 from onepagers import fonts, inline
-from onepagers.build import build, plan
 from onepagers.variants import resolve, resolve_introduction
 
 A4_PT = (595.28, 841.89)
-
-
-@pytest.fixture(scope="session")
-def built(library, project, tmp_path_factory):
-    """Every sheet in every variant, built once for the whole session."""
-    out = tmp_path_factory.mktemp("build")
-    jobs = plan(library, out, everything=True, every_variant=True)
-    results = build(library, project, jobs)
-    failed = [r for r in results if not r.ok]
-    assert not failed, [(r.job.label, r.problems) for r in failed]
-    return results
 
 
 def _squash(text: str) -> str:

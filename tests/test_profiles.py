@@ -101,3 +101,11 @@ def test_source_date_epoch_sets_the_dates(library, project, tmp_path, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     (result,) = build(library, project, plan(library, tmp_path, themes=[6], profile="print"), profile="print")
     assert pypdf.PdfReader(result.job.path).metadata["/CreationDate"].startswith("D:20231114")
+
+
+def test_screen_links_are_annotations_and_print_has_none(sheets):
+    screen = pypdf.PdfReader(sheets["screen", 1][0])
+    links = [a.get_object()["/A"]["/URI"] for p in screen.pages for a in (p.get("/Annots") or [])]
+    assert "https://bfakontor.dk/vejledninger/konflikthaandtering" in links
+    for path in sheets["print", 1]:
+        assert all(not p.get("/Annots") for p in pypdf.PdfReader(path).pages)

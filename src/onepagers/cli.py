@@ -120,6 +120,27 @@ def build(
 
 
 @app.command()
+def preview(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The folder of built PDFs; the PNGs go beside them.")] = Path("build"),
+    to: Annotated[Optional[Path], typer.Option("--to", metavar="DIR", help="Write the PNGs here instead, all in one folder.")] = None,
+    dpi: Annotated[float, typer.Option(min=10, max=600, help="Resolution; 36 makes thumbnails.")] = 36,
+) -> None:
+    """Write a PNG of every page of every PDF under --out, and print each path.
+
+    Example: `onepagers build --all && onepagers preview`.
+    """
+    from . import preview as previews
+
+    pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
+    if not pdfs:
+        err.print(f"error: no PDFs under {out}; run `onepagers build` first", markup=False)
+        raise typer.Exit(1)
+    for pdf in pdfs:
+        for path in previews.write(pdf, to or pdf.parent, dpi):
+            typer.echo(str(path))
+
+
+@app.command()
 def check(
     theme: Annotated[Optional[list[int]], typer.Option("--theme", "-t", metavar="N", help="Check only this theme; repeat for several.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON on stdout.")] = False,

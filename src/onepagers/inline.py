@@ -58,13 +58,15 @@ def link_problems(text: str) -> list[str]:
     return [p for span in parse(text) if span.url is not None if (p := url_problem(span.url))]
 
 
-def to_html(text: str) -> Markup:
+def to_html(text: str, links: bool = True) -> Markup:
+    """Escaped text with <strong> for bold and <a> for links (plain text when
+    `links` is false: a print file has nothing to click)."""
     out = []
     for span in parse(text):
         piece = escape(span.text)
         if span.bold:
             piece = Markup("<strong>{}</strong>").format(piece)
-        elif span.url is not None and url_problem(span.url) is None:
+        elif links and span.url is not None and url_problem(span.url) is None:
             piece = Markup('<a href="{}">{}</a>').format(span.url, piece)
         out.append(piece)
     return Markup("").join(out)
