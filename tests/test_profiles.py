@@ -109,3 +109,19 @@ def test_screen_links_are_annotations_and_print_has_none(sheets):
     assert "https://bfakontor.dk/vejledninger/konflikthaandtering" in links
     for path in sheets["print", 1]:
         assert all(not p.get("/Annots") for p in pypdf.PdfReader(path).pages)
+
+
+def test_print_pages_carry_crop_marks(sheets):
+    """Below the bottom corners of page 1 (white paper there), a mark runs out
+    through the outer half of the bleed on each trim line."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(sheets["print", 1][0]))
+    dpi = 600
+    image = pdf[0].render(scale=dpi / 72).to_pil().convert("L")
+    px = dpi / 25.4  # pixels a millimetre
+    width, height = image.size
+    for x in (3 * px, width - 1 - 3 * px):  # the vertical marks on the trim lines
+        for y in (height - 1 - 0.7 * px,):
+            column = [image.getpixel((int(x) + dx, int(y))) for dx in range(-3, 4)]
+            assert min(column) < 100, f"no crop mark at {x / px:.1f} mm, {y / px:.1f} mm"
