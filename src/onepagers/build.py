@@ -7,14 +7,16 @@ PDF viewer reloads the same file after a rebuild.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from . import fonts, html
+from . import fingerprint, fonts, html
 from .diagnostics import ContentError, display_path
 from .library import Library
 from .project import Project
@@ -29,7 +31,7 @@ from .variants import (
 )
 
 if TYPE_CHECKING:
-    from .pdf import Rendered
+    from .pdf import Rendered, Renderer
 
 SHEET_PAGES = 2
 # No publication dates are known for the editions: a fixed, obviously
@@ -57,10 +59,14 @@ class Job:
 @dataclass(frozen=True)
 class Result:
     job: Job
-    ok: bool
+    status: str  # "built", "up to date" or "failed"
     pages: int
     seconds: float
     problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
 
 
 def output_path(library: Library, out: Path, number: int | None, variant_name: str, profile: str = "screen") -> Path:
@@ -151,30 +157,108 @@ def build(
     jobs: list[Job],
     on_result: Callable[[Result], None] | None = None,
     profile: str = "screen",
+    *,
+    workers: int | None = None,
+    force: bool = False,
 ) -> list[Result]:
-    """Render every job; a sheet that fails does not stop the others."""
-    from .pdf import Renderer, write_atomically  # WeasyPrint loads only when rendering
+    """Render every job that changed, across processes; a sheet that fails does not stop the others.
 
+    A job whose output exists and was made from the same inputs (see
+    `fingerprint`) is not rendered again unless `force`.
+    """
     check_characters(library, project)
-    renderer = Renderer(project, profile)
-    results = []
+    inputs = fingerprint.inputs_digest(project)
+    manifests: dict[Path, dict] = {}
+    results: list[Result] = []
+    todo: list[tuple[Job, str, str]] = []
     for job in jobs:
-        started = time.perf_counter()
+        out = job.path.parent.parent
+        manifest = manifests.setdefault(out, fingerprint.read(out))
         try:
-            rendered = renderer.render(html_for(library, project, job, profile))
+            page_html = html_for(library, project, job, profile)
         except ContentError as exc:
-            problems = [d.one_line() for d in exc.diagnostics]
-            pages = 0
+            results.append(_report(Result(job, "failed", 0, 0.0, tuple(d.one_line() for d in exc.diagnostics)), on_result))
+            continue
+        digest = fingerprint.sheet_digest(page_html, profile, inputs)
+        current = fingerprint.current(out, job.path, digest, manifest)
+        if current is not None and not force:
+            results.append(_report(Result(job, "up to date", current, 0.0), on_result))
         else:
-            problems = check_rendered(job, rendered, project)
-            pages = rendered.pages
-            if not problems:
-                write_atomically(job.path, rendered.pdf)
-        result = Result(job, not problems, pages, time.perf_counter() - started, tuple(problems))
-        results.append(result)
-        if on_result:
-            on_result(result)
-    return results
+            todo.append((job, page_html, digest))
+
+    count = min(workers or os.cpu_count() or 1, len(todo))
+    built = _render_in_pool(project, profile, todo, count, on_result) if count > 1 else _render_here(project, profile, todo, on_result)
+    for out in manifests:
+        fingerprint.record(out, {r.job.path: (digest, r.pages) for r, digest in built if r.ok and r.job.path.parent.parent == out})
+    results += [r for r, _ in built]
+    order = {job: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r.job])
+
+
+def _report(result: Result, on_result: Callable[[Result], None] | None) -> Result:
+    if on_result:
+        on_result(result)
+    return result
+
+
+def _render_here(project: Project, profile: str, todo: list[tuple[Job, str, str]], on_result) -> list[tuple[Result, str]]:
+    if not todo:
+        return []
+    from .pdf import Renderer  # WeasyPrint loads only when something is rendered
+
+    renderer = Renderer(project, profile)
+    try:
+        return [(_report(render_job(renderer, project, job, page_html), on_result), digest) for job, page_html, digest in todo]
+    finally:
+        renderer.close()
+
+
+def _render_in_pool(project: Project, profile: str, todo: list[tuple[Job, str, str]], count: int, on_result) -> list[tuple[Result, str]]:
+    # spawn, not fork: forked workers share the parent's pages copy-on-write
+    # and paid four times the page faults; spawn was about 20 % faster.
+    context = multiprocessing.get_context("spawn")
+    done: list[tuple[Result, str]] = []
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(project.root, profile)) as pool:
+        futures = {pool.submit(_work, job, page_html): digest for job, page_html, digest in todo}
+        try:
+            for future in as_completed(futures):
+                done.append((_report(future.result(), on_result), futures[future]))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return done
+
+
+_worker_renderer = None
+
+
+def _start_worker(root: Path, profile: str) -> None:
+    from multiprocessing.util import Finalize
+
+    from .pdf import Renderer
+
+    global _worker_renderer
+    _worker_renderer = Renderer(Project(root), profile)
+    # Workers leave through multiprocessing's exit, which skips atexit: this
+    # is what removes the worker's /tmp/weasyprint-* font folder.
+    Finalize(None, _worker_renderer.close, exitpriority=10)
+
+
+def _work(job: Job, page_html: str) -> Result:
+    assert _worker_renderer is not None
+    return render_job(_worker_renderer, _worker_renderer.project, job, page_html)
+
+
+def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str) -> Result:
+    """Render one sheet, check it, and write it if it passes."""
+    from .files import write_atomically
+
+    started = time.perf_counter()
+    rendered = renderer.render(page_html)
+    problems = check_rendered(job, rendered, project)
+    if not problems:
+        write_atomically(job.path, rendered.pdf)
+    return Result(job, "failed" if problems else "built", rendered.pages, time.perf_counter() - started, tuple(problems))
 
 
 def check_characters(library: Library, project: Project) -> None:

@@ -82,9 +82,14 @@ def build(
     every_variant: Annotated[bool, typer.Option("--every-variant", help="Build every edition and sector the data defines.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
     profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop.")] = Profile.screen,
+    workers: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Render in N processes. Default: one per core.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Render every sheet, even those whose inputs have not changed.")] = False,
     project_dir: ProjectOpt = None,
 ) -> None:
-    """Build PDFs and print the path of each on its own line.
+    """Build PDFs and print the path of each on its own line, rebuilt or already up to date.
+
+    Only sheets whose text, templates, stylesheets or fonts changed are
+    rendered again; --force renders all.
 
     Examples: `onepagers build --theme 6`, `onepagers build --all`,
     `onepagers build --theme 6 --sector offentlig`.
@@ -102,20 +107,11 @@ def build(
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
 
-    def report(result) -> None:
-        if result.ok:
-            typer.echo(str(result.job.path))
-            err.print(f"built {result.job.label}: {result.pages} pages, {result.seconds:.2f} s", markup=False)
-        else:
-            err.print(f"error: {describe(result)}", markup=False)
-
     try:
-        results = run(library, project, jobs, on_result=report, profile=profile.value)
+        results = _run_build(library, project, jobs, profile.value, workers, force)
     except ContentError as exc:
         raise _fail_content(exc) from None
-    failed = [r for r in results if not r.ok]
-    if failed:
-        err.print(f"{len(failed)} of {len(results)} sheets failed.", markup=False)
+    if any(not r.ok for r in results):
         raise typer.Exit(1)
 
 
@@ -249,7 +245,7 @@ def diff(
     Example: `onepagers diff --theme 6 privat@2 offentlig@2 --html d.html`.
     """
     from . import diff as worddiff
-    from .pdf import write_atomically
+    from .files import write_atomically
 
     _, library = _load(project_dir)
     name_a, name_b = _variant_of(library, a), _variant_of(library, b)
@@ -260,6 +256,49 @@ def diff(
         title = f"TEMA {theme}: {name_a} → {name_b}"
         write_atomically(html_file, worddiff.to_html(diffs, title, name_a, name_b).encode("utf-8"))
         err.print(f"wrote {html_file}", markup=False)
+
+
+def _run_build(library, project, jobs, profile: str, workers, force: bool):
+    """Build with a progress bar (on a terminal) and a summary table, both on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from .build import build as run, describe
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err, transient=True, disable=not err.is_terminal)
+
+    def report(result) -> None:
+        progress.advance(task)
+        if result.status == "failed":
+            progress.console.print(f"error: {describe(result)}", markup=False)
+
+    with progress:
+        task = progress.add_task("building", total=len(jobs))
+        results = run(library, project, jobs, on_result=report, profile=profile, workers=workers, force=force)
+    for result in results:
+        if result.ok:
+            typer.echo(str(result.job.path))
+
+    built = [r for r in results if r.status == "built"]
+    failed = [r for r in results if r.status == "failed"]
+    if not built and not failed:
+        err.print(f"Nothing changed: {len(results)} sheet{'s' if len(results) != 1 else ''} up to date.", markup=False)
+        return results
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("sheet", "variant", "pages", "status", "time"):
+        table.add_column(column, justify="right" if column in ("pages", "time") else "left")
+    for r in results:
+        name = "introduktion" if r.job.number is None else f"tema {r.job.number}"
+        style = {"failed": "red", "built": "", "up to date": "dim"}[r.status]
+        table.add_row(name, r.job.variant, str(r.pages or ""), r.status, f"{r.seconds:.2f} s" if r.seconds else "", style=style)
+    err.print(table)
+    err.print(
+        f"{len(built)} built, {len(results) - len(built) - len(failed)} up to date"
+        + (f", {len(failed)} of {len(results)} sheets failed." if failed else "."),
+        markup=False,
+    )
+    return results
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +99,13 @@ class Renderer:
         self.fonts = FontConfiguration()
         hyphenation.install(project.templates / "hyphenation.txt")
 
+    def close(self) -> None:
+        """Remove the font copies WeasyPrint keeps in /tmp/weasyprint-* for this renderer."""
+        folder = getattr(self.fonts, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.fonts._folder = None
+
     def render(self, html: str) -> Rendered:
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))
         source = weasyprint.HTML(
@@ -116,19 +122,3 @@ class Renderer:
         seed = hashlib.sha256(html.encode("utf-8")).hexdigest()
         data = document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])
         return Rendered(data, len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename: a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

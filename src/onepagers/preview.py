@@ -25,7 +25,7 @@ def png_paths(pdf: Path, out_dir: Path, count: int) -> list[Path]:
 
 def write(pdf: Path, out_dir: Path, dpi: float) -> list[Path]:
     """One PNG per page beside each other in `out_dir`: `<name>-p1.png`, `<name>-p2.png`."""
-    from .pdf import write_atomically
+    from .files import write_atomically
 
     images = pages(pdf, dpi)
     paths = png_paths(pdf, out_dir, len(images))

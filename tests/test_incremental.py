@@ -1,0 +1,74 @@
+"""Incremental and parallel builds: only what changed is rendered, on every core."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from test_bad_input import run_cli
+
+
+@pytest.fixture
+def copy(project, tmp_path) -> Path:
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, tmp_path / part)
+    return tmp_path
+
+
+def test_second_build_renders_nothing_and_still_prints_every_path(copy):
+    first = run_cli("build", "--all", "--jobs", "2", "--out", "out", cwd=copy)
+    assert first.returncode == 0, first.stderr
+    second = run_cli("build", "--all", "--out", "out", cwd=copy)
+    assert second.returncode == 0
+    assert "Nothing changed: 11 sheets up to date." in second.stderr
+    assert second.stdout == first.stdout and len(second.stdout.split()) == 11
+
+
+def test_editing_one_theme_rebuilds_only_its_sheets(copy):
+    assert run_cli("build", "--all", "--every-variant", "--out", "out", cwd=copy).returncode == 0
+    path = copy / "data" / "themes" / "06-svaere-kald.yaml"
+    # Case 3 of the base text: the revised edition inherits it, the public one words its own.
+    text = path.read_text(encoding="utf-8")
+    assert text.count("Medarbejderne i Falck Global Assistance har adgang") == 1
+    path.write_text(text.replace("Medarbejderne i Falck Global Assistance har adgang", "Medarbejderne i Falck Global Assistance har nu adgang"), encoding="utf-8")
+    result = run_cli("build", "--all", "--every-variant", "--out", "out", cwd=copy)
+    assert result.returncode == 0, result.stderr
+    rebuilt = {line.split()[1] + " " + line.split()[2] for line in result.stderr.splitlines() if line.startswith("tema") and " built " in line}
+    assert rebuilt == {"6 privat@1", "6 privat@2"}, result.stderr
+    assert len(result.stdout.split()) == 23
+
+
+def test_changing_the_stylesheet_rebuilds_everything(copy):
+    assert run_cli("build", "--all", "--out", "out", cwd=copy).returncode == 0
+    css = copy / "templates" / "sheet.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* a change */\n", encoding="utf-8")
+    result = run_cli("build", "--all", "--out", "out", cwd=copy)
+    assert "11 built, 0 up to date." in result.stderr
+
+
+def test_force_rebuilds_everything(copy):
+    assert run_cli("build", "--theme", "3", "--out", "out", cwd=copy).returncode == 0
+    result = run_cli("build", "--theme", "3", "--force", "--out", "out", cwd=copy)
+    assert "1 built, 0 up to date." in result.stderr
+
+
+def test_a_deleted_output_is_rebuilt(copy):
+    first = run_cli("build", "--theme", "3", "--out", "out", cwd=copy)
+    Path(copy, first.stdout.strip()).unlink()
+    result = run_cli("build", "--theme", "3", "--out", "out", cwd=copy)
+    assert "1 built" in result.stderr and Path(copy, result.stdout.strip()).is_file()
+
+
+def test_no_weasyprint_font_folders_are_left_in_tmp(copy, tmp_path_factory, monkeypatch):
+    import subprocess
+    import sys
+
+    tmp = tmp_path_factory.mktemp("tmpdir")
+    result = subprocess.run(
+        [sys.executable, "-m", "onepagers", "build", "--all", "--force", "--jobs", "2", "--out", "out"],
+        cwd=copy, capture_output=True, text=True, env={**__import__("os").environ, "TMPDIR": str(tmp)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(tmp.iterdir()) == []
