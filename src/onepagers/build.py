@@ -255,7 +255,9 @@ def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str)
 
     started = time.perf_counter()
     rendered = renderer.render(page_html)
-    problems = check_rendered(job, rendered, project)
+    problems = check_layout(job, rendered, project)
+    if not rendered.missing:  # a missing font file also brings a fallback font; said better above
+        problems += check_fonts(rendered.pdf, project)
     if not problems:
         write_atomically(job.path, rendered.pdf)
     return Result(job, "failed" if problems else "built", rendered.pages, time.perf_counter() - started, tuple(problems))
@@ -272,8 +274,9 @@ def check_characters(library: Library, project: Project) -> None:
         raise ContentError(problems)
 
 
-def check_rendered(job: Job, rendered: Rendered, project: Project) -> list[str]:
-    """Why this rendering must not be written, if anything."""
+def check_layout(job: Job, rendered: Rendered, project: Project) -> list[str]:
+    """Why this laid-out sheet must not be written, if anything: files it could not
+    read, overflowing text, the wrong number or size of pages."""
     problems = [f"{_referenced_at(project, path)}: file not found: {display_path(path)}" for path in rendered.missing]
     problems += [f"refused to fetch {url} (only templates/ and fonts/ are read)" for url in rendered.refused]
     problems += [o.describe() for o in rendered.overflows]
@@ -283,9 +286,11 @@ def check_rendered(job: Job, rendered: Rendered, project: Project) -> list[str]:
     for i, (w, h) in enumerate(rendered.page_sizes_mm, start=1):
         if abs(w - A4_MM[0]) > 0.5 or abs(h - A4_MM[1]) > 0.5:
             problems.append(f"page {i} is {w:.1f} x {h:.1f} mm, not A4")
-    if not rendered.missing:  # a missing font file shows up here too; said better above
-        problems += [f"uses a font that is not in fonts/: {name}" for name in fonts.foreign_fonts(rendered.pdf, project.fonts)]
     return problems
+
+
+def check_fonts(pdf: bytes, project: Project) -> list[str]:
+    return [f"uses a font that is not in fonts/: {name}" for name in fonts.foreign_fonts(pdf, project.fonts)]
 
 
 def _referenced_at(project: Project, path: Path) -> str:

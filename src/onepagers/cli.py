@@ -116,6 +116,39 @@ def build(
 
 
 @app.command()
+def booklet(
+    sector: SectorOpt = None,
+    edition: EditionOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
+    profile: Annotated[Profile, typer.Option(help="screen (download) or print (PDF/X-4 for the print shop).")] = Profile.screen,
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Build one PDF of a whole variant: the introduction and every theme in order,
+    with a bookmark per sheet. Prints its path.
+
+    Example: `onepagers booklet --edition 1`.
+    """
+    from .booklet import make_booklet
+    from .build import SelectionError
+
+    project, library = _load(project_dir)
+    name = _variant_of(library, f"{sector or ''}@{edition or ''}")
+    try:
+        result = make_booklet(library, project, out, name, profile.value)
+    except ContentError as exc:
+        raise _fail_content(exc) from None
+    except SelectionError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    if result.path is None:
+        for problem in result.problems:
+            err.print(f"error: {problem}", markup=False)
+        raise typer.Exit(1)
+    typer.echo(str(result.path))
+    err.print(f"booklet {name}: {result.pages} pages", markup=False)
+
+
+@app.command()
 def preview(
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The folder of built PDFs; the PNGs go beside them.")] = Path("build"),
     to: Annotated[Optional[Path], typer.Option("--to", metavar="DIR", help="Write the PNGs here instead, all in one folder.")] = None,

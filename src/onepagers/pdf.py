@@ -106,7 +106,8 @@ class Renderer:
             shutil.rmtree(folder, ignore_errors=True)
             self.fonts._folder = None
 
-    def render(self, html: str) -> Rendered:
+    def layout(self, html: str) -> tuple[weasyprint.Document, Rendered]:
+        """Lay the HTML out and measure it; the returned Rendered has no PDF yet."""
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))
         source = weasyprint.HTML(
             string=html,
@@ -119,6 +120,12 @@ class Renderer:
         if overflows or len(document.pages) > fit.design_pages(document.pages):
             measured = source.render(font_config=self.fonts, stylesheets=[weasyprint.CSS(string=fit.MEASURE_CSS)])
             overflows = fit.overflows(measured.pages) or overflows
-        seed = hashlib.sha256(html.encode("utf-8")).hexdigest()
-        data = document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])
-        return Rendered(data, len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
+        return document, Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
+
+    def write(self, document: weasyprint.Document, seed: str) -> bytes:
+        return document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])
+
+    def render(self, html: str) -> Rendered:
+        document, rendered = self.layout(html)
+        rendered.pdf = self.write(document, hashlib.sha256(html.encode("utf-8")).hexdigest())
+        return rendered

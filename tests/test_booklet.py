@@ -1,0 +1,28 @@
+"""The booklet: the introduction and every theme in order, a bookmark per sheet."""
+
+from __future__ import annotations
+
+import pypdf
+from typer.testing import CliRunner
+
+from onepagers.cli import app
+
+runner = CliRunner()
+
+
+def test_booklet_holds_every_sheet_in_order_with_a_bookmark_each(project, library, tmp_path):
+    result = runner.invoke(app, ["booklet", "--edition", "1", "--out", str(tmp_path), "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    reader = pypdf.PdfReader(result.stdout.strip())
+    themes = len(library.themes)
+    assert len(reader.pages) == 2 * themes + 1
+    top = [item["/Title"] for item in reader.outline if not isinstance(item, list)]
+    assert top == [library.introduction.title] + [tf.theme.title for tf in library.themes]
+    assert "1. udgave" in reader.metadata.title
+
+
+def test_booklet_of_a_series_without_all_its_text_is_refused(project, tmp_path):
+    result = runner.invoke(app, ["booklet", "--sector", "offentlig", "--out", str(tmp_path), "--project", str(project.root)])
+    assert result.exit_code == 1
+    assert "1 of its 9 themes" in result.output
+    assert not any(tmp_path.rglob("*.pdf"))
