@@ -11,6 +11,7 @@ pdf: setup
 	$(BIN)/onepagers build --all --out $(OUT)
 
 test: setup
+	./scripts/system-deps --browser
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed

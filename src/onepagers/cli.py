@@ -111,6 +111,10 @@ def build(
         results = _run_build(library, project, jobs, profile.value, workers, force)
     except ContentError as exc:
         raise _fail_content(exc) from None
+    if all_ and (any(r.status == "built" for r in results) or not (out / "index.html").exists()):
+        from .gallery import write_gallery
+
+        err.print(f"gallery: {write_gallery(library, project, out)}", markup=False)
     if any(not r.ok for r in results):
         raise typer.Exit(1)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageChops
+if TYPE_CHECKING:  # Pillow is imported when a picture is made, not at start-up
+    from PIL.Image import Image
 
 
-def pages(pdf: Path, dpi: float) -> list[Image.Image]:
+def pages(pdf: Path, dpi: float) -> list["Image"]:
     import pypdfium2
 
     document = pypdfium2.PdfDocument(str(pdf))
@@ -17,6 +19,12 @@ def pages(pdf: Path, dpi: float) -> list[Image.Image]:
         return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
     finally:
         document.close()
+
+
+def png_bytes(image: "Image") -> bytes:
+    buffer = BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def png_paths(pdf: Path, out_dir: Path, count: int) -> list[Path]:
@@ -30,15 +38,15 @@ def write(pdf: Path, out_dir: Path, dpi: float) -> list[Path]:
     images = pages(pdf, dpi)
     paths = png_paths(pdf, out_dir, len(images))
     for image, path in zip(images, paths):
-        buffer = BytesIO()
-        image.save(buffer, format="PNG", optimize=True)
-        write_atomically(path, buffer.getvalue())
+        write_atomically(path, png_bytes(image))
     return paths
 
 
-def difference(a: Image.Image, b: Image.Image, threshold: int = 40) -> tuple[float, Image.Image]:
+def difference(a: "Image", b: "Image", threshold: int = 40) -> tuple[float, "Image"]:
     """The share of pixels that differ by more than `threshold` (0-255) in any
     channel, and a picture of them in red over the faded reference."""
+    from PIL import Image, ImageChops
+
     if a.size != b.size:
         return 1.0, b
     diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > threshold else 0)
