@@ -160,6 +160,7 @@ def build(
     *,
     workers: int | None = None,
     force: bool = False,
+    renderer: "Renderer | None" = None,
 ) -> list[Result]:
     """Render every job that changed, across processes; a sheet that fails does not stop the others.
 
@@ -186,8 +187,11 @@ def build(
         else:
             todo.append((job, page_html, digest))
 
-    count = min(workers or os.cpu_count() or 1, len(todo))
-    built = _render_in_pool(project, profile, todo, count, on_result) if count > 1 else _render_here(project, profile, todo, on_result)
+    count = 1 if renderer is not None else min(workers or os.cpu_count() or 1, len(todo))
+    if count > 1:
+        built = _render_in_pool(project, profile, todo, count, on_result)
+    else:
+        built = _render_here(project, profile, todo, on_result, renderer)
     for out in manifests:
         fingerprint.record(out, {r.job.path: (digest, r.pages) for r, digest in built if r.ok and r.job.path.parent.parent == out})
     results += [r for r, _ in built]
@@ -201,16 +205,20 @@ def _report(result: Result, on_result: Callable[[Result], None] | None) -> Resul
     return result
 
 
-def _render_here(project: Project, profile: str, todo: list[tuple[Job, str, str]], on_result) -> list[tuple[Result, str]]:
+def _render_here(project: Project, profile: str, todo: list[tuple[Job, str, str]], on_result, renderer: "Renderer | None" = None) -> list[tuple[Result, str]]:
+    """In this process: for one sheet (a worker pool costs more than it saves) or
+    with the warm renderer that `--watch` keeps between rebuilds."""
     if not todo:
         return []
     from .pdf import Renderer  # WeasyPrint loads only when something is rendered
 
-    renderer = Renderer(project, profile)
+    own = renderer is None
+    renderer = renderer or Renderer(project, profile)
     try:
         return [(_report(render_job(renderer, project, job, page_html), on_result), digest) for job, page_html, digest in todo]
     finally:
-        renderer.close()
+        if own:
+            renderer.close()
 
 
 def _render_in_pool(project: Project, profile: str, todo: list[tuple[Job, str, str]], count: int, on_result) -> list[tuple[Result, str]]:

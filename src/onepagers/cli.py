@@ -84,6 +84,7 @@ def build(
     profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop.")] = Profile.screen,
     workers: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Render in N processes. Default: one per core.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Render every sheet, even those whose inputs have not changed.")] = False,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Keep running: rebuild the affected sheets whenever a file under data/, templates/ or fonts/ changes (Ctrl-C stops).")] = False,
     project_dir: ProjectOpt = None,
 ) -> None:
     """Build PDFs and print the path of each on its own line, rebuilt or already up to date.
@@ -101,11 +102,24 @@ def build(
     if theme and all_:
         raise typer.BadParameter("give --theme or --all, not both", param_hint="--theme/--all")
     project, library = _load(project_dir)
+
+    def plan_jobs(library):
+        return plan(library, out, themes=theme or (), everything=all_, sector=sector, edition=edition, every_variant=every_variant, profile=profile.value)
+
     try:
-        jobs = plan(library, out, themes=theme or (), everything=all_, sector=sector, edition=edition, every_variant=every_variant, profile=profile.value)
+        jobs = plan_jobs(library)
     except SelectionError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
+    if watch:
+        from .watch import watch as run_watch
+
+        err.print(f"watching {project.data}, {project.templates} and {project.fonts}; Ctrl-C stops", markup=False)
+        try:
+            run_watch(project, plan_jobs, profile.value, lambda line: err.print(line, markup=False))
+        except KeyboardInterrupt:
+            pass
+        return
 
     try:
         results = _run_build(library, project, jobs, profile.value, workers, force)
