@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= build
 
-.PHONY: pdf test setup clean references
+.PHONY: pdf test setup clean references bench
 
 pdf: setup
 	$(BIN)/onepagers build --all --out $(OUT)
@@ -31,6 +31,10 @@ references: setup
 	$(BIN)/onepagers build --all --every-variant --out $(OUT)/references >/dev/null
 	$(BIN)/onepagers preview --out $(OUT)/references --to tests/reference --dpi 36 >/dev/null
 	@echo "tests/reference/ refreshed: review the pictures in git diff before committing"
+
+# Speed against a naive baseline, in one run; writes bench/results.md.
+bench: setup
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(OUT) $(VENV)

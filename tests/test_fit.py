@@ -63,3 +63,30 @@ def test_text_running_out_of_its_column_sideways_fails(sandbox):
     result = _build_theme_4(sandbox, findings=["Se 12345678901234567890123456789012345678901234567890123456789012345"])
     assert not result.ok
     assert any("(findings)" in p and "out of its column" in p for p in result.problems), result.problems
+
+
+@pytest.mark.parametrize(
+    ("css", "expected"),
+    [
+        (".lead { height: 4mm; overflow: hidden; }", "out of the bottom of its box"),
+        (".lead { white-space: nowrap; }", "out of its column"),
+    ],
+    ids=["overflow-hidden", "nowrap"],
+)
+def test_text_hidden_by_the_stylesheet_is_caught(sandbox, css, expected):
+    """WeasyPrint hides such text without a word; the fit check says where."""
+    sheet = sandbox.templates / "sheet.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
+    result = _build_theme_4(sandbox)
+    assert not result.ok
+    assert any("(title)" in p and expected in p for p in result.problems), result.problems
+
+
+def test_text_the_layout_drops_is_caught(sandbox):
+    """A last net under the others: letters in the HTML that no box holds (here a
+    stylesheet hides the lead; WeasyPrint can also drop a continuation)."""
+    sheet = sandbox.templates / "sheet.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n.lead { display: none; }\n", encoding="utf-8")
+    result = _build_theme_4(sandbox)
+    assert not result.ok
+    assert any("letters of the text were not laid out" in p for p in result.problems), result.problems

@@ -288,6 +288,8 @@ def check_layout(job: Job, rendered: Rendered, project: Project) -> list[str]:
     problems = [f"{_referenced_at(project, path)}: file not found: {display_path(path)}" for path in rendered.missing]
     problems += [f"refused to fetch {url} (only templates/ and fonts/ are read)" for url in rendered.refused]
     problems += [o.describe() for o in rendered.overflows]
+    if rendered.lost_letters and not rendered.overflows:
+        problems.append(f"{rendered.lost_letters} letters of the text were not laid out (lost without an overflow to show where)")
     expected = (1, SHEET_PAGES) if job.number is None else (SHEET_PAGES, SHEET_PAGES)
     if not expected[0] <= rendered.pages <= expected[1] and not rendered.overflows:
         problems.append(f"has {rendered.pages} pages, expected {SHEET_PAGES}")

@@ -10,6 +10,7 @@ the right edge of its block, and say which section went where and by how much.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from typing import Any, Iterator
 
 PX_PER_MM = 96 / 25.4
@@ -31,7 +32,7 @@ class Overflow:
     section: str
     heading: str
     mm: float
-    direction: str  # "bottom" or "side"
+    direction: str  # "bottom" (of the page), "side" or "box" (out of its own box)
     line_mm: float
     pushed: tuple[str, ...] = ()  # sections below it that it pushed off the page
 
@@ -39,6 +40,8 @@ class Overflow:
         name = f"'{self.heading}' ({self.section})" if self.heading else f"'{self.section}'"
         if self.direction == "side":
             return f"{name} has text running {self.mm:.0f} mm out of its column on page {self.page} (a word or address too long to wrap)"
+        if self.direction == "box":
+            return f"{name} has text running {self.mm:.0f} mm out of the bottom of its box on page {self.page}, where it would be hidden"
         lines = max(1, round(self.mm / self.line_mm)) if self.line_mm else 0
         pushed = f", pushing {', '.join(self.pushed)} off the page" if self.pushed else ""
         return f"{name} runs {self.mm:.0f} mm (about {lines} line{'s' if lines != 1 else ''}) past the bottom of page {self.page}{pushed}: shorten it"
@@ -76,6 +79,46 @@ def _heading(box: Any) -> str:
     return ""
 
 
+class _Letters(HTMLParser):
+    """Counts the letters of the text a page's body holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("head", "style", "script", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "style", "script", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.count += sum(ch.isalpha() for ch in data)
+
+
+def letters_in_html(html: str) -> int:
+    parser = _Letters()
+    parser.feed(html)
+    parser.close()
+    return parser.count
+
+
+def letters_laid_out(pages: list[Any]) -> int:
+    """Letters in the laid-out text. WeasyPrint can drop text without a word (a
+    float continued onto a page that is never made, say); fewer letters here
+    than in the HTML means some was lost."""
+    return sum(
+        sum(ch.isalpha() for ch in box.text)
+        for page in pages
+        for box in _walk(page._page_box)
+        if type(box).__name__ == "TextBox"
+    )
+
+
 def design_pages(pages: list[Any]) -> int:
     """How many pages the template designed: its `data-page` boxes."""
     return len({p for page in pages for box in _walk(page._page_box) if (p := _element_attr(box, "data-page"))})
@@ -109,25 +152,31 @@ def overflows(pages: list[Any]) -> list[Overflow]:
                 above = here
                 if past > TOLERANCE_PX:
                     found.append(here)
-                side = _sideways(box)
+                side, down = _escapes(box)
                 if side > TOLERANCE_PX:
                     found.append(Overflow(number, section, _heading(box), side / PX_PER_MM, "side", line_mm))
+                if down > TOLERANCE_PX:
+                    found.append(Overflow(number, section, _heading(box), down / PX_PER_MM, "box", line_mm))
     return _blame(found)
 
 
-def _sideways(section: Any) -> float:
-    """How far any text runs past the right edge of the block that holds its lines."""
-    worst = 0.0
+def _escapes(section: Any) -> tuple[float, float]:
+    """How far text runs out of the block that holds its lines: past its right
+    edge (a word too long, a `nowrap` line) and past its bottom (a box of fixed
+    height, whose `overflow: hidden` would hide the rest)."""
+    side = down = 0.0
     for block in _walk(section):
         lines = [c for c in getattr(block, "children", ()) or () if type(c).__name__ == "LineBox"]
         if not lines:
             continue
         right = block.content_box_x() + block.width
+        bottom = block.content_box_y() + block.height
         for line in lines:
+            down = max(down, line.position_y + line.height - bottom)
             for box in _walk(line):
                 if type(box).__name__ == "TextBox" and box.text.strip():
-                    worst = max(worst, box.position_x + box.width - right)
-    return worst
+                    side = max(side, box.position_x + box.width - right)
+    return side, down
 
 
 def _blame(found: list[Overflow]) -> list[Overflow]:

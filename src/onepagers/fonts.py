@@ -56,19 +56,10 @@ def uncovered(source: SourceFile, covered: frozenset[int]) -> list[Diagnostic]:
     return problems
 
 
-def _simple_outlines(font: TTFont) -> set[int]:
+def _outline(font: TTFont, glyph_name: str) -> tuple:
     glyf = font["glyf"]
-    out = set()
-    for name in font.getGlyphOrder():
-        glyph = glyf[name]
-        if glyph.numberOfContours > 0:
-            out.add(hash((tuple(glyph.coordinates), tuple(glyph.endPtsOfContours))))
-    return out
-
-
-@lru_cache(maxsize=16)
-def _outlines_of(path: Path) -> frozenset[int]:
-    return frozenset(_simple_outlines(TTFont(path)))
+    coordinates, ends, _ = glyf[glyph_name].getCoordinates(glyf)  # components resolved
+    return (tuple(coordinates), tuple(ends))
 
 
 @lru_cache(maxsize=256)
@@ -76,16 +67,23 @@ def is_ours(font_program: bytes, fonts_dir: Path) -> bool:
     """Is this embedded (subset) font program taken from one of the files in fonts/?
 
     Told by outlines, not by name: WeasyPrint names embedded fonts after the
-    CSS family, so a fallback would carry a plausible name. Every outline of
-    the subset must be an outline of the same one of our files (glyph ids
-    are no guide: subsetting renumbers the glyphs that accents are built of)."""
+    CSS family, so a fallback would carry a plausible name. The subset keeps
+    its character map, so each character's outline is compared with that
+    character's outline in our files (glyph ids are no guide: subsetting
+    renumbers the glyphs that accented letters are built of)."""
     embedded = TTFont(io.BytesIO(font_program))
-    if "glyf" not in embedded:
+    if "glyf" not in embedded or "cmap" not in embedded:
         return False
-    outlines = _simple_outlines(embedded)
-    if not outlines:
+    cmap = embedded.getBestCmap() or {}
+    sample = [(code, name) for code, name in sorted(cmap.items()) if embedded["glyf"][name].numberOfContours != 0][:16]
+    if not sample:
         return False
-    return any(outlines <= _outlines_of(path) for path in sorted(fonts_dir.glob("*.[ot]tf")))
+    wanted = {code: _outline(embedded, name) for code, name in sample}
+    for font in _fonts(fonts_dir):
+        ours = font.getBestCmap()
+        if all(code in ours and _outline(font, ours[code]) == outline for code, outline in wanted.items()):
+            return True
+    return False
 
 
 def foreign_fonts(pdf: bytes, fonts_dir: Path) -> list[str]:

@@ -60,6 +60,7 @@ class Rendered:
     overflows: list[fit.Overflow]
     refused: list[str] = field(default_factory=list)
     missing: list[Path] = field(default_factory=list)
+    lost_letters: int = 0  # letters of the HTML that the layout does not hold
 
 
 # What each output profile asks of WeasyPrint. `screen` is tagged for
@@ -117,10 +118,13 @@ class Renderer:
         document = source.render(font_config=self.fonts)
         sizes = [(p.width / fit.PX_PER_MM, p.height / fit.PX_PER_MM) for p in document.pages]
         overflows = fit.overflows(document.pages)
-        if overflows or len(document.pages) > fit.design_pages(document.pages):
+        lost = fit.letters_in_html(html) - fit.letters_laid_out(document.pages)
+        if overflows or lost > 0 or len(document.pages) > fit.design_pages(document.pages):
             measured = source.render(font_config=self.fonts, stylesheets=[weasyprint.CSS(string=fit.MEASURE_CSS)])
             overflows = fit.overflows(measured.pages) or overflows
-        return document, Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
+        rendered = Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
+        rendered.lost_letters = max(lost, 0)
+        return document, rendered
 
     def write(self, document: weasyprint.Document, seed: str) -> bytes:
         return document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])
