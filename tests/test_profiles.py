@@ -4,7 +4,6 @@ both reproducible to the byte."""
 from __future__ import annotations
 
 import hashlib
-import io
 
 import pypdf
 import pytest

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from .pdf import Rendered, Renderer
 
 SHEET_PAGES = 2
+# A worker process costs about 0.5 s to start (Python, WeasyPrint, fonts),
+# four sheets' rendering: below this many sheets one process is faster.
+POOL_MIN_SHEETS = 5
 # No publication dates are known for the editions: a fixed, obviously
 # conventional date (as reproducible-builds use) unless SOURCE_DATE_EPOCH says.
 DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
@@ -161,6 +164,7 @@ def build(
     workers: int | None = None,
     force: bool = False,
     renderer: "Renderer | None" = None,
+    thumbnails: bool = False,
 ) -> list[Result]:
     """Render every job that changed, across processes; a sheet that fails does not stop the others.
 
@@ -187,11 +191,13 @@ def build(
         else:
             todo.append((job, page_html, digest))
 
-    count = 1 if renderer is not None else min(workers or os.cpu_count() or 1, len(todo))
+    count = min(workers or os.cpu_count() or 1, len(todo))
+    if renderer is not None or (workers is None and len(todo) < POOL_MIN_SHEETS):
+        count = 1
     if count > 1:
-        built = _render_in_pool(project, profile, todo, count, on_result)
+        built = _render_in_pool(project, profile, todo, count, on_result, thumbnails)
     else:
-        built = _render_here(project, profile, todo, on_result, renderer)
+        built = _render_here(project, profile, todo, on_result, renderer, thumbnails)
     for out in manifests:
         fingerprint.record(out, {r.job.path: (digest, r.pages) for r, digest in built if r.ok and r.job.path.parent.parent == out})
     results += [r for r, _ in built]
@@ -205,7 +211,7 @@ def _report(result: Result, on_result: Callable[[Result], None] | None) -> Resul
     return result
 
 
-def _render_here(project: Project, profile: str, todo: list[tuple[Job, str, str]], on_result, renderer: "Renderer | None" = None) -> list[tuple[Result, str]]:
+def _render_here(project: Project, profile: str, todo: list[tuple[Job, str, str]], on_result, renderer: "Renderer | None" = None, thumbnails: bool = False) -> list[tuple[Result, str]]:
     """In this process: for one sheet (a worker pool costs more than it saves) or
     with the warm renderer that `--watch` keeps between rebuilds."""
     if not todo:
@@ -215,19 +221,19 @@ def _render_here(project: Project, profile: str, todo: list[tuple[Job, str, str]
     own = renderer is None
     renderer = renderer or Renderer(project, profile)
     try:
-        return [(_report(render_job(renderer, project, job, page_html), on_result), digest) for job, page_html, digest in todo]
+        return [(_report(render_job(renderer, project, job, page_html, thumbnails), on_result), digest) for job, page_html, digest in todo]
     finally:
         if own:
             renderer.close()
 
 
-def _render_in_pool(project: Project, profile: str, todo: list[tuple[Job, str, str]], count: int, on_result) -> list[tuple[Result, str]]:
+def _render_in_pool(project: Project, profile: str, todo: list[tuple[Job, str, str]], count: int, on_result, thumbnails: bool = False) -> list[tuple[Result, str]]:
     # spawn, not fork: forked workers share the parent's pages copy-on-write
     # and paid four times the page faults; spawn was about 20 % faster.
     context = multiprocessing.get_context("spawn")
     done: list[tuple[Result, str]] = []
     with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(project.root, profile)) as pool:
-        futures = {pool.submit(_work, job, page_html): digest for job, page_html, digest in todo}
+        futures = {pool.submit(_work, job, page_html, thumbnails): digest for job, page_html, digest in todo}
         try:
             for future in as_completed(futures):
                 done.append((_report(future.result(), on_result), futures[future]))
@@ -252,13 +258,13 @@ def _start_worker(root: Path, profile: str) -> None:
     Finalize(None, _worker_renderer.close, exitpriority=10)
 
 
-def _work(job: Job, page_html: str) -> Result:
+def _work(job: Job, page_html: str, thumbnails: bool) -> Result:
     assert _worker_renderer is not None
-    return render_job(_worker_renderer, _worker_renderer.project, job, page_html)
+    return render_job(_worker_renderer, _worker_renderer.project, job, page_html, thumbnails)
 
 
-def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str) -> Result:
-    """Render one sheet, check it, and write it if it passes."""
+def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str, thumbnail: bool = False) -> Result:
+    """Render one sheet, check it, and write it (and its gallery thumbnail) if it passes."""
     from .files import write_atomically
 
     started = time.perf_counter()
@@ -268,6 +274,10 @@ def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str)
         problems += check_fonts(rendered.pdf, project)
     if not problems:
         write_atomically(job.path, rendered.pdf)
+        if thumbnail:
+            from .gallery import thumbnail as make_thumbnail
+
+            make_thumbnail(job.path)
     return Result(job, "failed" if problems else "built", rendered.pages, time.perf_counter() - started, tuple(problems))
 
 

@@ -95,7 +95,7 @@ def build(
     Examples: `onepagers build --theme 6`, `onepagers build --all`,
     `onepagers build --theme 6 --sector offentlig`.
     """
-    from .build import SelectionError, build as run, describe, plan
+    from .build import SelectionError, plan
 
     if not theme and not all_:
         raise typer.BadParameter("say which sheets: --theme N (repeatable) or --all", param_hint="--theme/--all")
@@ -122,7 +122,7 @@ def build(
         return
 
     try:
-        results = _run_build(library, project, jobs, profile.value, workers, force)
+        results = _run_build(library, project, jobs, profile.value, workers, force, thumbnails=all_)
     except ContentError as exc:
         raise _fail_content(exc) from None
     if all_ and (any(r.status == "built" for r in results) or not (out / "index.html").exists()):
@@ -309,7 +309,7 @@ def diff(
         err.print(f"wrote {html_file}", markup=False)
 
 
-def _run_build(library, project, jobs, profile: str, workers, force: bool):
+def _run_build(library, project, jobs, profile: str, workers, force: bool, thumbnails: bool = False):
     """Build with a progress bar (on a terminal) and a summary table, both on stderr."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
@@ -326,7 +326,7 @@ def _run_build(library, project, jobs, profile: str, workers, force: bool):
 
     with progress:
         task = progress.add_task("building", total=len(jobs))
-        results = run(library, project, jobs, on_result=report, profile=profile, workers=workers, force=force)
+        results = run(library, project, jobs, on_result=report, profile=profile, workers=workers, force=force, thumbnails=thumbnails)
     for result in results:
         if result.ok:
             typer.echo(str(result.job.path))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import html, inline, preview
-from .build import Job, output_path
+from .build import output_path
 from .files import write_atomically
 from .library import Library
 from .project import Project
@@ -28,7 +28,7 @@ class Card:
     thumbnail: str
 
 
-def _thumbnail(pdf: Path) -> Path:
+def thumbnail(pdf: Path) -> Path:
     """`<variant>/thumbs/<name>.png`, made again only when the PDF is newer."""
     thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
     if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
@@ -52,7 +52,7 @@ def cards(library: Library, out: Path) -> list[Card]:
             for number, label, title in entries:
                 pdf = output_path(library, out, number, name, profile)
                 if pdf.is_file():
-                    found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(_thumbnail(pdf), out)))
+                    found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out)))
     return found
 
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence, TypeVar
+from typing import Sequence
 
 import jinja2
 
 from . import inline
 from .diagnostics import ContentError, Diagnostic
 from .variants import IntroductionSheet, Sheet
-
-T = TypeVar("T")
 
 
 def balance(items: Sequence[str], columns: int = 2) -> list[list[str]]:
