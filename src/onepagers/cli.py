@@ -261,9 +261,9 @@ def show(
 
     Example: `onepagers show --theme 6 --sector offentlig`.
     """
-    import dataclasses
-
     import yaml
+
+    from .model import TEXT_SECTIONS
 
     _, library = _load(project_dir)
     name = _variant_of(library, f"{sector or ''}@{edition or ''}")
@@ -272,14 +272,14 @@ def show(
         "variant": sheet.variant.name,
         "series": sheet.variant.series_name,
         "number": f"{sheet.number}/{sheet.variant.theme_count}",
-        **{f.name: getattr(sheet, f.name) for f in dataclasses.fields(sheet) if f.name in (
-            "title", "lead", "actions", "questions", "cases", "findings")},
+        "title": sheet.title,
+        "lead": sheet.lead,
+        **{section: list(getattr(sheet, section)) for section in TEXT_SECTIONS},
         "references": [r.model_dump(exclude_none=True) for r in sheet.references],
         "headings": sheet.headings.model_dump(),
         "footer": sheet.footer,
         "partnership": sheet.partnership,
     }
-    data = {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
     typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), nl=False)
 
 
