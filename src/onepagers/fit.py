@@ -65,11 +65,16 @@ def _bottom(box: Any) -> float:
 
 
 def _content_bottom(box: Any) -> float:
-    """The bottom of what a box holds, not of the box: flex rows stretch boxes to equal height."""
+    """The bottom of what a box holds, not of the box: the cells of a row (and
+    the items of a flex row) are stretched to the height of the tallest."""
     children = [c for c in getattr(box, "children", ()) or () if hasattr(c, "margin_height")]
     if not children:
         return _bottom(box)
-    return max(_content_bottom(c) if getattr(c, "is_flex_item", False) else _bottom(c) for c in children)
+    stretched = ("TableCellBox",)
+    return max(
+        _content_bottom(c) if getattr(c, "is_flex_item", False) or type(c).__name__ in stretched else _bottom(c)
+        for c in children
+    )
 
 
 def _heading(box: Any) -> str:
