@@ -104,7 +104,7 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         raise LookupError(f"theme {tf.theme.number} has no text in variant '{name}'; it exists in: {have}")
     theme = tf.theme
     fields: dict[str, Any] = {
-        "title": theme.title,
+        "title": title_in(library, tf, name),
         "lead": theme.lead,
         **{s: tuple(getattr(theme, s)) for s in TEXT_SECTIONS},
         "references": tuple(theme.references),
@@ -119,15 +119,11 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
             # its base text belongs to (TEMA 1's first edition already said
             # "Sådan har de gjort ..."); later variants may word them anew.
             _merge(wording["headings"], theme.headings.model_dump(exclude_none=True))
-        info = library.series.series[spec.series]
-        if theme.number in info.titles:
-            fields["title"] = info.titles[theme.number]
         overlay = theme.variants.get(step)
         if overlay is None:
             continue
-        for key in ("title", "lead"):
-            if (value := getattr(overlay, key)) is not None:
-                fields[key] = value
+        if overlay.lead is not None:
+            fields["lead"] = overlay.lead
         for section in TEXT_SECTIONS:
             change = getattr(overlay, section)
             if isinstance(change, list):
@@ -173,7 +169,7 @@ def _fill_in(library: Library, ref: Reference, name: str) -> Reference:
         return ref
     target = library.theme(ref.theme)
     assert target is not None  # library.py checked that it exists
-    title = _title_in(library, target, name)
+    title = title_in(library, target, name)
     text = (
         ref.text.replace("{number}", str(ref.theme))
         .replace("{title_lower}", title[:1].lower() + title[1:])
@@ -182,7 +178,8 @@ def _fill_in(library: Library, ref: Reference, name: str) -> Reference:
     return ref.model_copy(update={"text": text})
 
 
-def _title_in(library: Library, tf: ThemeFile, name: str) -> str:
+def title_in(library: Library, tf: ThemeFile, name: str) -> str:
+    """A theme's title in a variant: the series' own numbering of titles, then overlays."""
     title = tf.theme.title
     for step in _chain(library, name):
         info = library.series.series[library.series.variants[step].series]
@@ -205,7 +202,7 @@ def resolve_introduction(library: Library, name: str) -> IntroductionSheet:
         _merge(wording, library.series.variants[step].wording.model_dump(exclude_none=True))
     titles = {
         series: tuple(
-            resolve(library, tf, name).title
+            title_in(library, tf, name)
             for tf in library.themes
             if tf.theme.number <= library.series.series[series].themes
         )
