@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Iterator
 
 from .diagnostics import ContentError, Diagnostic
 from .library import Library, ThemeFile
@@ -66,26 +66,16 @@ def preflight(library: Library, project: Project, themes: list[int] | None = Non
             problems += _split_items(group)
     problems += _bullet_style(everything, themes)
     problems += _pasted(everything, themes)
-    problems += _references(library, themes)
+    problems += _references(library, everything, themes)
     return sorted(problems, key=lambda d: (str(d.path), d.line, d.column, d.rule))
 
 
 def _items(theme_files: tuple[ThemeFile, ...]) -> Iterator[Item]:
-    """Every text of the theme files: base fields, then each overlay's."""
+    """Every text of the theme files (not the addresses): base fields, then each overlay's."""
     for tf in theme_files:
-        data = tf.source.data
-        yield from _texts_in(tf, data, ())
-
-
-def _texts_in(tf: ThemeFile, data: Any, loc: FieldPath) -> Iterator[Item]:
-    if isinstance(data, str) and loc and loc[-1] != "url":
-        yield Item(tf, loc, data)
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _texts_in(tf, value, loc + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _texts_in(tf, value, loc + (index,))
+        for loc, text in tf.source.strings():
+            if loc and loc[-1] != "url":
+                yield Item(tf, loc, text)
 
 
 def _lists(theme_files: tuple[ThemeFile, ...]) -> Iterator[list[Item]]:
@@ -198,9 +188,9 @@ def _pasted(items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
     return found
 
 
-def _references(library: Library, themes: list[int] | None) -> list[Diagnostic]:
+def _references(library: Library, items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
     found = []
-    for item in _items(library.themes):
+    for item in items:
         if item.loc[-1] != "text" or (themes is not None and item.theme.theme.number not in themes):
             continue
         ref = item.theme.source.data

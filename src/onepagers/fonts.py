@@ -12,12 +12,11 @@ import io
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
 
 from fontTools.ttLib import TTFont
 
 from .diagnostics import Diagnostic
-from .source import FieldPath, SourceFile
+from .source import SourceFile
 
 
 @lru_cache(maxsize=4)
@@ -32,20 +31,9 @@ def coverage(fonts_dir: Path) -> frozenset[int]:
     return frozenset(set.intersection(*maps)) if maps else frozenset()
 
 
-def _strings(data: Any, loc: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
-    if isinstance(data, str):
-        yield loc, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, loc + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, loc + (index,))
-
-
 def uncovered(source: SourceFile, covered: frozenset[int]) -> list[Diagnostic]:
     problems = []
-    for loc, text in _strings(source.data):
+    for loc, text in source.strings():
         missing = sorted({ch for ch in text if ord(ch) not in covered and not ch.isspace()})
         if missing:
             shown = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:5])

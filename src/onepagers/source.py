@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -27,6 +27,10 @@ class SourceFile:
     # sequence entries, so that "'questions' must be a list" points at `questions:`.
     positions: dict[FieldPath, tuple[int, int]]
     sequences: frozenset[FieldPath] = frozenset()
+
+    def strings(self) -> Iterator[tuple[FieldPath, str]]:
+        """Every text in the file with its field path, in file order."""
+        return _strings(self.data, ())
 
     def field(self, loc: FieldPath) -> str:
         return field_name(loc, self.sequences)
@@ -79,6 +83,17 @@ def load_yaml(path: Path) -> SourceFile:
     if duplicates:
         raise ContentError(duplicates)
     return SourceFile(path, data, positions, frozenset(sequences))
+
+
+def _strings(data: Any, loc: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, loc + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, loc + (index,))
 
 
 def _mark(mark: yaml.Mark) -> tuple[int, int]:
