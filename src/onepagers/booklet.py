@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import SelectionError, build_date, check_characters, check_fonts, check_layout, html_for, plan
+from .build import SelectionError, build_date, pdf_path, check_characters, check_fonts, check_layout, html_for, plan
 from .library import Library
 from .project import Project
 from .variants import has_text
@@ -18,12 +18,6 @@ class Booklet:
     path: Path | None
     pages: int
     problems: tuple[str, ...]
-
-
-def booklet_path(out: Path, variant: str, profile: str) -> Path:
-    slug = variant.replace("@", "-")
-    suffix = "" if profile == "screen" else f"-{profile}"
-    return out / slug / f"haefte-{slug}{suffix}.pdf"
 
 
 def make_booklet(library: Library, project: Project, out: Path, variant: str, profile: str = "screen") -> Booklet:
@@ -62,6 +56,6 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
             return Booklet(None, 0, tuple(problems))
     finally:
         renderer.close()
-    path = booklet_path(out, variant, profile)
+    path = pdf_path(out, "haefte", variant, profile)
     write_atomically(path, data)
     return Booklet(path, len(whole.pages), ())

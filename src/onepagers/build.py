@@ -26,7 +26,6 @@ from .variants import (
     introduction_variants,
     resolve,
     resolve_introduction,
-    variant,
     variants_of,
 )
 
@@ -75,15 +74,20 @@ class Result:
 def output_path(library: Library, out: Path, number: int | None, variant_name: str, profile: str = "screen") -> Path:
     """`build/privat-2/tema-06-svaere-kald-privat-2.pdf`: folder and name both say the variant
     (and `-print` the print profile)."""
-    v = variant(library, variant_name)
     if number is None:
         key = "introduktion"
     else:
         tf = library.theme(number)
         assert tf is not None
         key = f"tema-{tf.slug}"
+    return pdf_path(out, key, variant_name, profile)
+
+
+def pdf_path(out: Path, key: str, variant_name: str, profile: str = "screen") -> Path:
+    """`<out>/<variant>/<key>-<variant>[-<profile>].pdf`, for sheets and booklets alike."""
+    slug = variant_name.replace("@", "-")
     suffix = "" if profile == "screen" else f"-{profile}"
-    return out / v.slug / f"{key}-{v.slug}{suffix}.pdf"
+    return out / slug / f"{key}-{slug}{suffix}.pdf"
 
 
 def pick_variant(library: Library, sector: str | None, edition: int | None) -> str:

@@ -122,9 +122,7 @@ class Renderer:
         if overflows or lost > 0 or len(document.pages) > fit.design_pages(document.pages):
             measured = source.render(font_config=self.fonts, stylesheets=[weasyprint.CSS(string=fit.MEASURE_CSS)])
             overflows = fit.overflows(measured.pages) or overflows
-        rendered = Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing)
-        rendered.lost_letters = max(lost, 0)
-        return document, rendered
+        return document, Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing, max(lost, 0))
 
     def write(self, document: weasyprint.Document, seed: str) -> bytes:
         return document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])

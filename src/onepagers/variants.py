@@ -8,7 +8,7 @@ immutable data that the templates render and the tests compare with the PDF.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import ContentError
@@ -25,11 +25,6 @@ class Variant:
     series_name: str
     theme_count: int
 
-    @property
-    def slug(self) -> str:
-        """Filesystem-safe name: `privat-2`."""
-        return self.name.replace("@", "-")
-
 
 @dataclass(frozen=True)
 class Sheet:
@@ -37,7 +32,6 @@ class Sheet:
 
     variant: Variant
     number: int
-    slug: str
     title: str
     lead: str
     actions: tuple[str, ...]
@@ -51,11 +45,6 @@ class Sheet:
     footer: str
     partnership: str
     author: str
-    source: str = field(default="", compare=False)
-
-    @property
-    def key(self) -> str:
-        return f"tema-{self.number:02d}-{self.slug.split('-', 1)[-1]}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +56,6 @@ class IntroductionSheet:
     footer: str
     partnership: str
     author: str
-    key: str = "introduktion"
 
 
 def variant(library: Library, name: str) -> Variant:
@@ -151,14 +139,12 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
     return Sheet(
         variant=variant(library, name),
         number=theme.number,
-        slug=tf.slug,
         headings=Headings(**wording["headings"]),
         number_label=wording["number_label"],
         theme_label=wording["theme_label"],
         footer=wording["footer"],
         partnership=wording["partnership"],
         author=wording["author"],
-        source=str(tf.source.path),
         **fields,
     )
 
