@@ -44,6 +44,12 @@ ProjectOpt = Annotated[
 ]
 
 
+def _fail(problem: object) -> typer.Exit:
+    """A selection that does not exist (theme, variant): said on stderr, exit 1."""
+    err.print(f"error: {problem}", markup=False)
+    return typer.Exit(1)
+
+
 def _fail_content(exc: ContentError) -> typer.Exit:
     for diagnostic in exc.diagnostics:
         err.print(diagnostic.with_source(), markup=False)
@@ -109,8 +115,7 @@ def build(
     try:
         jobs = plan_jobs(library)
     except SelectionError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        raise _fail(exc) from None
     if watch:
         from .watch import watch as run_watch
 
@@ -156,8 +161,7 @@ def booklet(
     except ContentError as exc:
         raise _fail_content(exc) from None
     except SelectionError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        raise _fail(exc) from None
     if result.path is None:
         for problem in result.problems:
             err.print(f"error: {problem}", markup=False)
@@ -180,8 +184,7 @@ def preview(
 
     pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
     if not pdfs:
-        err.print(f"error: no PDFs under {out}; run `onepagers build` first", markup=False)
-        raise typer.Exit(1)
+        raise _fail(f"no PDFs under {out}; run `onepagers build` first")
     for pdf in pdfs:
         for path in previews.write(pdf, to or pdf.parent, dpi):
             typer.echo(str(path))
@@ -230,8 +233,7 @@ def _variant_of(library, spec: str) -> str:
     try:
         return pick_variant(library, sector, int(edition) if edition.isdigit() else None)
     except SelectionError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        raise _fail(exc) from None
 
 
 def _resolved(library, number: int, name: str):
@@ -239,13 +241,11 @@ def _resolved(library, number: int, name: str):
 
     tf = library.theme(number)
     if tf is None:
-        err.print(f"error: there is no theme {number}; themes: {', '.join(str(t.theme.number) for t in library.themes)}", markup=False)
-        raise typer.Exit(1)
+        raise _fail(f"there is no theme {number}; themes: {', '.join(str(t.theme.number) for t in library.themes)}")
     try:
         return resolve(library, tf, name)
     except LookupError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        raise _fail(exc) from None
     except ContentError as exc:
         raise _fail_content(exc) from None
 
