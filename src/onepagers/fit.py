@@ -162,7 +162,7 @@ def overflows(pages: list[Any]) -> list[Overflow]:
                     found.append(Overflow(number, section, _heading(box), side / PX_PER_MM, "side", line_mm))
                 if down > TOLERANCE_PX:
                     found.append(Overflow(number, section, _heading(box), down / PX_PER_MM, "box", line_mm))
-    return _blame(found)
+    return found
 
 
 def _escapes(section: Any) -> tuple[float, float]:
@@ -182,9 +182,3 @@ def _escapes(section: Any) -> tuple[float, float]:
                 if type(box).__name__ == "TextBox" and box.text.strip():
                     side = max(side, box.position_x + box.width - right)
     return side, down
-
-
-def _blame(found: list[Overflow]) -> list[Overflow]:
-    """When text pushes the footer out, the footer is the victim: name the text."""
-    culprits = [o for o in found if o.section != "footer" or o.direction == "side"]
-    return culprits or found
