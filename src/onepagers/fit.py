@@ -5,6 +5,11 @@ long does not make a third page: it runs past the bottom of its page, where
 the PDF would silently clip it. We measure every `data-section` element's
 content against the bottom of its page body, and every line of text against
 the right edge of its block, and say which section went where and by how much.
+
+A sheet can also fit and still look broken: a bullet or a number alone on its
+line with its text one line lower, a heading at the foot of a column with its
+text in the next, an item split leaving one line behind. `apart` finds those
+on the laid-out boxes, so that such a sheet fails as an overflow does.
 """
 
 from __future__ import annotations
@@ -45,6 +50,21 @@ class Overflow:
         lines = max(1, round(self.mm / self.line_mm)) if self.line_mm else 0
         pushed = f", pushing {', '.join(self.pushed)} off the page" if self.pushed else ""
         return f"{name} runs {self.mm:.0f} mm (about {lines} line{'s' if lines != 1 else ''}) past the bottom of page {self.page}{pushed}: shorten it"
+
+
+@dataclass(frozen=True)
+class Apart:
+    """Parts of the text that belong together and were laid out apart."""
+
+    page: int
+    section: str
+    heading: str
+    what: str
+    text: str  # the first words of the item concerned, for the editor to find it
+
+    def describe(self) -> str:
+        name = f"'{self.heading}' ({self.section})" if self.heading else f"'{self.section}'"
+        return f"{name} on page {self.page}: {self.what} at \"{self.text}\": the layout came apart; shorten or reword the item"
 
 
 def _walk(box: Any) -> Iterator[Any]:
@@ -129,7 +149,13 @@ def design_pages(pages: list[Any]) -> int:
     return len({p for page in pages for box in _walk(page._page_box) if (p := _element_attr(box, "data-page"))})
 
 
-def overflows(pages: list[Any]) -> list[Overflow]:
+def overflows(pages: list[Any]) -> list[Overflow | Apart]:
+    """Everything that keeps a laid-out sheet from being written: text past its
+    page or its box, and parts of the text that came apart."""
+    return _overflows(pages) + apart(pages)
+
+
+def _overflows(pages: list[Any]) -> list[Overflow]:
     found: list[Overflow] = []
     for page in pages:
         root = page._page_box
@@ -182,3 +208,135 @@ def _escapes(section: Any) -> tuple[float, float]:
                 if type(box).__name__ == "TextBox" and box.text.strip():
                     side = max(side, box.position_x + box.width - right)
     return side, down
+
+
+# How far (in mm) things that belong together may be apart and still read as
+# one: a bullet's middle from its first line, a heading's bottom from the first
+# line below it (the largest heading margin is 4.5 mm), a line from the next one.
+MARKER_SLACK_MM = 0.5
+HEADING_GAP_MM = 6.0
+LINE_GAP_MM = 1.0
+
+
+def _is_marker(box: Any) -> bool:
+    return str(getattr(box, "element_tag", "") or "").endswith(("::before", "::marker"))
+
+
+def _text(box: Any) -> str:
+    return " ".join(t.text for t in _walk(box) if type(t).__name__ == "TextBox")
+
+
+def _lines(block: Any) -> list[Any]:
+    """The line boxes of a block's own text (not of its markers), in order."""
+    out = []
+    for child in getattr(block, "children", ()) or ():
+        if _is_marker(child):
+            continue
+        if type(child).__name__ == "LineBox":
+            out.append(child)
+        elif not getattr(child, "element_tag", None) or child.element_tag == getattr(block, "element_tag", None):
+            out += _lines(child)  # the anonymous block a float leaves its text in
+    return out
+
+
+def _has_text(line: Any) -> bool:
+    return any(type(b).__name__ == "TextBox" and b.text.strip() for b in _walk(line) if not _is_marker(b))
+
+
+def _first_words(box: Any, count: int = 6) -> str:
+    words = _text(box).split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def apart(pages: list[Any]) -> list[Apart]:
+    found: list[Apart] = []
+    slack = MARKER_SLACK_MM * PX_PER_MM
+    for number, section, heading, box in _sections(pages):
+        events = list(_reading(box))
+        for i, (kind, item) in enumerate(events):
+            if kind == "heading" and item.element_tag == "h2":  # h1 is the title, its block holds nothing else
+                after = next((b for k, b in events[i + 1 :] if k == "line"), None)
+                if after is None:
+                    found.append(Apart(number, section, heading, "a heading with nothing after it on the page", _first_words(item)))
+                    continue
+                gap = after.position_y - (item.border_box_y() + item.border_height())
+                beside = after.position_x >= item.position_x + item.margin_width() or after.position_x + after.width <= item.position_x
+                if gap < -TOLERANCE_PX or gap > HEADING_GAP_MM * PX_PER_MM or beside:
+                    found.append(Apart(number, section, heading, "a heading separated from the text it heads", _first_words(item)))
+        for block in _unmarked(box):
+            if type(block).__name__ in ("LineBox", "InlineBox", "TextBox"):
+                continue
+            every = _lines(block)
+            lines = [line for line in every if _has_text(line)]
+            inline = [b for line in every for b in _walk(line) if _is_marker(b)]
+            markers = [c for c in getattr(block, "children", ()) or () if _is_marker(c)] + inline
+            for marker in markers:
+                if not lines:
+                    found.append(Apart(number, section, heading, "a bullet or number with no text", _first_words(block)))
+                    continue
+                first = lines[0]
+                middle = marker.border_box_y() + marker.border_height() / 2
+                if every[0] is not first or not (first.position_y - slack <= middle <= first.position_y + first.height + slack):
+                    found.append(Apart(number, section, heading, "a bullet or number not beside its text", _first_words(block)))
+            problem = _split(lines)
+            if problem:
+                found.append(Apart(number, section, heading, problem, _first_words(block)))
+    return found
+
+
+def _unmarked(box: Any) -> Iterator[Any]:
+    """The boxes under `box` that are not bullets or numbers nor inside one."""
+    if _is_marker(box):
+        return
+    yield box
+    for child in getattr(box, "children", ()) or ():
+        yield from _unmarked(child)
+
+
+def _sections(pages: list[Any]) -> Iterator[tuple[int, str, str, Any]]:
+    """Every `data-section` box, the outermost only (a multi-column section
+    holds one copy of its box per column)."""
+
+    def visit(box: Any, number: int) -> Iterator[tuple[int, str, str, Any]]:
+        number = int(_element_attr(box, "data-page") or number)
+        section = _element_attr(box, "data-section")
+        if section:
+            yield number, section, _heading(box), box
+            return
+        for child in getattr(box, "children", ()) or ():
+            yield from visit(child, number)
+
+    for page in pages:
+        yield from visit(page._page_box, 0)
+
+
+def _reading(box: Any) -> Iterator[tuple[str, Any]]:
+    """Headings and lines of text, in the order they are laid out."""
+    if getattr(box, "element_tag", None) in ("h1", "h2"):
+        yield "heading", box
+        return
+    if type(box).__name__ == "LineBox":
+        if _has_text(box):
+            yield "line", box
+        return
+    for child in getattr(box, "children", ()) or ():
+        yield from _reading(child)
+
+
+def _split(lines: list[Any]) -> str | None:
+    """Why a paragraph's or item's lines do not read as one block, if they do not:
+    a gap inside it, or a break into another column or page that leaves a
+    single line on either side."""
+    runs = [[lines[0]]] if lines else []
+    for before, line in zip(lines, lines[1:]):
+        step = line.position_y - (before.position_y + before.height)
+        same_column = abs(line.position_x - before.position_x) < 1
+        if same_column and -TOLERANCE_PX <= step <= LINE_GAP_MM * PX_PER_MM:
+            runs[-1].append(line)
+        elif same_column and step > 0:
+            return "an empty line inside one item"
+        else:
+            runs.append([line])
+    if len(runs) > 1 and min(len(r) for r in runs) < 2:
+        return "an item split leaving a single line behind"
+    return None
