@@ -35,8 +35,10 @@ def _sheet_texts(library, result) -> list[str]:
         return texts + [intro.footer, intro.partnership]
     s = resolve(library, library.theme(job.number), job.variant)
     h = s.headings
+    # "TEMA:" above the title is left out where the band already says "TEMA n/N".
+    label = [s.theme_label] if s.theme_label.rstrip(":").strip() != s.number_label else []
     return [
-        s.theme_label, s.title, s.lead,
+        *label, s.title, s.lead,
         h.actions, *s.actions,
         h.questions, *s.questions,
         h.findings, *s.findings,

@@ -100,7 +100,7 @@ def _content_bottom(box: Any) -> float:
 def _heading(box: Any) -> str:
     for child in _walk(box):
         if getattr(child, "element_tag", None) in ("h1", "h2"):
-            return "".join(getattr(t, "text", "") for t in _walk(child) if type(t).__name__ == "TextBox")
+            return " ".join(" ".join(getattr(t, "text", "") for t in _walk(child) if type(t).__name__ == "TextBox").split())
     return ""
 
 
@@ -260,7 +260,13 @@ def apart(pages: list[Any]) -> list[Apart]:
                     found.append(Apart(number, section, heading, "a heading with nothing after it on the page", _first_words(item)))
                     continue
                 gap = after.position_y - (item.border_box_y() + item.border_height())
-                beside = after.position_x >= item.position_x + item.margin_width() or after.position_x + after.width <= item.position_x
+                # A heading may stand beside its text (the actions' heading
+                # does), level with its first line; otherwise the text is below.
+                level = abs(after.position_y - item.border_box_y()) <= HEADING_GAP_MM * PX_PER_MM
+                right = after.position_x >= item.position_x + item.margin_width() - TOLERANCE_PX
+                if right and level:
+                    continue
+                beside = right or after.position_x + after.width <= item.position_x
                 if gap < -TOLERANCE_PX or gap > HEADING_GAP_MM * PX_PER_MM or beside:
                     found.append(Apart(number, section, heading, "a heading separated from the text it heads", _first_words(item)))
         for block in _unmarked(box):
@@ -340,3 +346,31 @@ def _split(lines: list[Any]) -> str | None:
     if len(runs) > 1 and min(len(r) for r in runs) < 2:
         return "an item split leaving a single line behind"
     return None
+
+
+def empty_above_footer(pages: list[Any]) -> list[tuple[int, float | None]]:
+    """For every designed page: the height (mm) between the lowest line of its
+    body and the top of its footer, or None when the page has no footer."""
+    out = []
+    number = 0
+    for page in pages:
+        lowest = footer = None
+        for box in _walk(page._page_box):
+            number = int(_element_attr(box, "data-page") or number)
+            if footer is None and _element_attr(box, "data-footer"):
+                footer = box.border_box_y()
+        body = next((b for b in _walk(page._page_box) if "page-body" in (_element_attr(b, "class") or "").split()), None)
+        if body is not None:
+            bottoms = [line.position_y + line.height for line in _walk(body) if type(line).__name__ == "LineBox" and _has_text(line)]
+            # A panel or a pull quote ends at its box, not at its last line.
+            bottoms += [
+                b.border_box_y() + b.border_height()
+                for b in _walk(body)
+                if {"panel", "pull-quote"} & set((_element_attr(b, "class") or "").split())
+            ]
+            lowest = max(bottoms, default=None)
+        if footer is None or lowest is None:
+            out.append((number, None))
+        else:
+            out.append((number, (footer - lowest) / PX_PER_MM))
+    return out

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import jinja2
 
-from . import inline
+from . import compose, hyphenation, inline
 from .diagnostics import ContentError, Diagnostic
 from .variants import IntroductionSheet, Sheet
 
@@ -43,6 +43,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["md"] = inline.to_html
     env.filters["balance"] = balance
+    env.filters["whole_last_word"] = hyphenation.whole_last_word
     return env
 
 
@@ -79,4 +80,7 @@ def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = 
         profile=profile,
         links=profile != "print",  # PDF/X wants no annotations on the printed area
         date=date,
+        # How the pages use the room the text leaves (pull quotes); fonts/ is
+        # beside templates/ in every project.
+        composition=compose.compose(document, templates.parent / "fonts") if is_sheet else None,
     )
