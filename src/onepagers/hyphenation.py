@@ -242,3 +242,21 @@ def listing(library: Any, project: Any, jobs: list[Any]) -> list[Located]:
     finally:
         renderer.close()
     return found
+
+
+def report(library: Any, project: Any, themes: list[int] | None = None) -> tuple[list[str], int]:
+    """The lines of `check --hyphenation`, one per break of every sheet of every
+    variant (`file:line: sheet, page: kunde-kald`), rule breaches marked
+    `error:`; and how many breaches."""
+    from .build import plan
+
+    jobs = plan(library, Path("."), everything=themes is None, themes=themes or (), every_variant=True)
+    name_list = names(project.templates / "hyphenation.txt")
+    out, errors = [], 0
+    for located in listing(library, project, jobs):
+        where = f"{located.where}:{located.line}" if located.line else located.where
+        problems = rule_problems([located.found], name_list)
+        errors += len(problems)
+        head = f"{where}: {located.sheet}, page {located.found.page}: {located.found.shown()}"
+        out.append(head if not problems else f"{head}: error: " + "; ".join(problems))
+    return out, errors
