@@ -39,3 +39,17 @@ def built(library, project, tmp_path_factory):
     return results
 
 
+
+
+@pytest.fixture(scope="session")
+def laid_out(library, project, tmp_path_factory):
+    """Every sheet of every variant laid out (boxes, no PDF): (job, pages)."""
+    from onepagers.build import html_for, plan
+    from onepagers.pdf import Renderer
+
+    jobs = plan(library, tmp_path_factory.mktemp("laid-out"), everything=True, every_variant=True)
+    renderer = Renderer(project)
+    try:
+        return [(job, renderer.layout(html_for(library, project, job))[0].pages) for job in jobs]
+    finally:
+        renderer.close()

@@ -44,10 +44,13 @@ from onepagers.hyphenation import Break, rule_problems, whole_last_word  # noqa:
 
 
 @pytest.fixture(scope="module")
-def every_break(library, project):
-    jobs = plan(library, project.root / "build-unused", everything=True, every_variant=True)
-    found = hyphenation.listing(library, project, jobs)
-    assert {located.sheet for located in found} >= {job.label for job in jobs if job.number is not None}
+def every_break(library, laid_out):
+    found = [
+        located
+        for job, pages in laid_out
+        for located in hyphenation.locate(hyphenation.line_breaks(pages), hyphenation.sources(library, job.number, job.variant), job.label)
+    ]
+    assert {located.sheet for located in found} >= {job.label for job, _ in laid_out if job.number is not None}
     return found
 
 

@@ -30,7 +30,7 @@ ITEM_GAP_MM = 2.4
 # The measures of sheet.css, in mm of text.
 ITEM_MM = 80.0  # a bulleted item in a column
 CASE_MM = 84.5  # a case paragraph in a column
-ACTION_MM = 114.0  # an action beside the panel's heading
+ACTION_MM = 110.0  # an action beside the panel's heading
 LEAD_MM = 150.0
 TITLE_MM = 178.0
 # The room for text on each page (the page body between the band and the
