@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
+from urllib.parse import unquote
 
 import jinja2
 
@@ -32,6 +33,13 @@ def balance(items: Sequence[str], columns: int = 2) -> list[list[str]]:
     return [list(items[:best]), list(items[best:])]
 
 
+def shown_url(url: str) -> str:
+    """An address as a reader should see it: percent-escapes decoded
+    ("S%C3%A5dan+gik+det.pdf" reads "Sådan+gik+det.pdf"); the link keeps the
+    address as written."""
+    return unquote(url)
+
+
 @lru_cache(maxsize=8)
 def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -44,6 +52,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["md"] = inline.to_html
     env.filters["balance"] = balance
     env.filters["whole_last_word"] = hyphenation.whole_last_word
+    env.filters["shown_url"] = shown_url
     return env
 
 
