@@ -26,6 +26,10 @@ def _published_copy(project: Project, corrections: list[dict], root: Path) -> Pr
     series = yaml.safe_load((root / "data" / "series.yaml").read_text(encoding="utf-8"))
     (own_text,) = [name for name, spec in series["variants"].items() if "base" not in spec]  # the files' own text
     for c in corrections:
+        if c["theme"] == "introduction":
+            path = root / "data" / "introduction.yaml"
+            path.write_text(path.read_text(encoding="utf-8").replace(c["data"], c["published"]), encoding="utf-8")
+            continue
         if c["theme"] is None:  # the series' wording: field is its path in series.yaml
             path = root / "data" / "series.yaml"
             data, owner = yaml.safe_load(path.read_text(encoding="utf-8")), None
