@@ -96,6 +96,7 @@ def test_shipped_data_passes(project, library):
         ("01-instruktion-og-oplaering.yaml", "Sådan har de gjort ...", "ellipsis"),
         ("06-svaere-kald.yaml", "oplevelsen 'sætter sig'", "straight-quote"),
         ("06-svaere-kald.yaml", "Trap konflikterne ned", "no-address"),
+        ("05-maalinger-og-performancekrav.yaml", "udvikle deres service.", "bullet-style"),
     ],
 )
 def test_published_text_slips_are_flagged_at_their_line(published, theme_file, needle, rule):

@@ -22,7 +22,8 @@ SHEETS = [("001", "privat@1", n) for n in range(1, 11)] + [
 
 def _published(text: str, number: int, chain: list[str], corrections: list[dict]) -> str:
     for c in corrections:
-        if c["theme"] in (number, None) and c["variant"] in chain and c["data"]:  # None: the series' wording
+        mine = c["variant"] == chain[-1] if c.get("only") else c["variant"] in chain
+        if c["theme"] in (number, None) and mine and c["data"]:  # None: the series' wording
             text = text.replace(c["data"], c["published"])
     return text
 
