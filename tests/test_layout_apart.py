@@ -25,7 +25,7 @@ from onepagers.model import TEXT_SECTIONS
 from onepagers.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
-ISSUE_BEFORE = "De fleste kunde- eller callcentermedarbejdere oplever indimellem kunder, som er vrede, ubehagelige eller direkte truende."
+ISSUE_BEFORE = "De fleste kunde- eller callcentermedarbejdere oplever indimellem kunder, som er vrede, ubehagelige eller direkte truende"
 ISSUE_AFTER = "Mange kunde- eller callcentermedarbejdere oplever af og til kunder, som er vrede, ubehagelige eller direkte truende."
 
 
