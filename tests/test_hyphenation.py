@@ -110,9 +110,10 @@ def test_a_capitalised_word_opening_a_sentence_is_no_name():
 @pytest.mark.parametrize(
     ("html", "expected"),
     [
-        ("kunder og mindre.", 'kunder og <span class="whole">mindre.</span>'),
-        ("se <strong>Falck</strong>", 'se <strong><span class="whole">Falck</span></strong>'),
-        ('<a href="https://x.dk/a">link</a>', '<a href="https://x.dk/a"><span class="whole">link</span></a>'),
+        ("kunder og mindre.", 'kunder og<span class="whole"> mindre.</span>'),
+        ("se <strong>Global Falck</strong>", 'se <strong>Global<span class="whole"> Falck</span></strong>'),
+        ('se <a href="https://x.dk/a">et link</a>', 'se <a href="https://x.dk/a">et<span class="whole"> link</span></a>'),
+        ("Henvisninger", "Henvisninger"),  # one word: nothing to keep apart from
         ("", ""),
     ],
 )

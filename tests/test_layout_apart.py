@@ -197,3 +197,22 @@ def test_a_realistic_edit_never_builds_a_broken_sheet(edit_sandbox, number, sect
     else:
         assert result.problems and not result.job.path.exists()
         assert all(re.search(r"\((title|actions|questions|findings|cases|references)\)|letters of the text", p) for p in result.problems), result.problems
+
+
+class TextBox:  # the name fit looks for
+    def __init__(self, text: str) -> None:
+        self.text, self.children = text, ()
+
+
+def _line(text: str, width: float) -> SimpleNamespace:
+    return SimpleNamespace(position_x=0.0, position_y=0.0, height=10.0, width=width, children=[TextBox(text)])
+
+
+def test_a_line_broken_before_a_word_that_fits_is_seen():
+    """WeasyPrint 70 did this with an inline box after the text: 'har' alone on
+    its line, though 'stor' fits after it (issue 12, the public TEMA 6)."""
+    block = SimpleNamespace(width=300.0)
+    alone = [_line("vrede borgere", 120.0), _line("har", 20.0), _line("stor betydning for, hvordan", 200.0)]
+    assert fit._broken_short(alone[1:], block) == "a line broken before a word that fits on it"
+    full = [_line("svære samtaler eller frustrerede og vrede borgere", 290.0), _line("har stor betydning", 120.0)]
+    assert fit._broken_short(full, block) is None

@@ -284,10 +284,10 @@ def apart(pages: list[Any]) -> list[Apart]:
                 middle = marker.border_box_y() + marker.border_height() / 2
                 if every[0] is not first or not (first.position_y - slack <= middle <= first.position_y + first.height + slack):
                     found.append(Apart(number, section, heading, "a bullet or number not beside its text", _first_words(block)))
-            problem = _split(lines)
+            problem = _split(lines) or _broken_short(lines, block)
             if problem:
                 found.append(Apart(number, section, heading, problem, _first_words(block)))
-    return found
+    return list(dict.fromkeys(found))  # an item with a float is a block in a block: seen twice
 
 
 def _unmarked(box: Any) -> Iterator[Any]:
@@ -374,3 +374,25 @@ def empty_above_footer(pages: list[Any]) -> list[tuple[int, float | None]]:
         else:
             out.append((number, (footer - lowest) / PX_PER_MM))
     return out
+
+
+def _line_text(line: Any) -> str:
+    return "".join(t.text for t in _walk(line) if type(t).__name__ == "TextBox" and not _is_marker(t))
+
+
+def _broken_short(lines: list[Any], block: Any) -> str | None:
+    """A line ended before a word that would have fitted on it (WeasyPrint 70
+    can break a line at its first opportunity instead of its last when an
+    inline box follows): the word's width is read off the next line."""
+    for line, after in zip(lines, lines[1:]):
+        if abs(line.position_x - after.position_x) > 1 or _line_text(line).endswith(("\u2010", "-")):
+            continue
+        text = _line_text(after)
+        word = text.split(" ", 1)[0]
+        if not word or not text:
+            continue
+        width = after.width * len(word) / len(text)
+        space = after.width / max(len(text), 1)
+        if line.width + space + width < getattr(block, "width", 0) - space:
+            return "a line broken before a word that fits on it"
+    return None

@@ -73,12 +73,15 @@ def names(path: Path) -> list[str]:
 
 # The last word of a paragraph is kept whole: a paragraph that ends on the
 # second half of a word ("min-/dre.") reads as a slip. The template wraps it
-# in a span that only breaks where the text says so.
-_LAST_WORD = re.compile(r"([^\s<>]+)((?:\s*</[a-z]+>)*\s*)$")
+# in a span that only breaks where the text says so. The span holds the space
+# before the word too: with the break opportunity outside it, WeasyPrint 70
+# broke such a line at its first opportunity instead of its last, leaving one
+# word alone on a line (fit.apart now fails a sheet that shows this).
+_LAST_WORD = re.compile(r"(\s[^\s<>]+)((?:\s*</[a-z]+>)*\s*)$")
 
 
 def whole_last_word(html: Markup | str) -> Markup:
-    """`…min<span class="whole">dre.</span>` for `…mindre.` (markup kept)."""
+    """`…og<span class="whole"> mindre.</span>` for `…og mindre.` (markup kept)."""
     text = str(html)
     match = _LAST_WORD.search(text)
     if not match:
