@@ -41,6 +41,7 @@ PAGE_2_MM = 240.0
 # the estimate errs by up to about 10 mm); a pull quote fills the rest, if
 # the rest is tall enough for one.
 ROOM_KEPT_MM = 40.0
+ITEM_GAP_MAX_EXTRA_MM = 2.5
 QUOTE_MIN_MM = 24.0
 QUOTE_CHARS = (50, 170)
 
@@ -92,6 +93,7 @@ class Composition:
     page_2_room_mm: float
     quote_1: Quote | None  # the pull quote of each page, if it gets one
     quote_2: Quote | None
+    item_gap_mm: float = ITEM_GAP_MM  # between the bullets of page 1
 
 
 def sentences(text: str) -> list[str]:
@@ -140,7 +142,13 @@ def compose(sheet, fonts: Path) -> Composition:
     quote_2 = _quote(chosen, room_2 - ROOM_KEPT_MM, regular)
     rest = [q for q in chosen if quote_2 is None or q != quote_2.text]
     quote_1 = _quote(rest, room_1 - ROOM_KEPT_MM, regular)
-    return Composition(room_1, room_2, quote_1, quote_2)
+    gap = ITEM_GAP_MM
+    if quote_1 is None and room_1 > ROOM_KEPT_MM:
+        # Room too small for a quote: let page 1's lists breathe a little instead.
+        longest = max(sheet.questions, sheet.findings, key=lambda items: _items_mm(items, ITEM_MM, regular))
+        gaps = max(len(longest) - 1, 1)
+        gap += min((room_1 - ROOM_KEPT_MM) / gaps, ITEM_GAP_MAX_EXTRA_MM)
+    return Composition(room_1, room_2, quote_1, quote_2, round(gap, 2))
 
 
 QUOTE_MEASURE_MM = 140.0
