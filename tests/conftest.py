@@ -53,3 +53,12 @@ def laid_out(library, project, tmp_path_factory):
         return [(job, renderer.layout(html_for(library, project, job))[0].pages) for job in jobs]
     finally:
         renderer.close()
+
+
+def copy_project(project: Project, root: Path, parts: tuple[str, ...] = ("data", "templates", "fonts")) -> Project:
+    """A copy of the project's parts under `root`, to make bad on purpose."""
+    import shutil
+
+    for part in parts:
+        shutil.copytree(project.root / part, root / part)
+    return Project(root)

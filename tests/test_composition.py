@@ -99,15 +99,11 @@ def test_sentences(text, expected):
 
 
 def _laid_out_with(project, library, tmp_path, css: str, number: int):
-    import shutil
+    from conftest import copy_project
 
-    from onepagers.project import Project
-
-    for part in ("templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    sheet = tmp_path / "templates" / "sheet.css"
+    sandbox = copy_project(project, tmp_path, ("templates", "fonts"))
+    sheet = sandbox.templates / "sheet.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
-    sandbox = Project(tmp_path)
     (job,) = plan(library, tmp_path / "out", themes=[number])
     renderer = Renderer(sandbox)
     try:

@@ -123,16 +123,12 @@ def test_the_last_word_of_a_paragraph_is_kept_whole(html, expected):
 
 def test_without_the_listed_names_the_introduction_breaks_one(project, library, tmp_path):
     """The rules see a name broken on a real sheet: the exceptions file without its names."""
-    import shutil
+    from conftest import copy_project
 
-    from onepagers.project import Project
-
-    for part in ("templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    exceptions = tmp_path / "templates" / "hyphenation.txt"
+    sandbox = copy_project(project, tmp_path, ("templates", "fonts"))
+    exceptions = sandbox.templates / "hyphenation.txt"
     names = hyphenation.names(exceptions)
     exceptions.write_text("\n".join(line for line in exceptions.read_text(encoding="utf-8").splitlines() if line.strip() not in names), encoding="utf-8")
-    sandbox = Project(tmp_path)
     jobs = [job for job in plan(library, tmp_path / "out", everything=True) if job.number is None]
     try:
         found = hyphenation.listing(library, sandbox, jobs)

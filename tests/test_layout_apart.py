@@ -6,7 +6,6 @@ not the box tree the fit check reads."""
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +22,8 @@ from onepagers.build import Job, build, output_path
 from onepagers.library import load_library
 from onepagers.model import TEXT_SECTIONS
 from onepagers.project import Project
+
+from conftest import copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_BEFORE = "De fleste kunde- eller callcentermedarbejdere oplever indimellem kunder, som er vrede, ubehagelige eller direkte truende"
@@ -56,9 +57,7 @@ def markers_without_text(pdf: Path) -> list[tuple[int, float]]:
 
 @pytest.fixture
 def sandbox(project, tmp_path) -> Project:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    return Project(tmp_path)
+    return copy_project(project, tmp_path)
 
 
 def _theme_path(root: Path, number: int) -> Path:
@@ -166,10 +165,7 @@ edits = st.one_of(
 
 @pytest.fixture(scope="module")
 def edit_sandbox(project, tmp_path_factory) -> Project:
-    root = tmp_path_factory.mktemp("edits")
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, root / part)
-    return Project(root)
+    return copy_project(project, tmp_path_factory.mktemp("edits"))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -25,15 +25,16 @@ from markupsafe import Markup
 LANG = "da"
 
 
-def read_exceptions(path: Path) -> list[str]:
+def _entries(path: Path) -> list[str]:
+    """The file's lines without comments and blank lines."""
     if not path.is_file():
         return []
-    words = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            words.append(line.lower())
-    return words
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
+def read_exceptions(path: Path) -> list[str]:
+    return [entry.lower() for entry in _entries(path)]
 
 
 def patterns(words: list[str]) -> dict[str, tuple[int, tuple[int, ...]]]:
@@ -61,14 +62,7 @@ def install(exceptions_file: Path) -> pyphen.Pyphen:
 
 def names(path: Path) -> list[str]:
     """The proper names the file lists (written with a capital): never broken."""
-    if not path.is_file():
-        return []
-    found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line[:1].isupper():
-            found.append(line)
-    return found
+    return [entry for entry in _entries(path) if entry[:1].isupper()]
 
 
 # The last word of a paragraph is kept whole: a paragraph that ends on the
