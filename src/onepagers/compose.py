@@ -119,6 +119,9 @@ def compose(sheet, fonts: Path) -> Composition:
     regular = fonts / "Lato-Regular.ttf"
     bold = fonts / "Lato-Bold.ttf"
     black = fonts / "Lato-Black.ttf"
+    if not all(font.is_file() for font in (regular, bold, black)):
+        # Nothing to measure with: no pull quotes; the render names the missing file.
+        return Composition(0.0, 0.0, None, None)
     heading = 12 * 1.2 * PT_MM + 2.5
     title = lines(sheet.title, TITLE_MM, 25, black) * 25 * 1.08 * PT_MM + 1
     lead = lines(sheet.lead, LEAD_MM, 13.5, regular) * 13.5 * 1.3 * PT_MM + 4
