@@ -9,7 +9,8 @@ import re
 import pytest
 
 from onepagers import compose, fit
-from onepagers.build import html_for, plan
+from onepagers.html import html_for
+from onepagers.plan import Selection, plan
 from onepagers.pdf import Renderer
 
 MAX_ROOM_MM = 60.0
@@ -20,17 +21,17 @@ ACTION_CHARS = 75
 def test_every_page_has_a_footer_and_at_most_60_mm_of_room_above_it(laid_out):
     for job, pages in laid_out:
         rooms = fit.empty_above_footer(pages)
-        assert len(rooms) == len(pages) >= 1, job.label
+        assert len(rooms) == len(pages) >= 1, job.name
         for page, room in rooms:
-            assert room is not None, f"{job.label}: page {page} has no footer"
-            assert room <= MAX_ROOM_MM, f"{job.label}: page {page} leaves {room:.0f} mm empty above its footer"
+            assert room is not None, f"{job.name}: page {page} has no footer"
+            assert room <= MAX_ROOM_MM, f"{job.name}: page {page} leaves {room:.0f} mm empty above its footer"
 
 
 def test_the_room_rule_sees_a_half_empty_page(library, project):
     """Theme 5 without its pull quotes leaves page 2 mostly empty: the measure says so."""
-    (job,) = plan(library, project.root / "unused", themes=[5])
+    (job,) = plan(library, project.root / "unused", Selection(themes=(5,)))
     html = re.sub(r'<aside class="pull-quote".*?</aside>', "", html_for(library, project, job), flags=re.S)
-    renderer = Renderer(project)
+    renderer = Renderer(project, job.profile, library.series.language)
     try:
         document, _ = renderer.layout(html)
     finally:
@@ -77,7 +78,7 @@ def test_the_actions_lines_hold_at_most_75_characters(laid_out):
                     for line in fit._lines(block):
                         text = "".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox")
                         longest = max(longest, len(text.strip()))
-                        assert len(text.strip()) <= ACTION_CHARS, f"{job.label}: {text!r}"
+                        assert len(text.strip()) <= ACTION_CHARS, f"{job.name}: {text!r}"
     assert longest > 40  # the measure was read at all
 
 
@@ -104,8 +105,8 @@ def _laid_out_with(project, library, tmp_path, css: str, number: int):
     sandbox = copy_project(project, tmp_path, ("templates", "fonts"))
     sheet = sandbox.templates / "sheet.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
-    (job,) = plan(library, tmp_path / "out", themes=[number])
-    renderer = Renderer(sandbox)
+    (job,) = plan(library, tmp_path / "out", Selection(themes=(number,)))
+    renderer = Renderer(sandbox, job.profile, library.series.language)
     try:
         return [(job, renderer.layout(html_for(library, sandbox, job))[0].pages)]
     finally:
@@ -118,5 +119,5 @@ def test_the_size_rule_sees_cases_set_larger(project, library, tmp_path):
 
 
 def test_the_measure_rule_sees_actions_run_wide(project, library, tmp_path):
-    with pytest.raises(AssertionError, match="tema 7"):
+    with pytest.raises(AssertionError, match="TEMA 7"):
         test_the_actions_lines_hold_at_most_75_characters(_laid_out_with(project, library, tmp_path, ".actions h2 { width: 12mm; }", 7))

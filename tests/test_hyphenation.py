@@ -9,7 +9,7 @@ from onepagers import hyphenation
 
 @pytest.fixture(scope="module")
 def dictionary(project):
-    return hyphenation.install(project.templates / "hyphenation.txt")
+    return hyphenation.install(project.templates / "hyphenation.txt", "da")
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_the_listed_parts_also_govern_compounds(dictionary):
 
 # The rules on the laid-out sheets (issue 12): every sheet of every variant.
 
-from onepagers.build import plan  # noqa: E402
+from onepagers.plan import Selection, plan  # noqa: E402
 from onepagers.hyphenation import Break, rule_problems, whole_last_word  # noqa: E402
 
 
@@ -48,9 +48,9 @@ def every_break(library, laid_out):
     found = [
         located
         for job, pages in laid_out
-        for located in hyphenation.locate(hyphenation.line_breaks(pages), hyphenation.sources(library, job.number, job.variant), job.label)
+        for located in hyphenation.locate(hyphenation.line_breaks(pages), hyphenation.sources(library, job.theme, job.variant), job.name)
     ]
-    assert {located.sheet for located in found} >= {job.label for job, _ in laid_out if job.number is not None}
+    assert {located.sheet for located in found} >= {job.name for job, _ in laid_out if job.theme is not None}
     return found
 
 
@@ -129,9 +129,9 @@ def test_without_the_listed_names_the_introduction_breaks_one(project, library, 
     exceptions = sandbox.templates / "hyphenation.txt"
     names = hyphenation.names(exceptions)
     exceptions.write_text("\n".join(line for line in exceptions.read_text(encoding="utf-8").splitlines() if line.strip() not in names), encoding="utf-8")
-    jobs = [job for job in plan(library, tmp_path / "out", everything=True) if job.number is None]
+    jobs = [job for job in plan(library, tmp_path / "out", Selection(everything=True)) if job.theme is None]
     try:
         found = hyphenation.listing(library, sandbox, jobs)
     finally:
-        hyphenation.install(project.templates / "hyphenation.txt")
+        hyphenation.install(project.templates / "hyphenation.txt", library.series.language)
     assert any("breaks a name" in p for b in found for p in rule_problems([b.found], names))

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onepagers import fit
-from onepagers.build import Job, build, output_path
+from onepagers import profiles
+from onepagers.build import build_jobs
+from onepagers.plan import theme_job
 from onepagers.library import load_library
 from onepagers.model import TEXT_SECTIONS
 from onepagers.project import Project
@@ -67,8 +69,12 @@ def _theme_path(root: Path, number: int) -> Path:
 def _build(sandbox: Project, number: int, variant: str, out: Path | None = None):
     library = load_library(sandbox.data)
     out = out or sandbox.root / "out"
-    (result,) = build(library, sandbox, [Job(number, variant, output_path(library, out, number, variant))])
+    (result,) = build_jobs(library, sandbox, [theme_job(library, out, number, variant, profiles.DEFAULT)]).results
     return result
+
+
+def _problems(result) -> list[str]:
+    return [d.one_line() for d in result.problems]
 
 
 def _issue_edit(sandbox: Project) -> str:
@@ -100,15 +106,16 @@ def test_the_bullet_alone_of_the_issue_is_seen(sandbox, tmp_path):
     )
     result = _build(sandbox, 6, variant)
     assert not result.ok
-    assert any("(findings)" in p and "bullet or number not beside its text" in p for p in result.problems), result.problems
+    assert any("(findings)" in p and "bullet or number not beside its text" in p for p in _problems(result)), _problems(result)
 
-    from onepagers.build import html_for
+    from onepagers.html import html_for
     from onepagers.pdf import Renderer
 
-    renderer = Renderer(sandbox)
+    library = load_library(sandbox.data)
+    renderer = Renderer(sandbox, result.job.profile, library.series.language)
     try:
         pdf = tmp_path / "anyway.pdf"
-        pdf.write_bytes(renderer.render(html_for(load_library(sandbox.data), sandbox, result.job)).pdf)
+        pdf.write_bytes(renderer.render(html_for(library, sandbox, result.job)).pdf)
     finally:
         renderer.close()
     assert [page for page, _ in markers_without_text(pdf)] == [1]
@@ -119,7 +126,7 @@ def test_a_heading_cut_off_from_its_text_fails(sandbox):
     css.write_text(css.read_text(encoding="utf-8") + "\n.findings h2 { margin-bottom: 12mm; }\n", encoding="utf-8")
     result = _build(sandbox, 4, "privat@1")
     assert not result.ok
-    assert any("(findings)" in p and "heading separated" in p for p in result.problems), result.problems
+    assert any("(findings)" in p and "heading separated" in p for p in _problems(result)), _problems(result)
 
 
 def _lines(*places: tuple[float, float]) -> list[SimpleNamespace]:
@@ -192,7 +199,7 @@ def test_a_realistic_edit_never_builds_a_broken_sheet(edit_sandbox, number, sect
         assert markers_without_text(result.job.path) == [], f"{kind} {text!r} in {section}: built, but a bullet stands alone"
     else:
         assert result.problems and not result.job.path.exists()
-        assert all(re.search(r"\((title|actions|questions|findings|cases|references)\)|letters of the text", p) for p in result.problems), result.problems
+        assert all(re.search(r"\((title|actions|questions|findings|cases|references)\)|letters of the text", p) for p in _problems(result)), _problems(result)
 
 
 class TextBox:  # the name fit looks for

@@ -22,8 +22,6 @@ from typing import Any, Iterator
 import pyphen
 from markupsafe import Markup
 
-LANG = "da"
-
 
 def _entries(path: Path) -> list[str]:
     """The file's lines without comments and blank lines."""
@@ -50,14 +48,14 @@ def patterns(words: list[str]) -> dict[str, tuple[int, tuple[int, ...]]]:
     return out
 
 
-def install(exceptions_file: Path) -> pyphen.Pyphen:
-    """Make `lang="da"` hyphenate with the corrections, for every later layout."""
-    path = pyphen.LANGUAGES[pyphen.language_fallback(LANG)]
+def install(exceptions_file: Path, language: str) -> pyphen.Pyphen:
+    """Make `lang=<language>` hyphenate with the corrections, for every later layout."""
+    path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
     hd = pyphen.HyphDict(path)
     hd.patterns.update(patterns(read_exceptions(exceptions_file)))
     hd.maxlen = max(len(key) for key in hd.patterns)
     pyphen.hdcache[path] = hd
-    return pyphen.Pyphen(lang=LANG, left=3, right=3)
+    return pyphen.Pyphen(lang=language, left=3, right=3)
 
 
 def names(path: Path) -> list[str]:
@@ -227,17 +225,19 @@ def locate(breaks: list[Break], texts: list[tuple[Any, tuple, str]], sheet: str)
 
 def listing(library: Any, project: Any, jobs: list[Any]) -> list[Located]:
     """Lay out every job's sheet and list its breaks with file:line."""
-    from .build import html_for
+    from .html import html_for
     from .pdf import Renderer
 
-    renderer = Renderer(project)
+    renderers: dict[str, Any] = {}
     found: list[Located] = []
     try:
         for job in jobs:
+            renderer = renderers.get(job.profile.name) or renderers.setdefault(job.profile.name, Renderer(project, job.profile, library.series.language))
             document, _ = renderer.layout(html_for(library, project, job))
-            found += locate(line_breaks(document.pages), sources(library, job.number, job.variant), job.label)
+            found += locate(line_breaks(document.pages), sources(library, job.theme, job.variant), job.name)
     finally:
-        renderer.close()
+        for renderer in renderers.values():
+            renderer.close()
     return found
 
 
@@ -245,9 +245,9 @@ def report(library: Any, project: Any, themes: list[int] | None = None) -> tuple
     """The lines of `check --hyphenation`, one per break of every sheet of every
     variant (`file:line: sheet, page: kunde-kald`), rule breaches marked
     `error:`; and how many breaches."""
-    from .build import plan
+    from .plan import Selection, plan
 
-    jobs = plan(library, Path("."), everything=themes is None, themes=themes or (), every_variant=True)
+    jobs = plan(library, Path("."), Selection(themes=tuple(themes or ()), everything=themes is None, every_variant=True))
     name_list = names(project.templates / "hyphenation.txt")
     out, errors = [], 0
     for located in listing(library, project, jobs):
