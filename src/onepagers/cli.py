@@ -217,9 +217,9 @@ def check(
 
 
 def _check_hyphenation(project, library, themes) -> None:
-    from . import hyphenation
+    from . import breaks
 
-    lines, errors = hyphenation.report(library, project, themes)
+    lines, errors = breaks.report(library, project, themes)
     for line in lines:
         typer.echo(line)
     err.print(f"{len(lines)} break{'s' if len(lines) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}.", markup=False)

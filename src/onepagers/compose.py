@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 from . import inline
 
@@ -79,6 +80,21 @@ def _items_mm(items: tuple[str, ...], measure_mm: float, font: Path, gap_mm: flo
     return sum(lines(i, measure_mm, BODY_PT, font) * line for i in items) + gap_mm * max(len(items) - 1, 0)
 
 
+def balance(items: Sequence[str], columns: int = 2) -> list[list[str]]:
+    """Split paragraphs into `columns` runs of about equal length, keeping order."""
+    if columns != 2 or len(items) < 2:
+        return [list(items)] + [[] for _ in range(columns - 1)]
+    lengths = [len(i) + 60 for i in items]  # a paragraph's gap is worth about a line
+    total = sum(lengths)
+    best, best_diff, running = 1, total, 0
+    for split in range(1, len(items)):
+        running += lengths[split - 1]
+        diff = abs(total - 2 * running)
+        if diff < best_diff:
+            best, best_diff = split, diff
+    return [list(items[:best]), list(items[best:])]
+
+
 @dataclass(frozen=True)
 class Quote:
     text: str
@@ -128,8 +144,6 @@ def compose(sheet, fonts: Path) -> Composition:
     actions = 12 + 7 + max(_items_mm(sheet.actions, ACTION_MM, bold, 3.0), 15)
     columns = 9 + heading + max(_items_mm(sheet.questions, ITEM_MM, regular), _items_mm(sheet.findings, ITEM_MM, regular))
     room_1 = PAGE_1_MM - (title + lead + actions + columns)
-
-    from .html import balance
 
     line = BODY_PT * 1.5 * PT_MM
     case_columns = [

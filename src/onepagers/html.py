@@ -10,12 +10,13 @@ import os
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import jinja2
 
 from . import compose, hyphenation, inline
+from .compose import balance  # noqa: F401  (the template's filter; tests use html.balance)
 from .diagnostics import ContentError, Diagnostic
 from .profiles import Profile
 from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction
@@ -28,21 +29,6 @@ if TYPE_CHECKING:
 # No publication dates are known for the editions: a fixed, obviously
 # conventional date (as reproducible builds use) unless SOURCE_DATE_EPOCH says.
 DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
-
-
-def balance(items: Sequence[str], columns: int = 2) -> list[list[str]]:
-    """Split paragraphs into `columns` runs of about equal length, keeping order."""
-    if columns != 2 or len(items) < 2:
-        return [list(items)] + [[] for _ in range(columns - 1)]
-    lengths = [len(i) + 60 for i in items]  # a paragraph's gap is worth about a line
-    total = sum(lengths)
-    best, best_diff, running = 1, total, 0
-    for split in range(1, len(items)):
-        running += lengths[split - 1]
-        diff = abs(total - 2 * running)
-        if diff < best_diff:
-            best, best_diff = split, diff
-    return [list(items[:best]), list(items[best:])]
 
 
 def shown_url(url: str) -> str:
