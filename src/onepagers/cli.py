@@ -139,6 +139,54 @@ def build(
 
 
 @app.command()
+def serve(
+    theme: Annotated[Optional[list[int]], typer.Option("--theme", "-t", metavar="N", help="Theme number to show; repeat for several.")] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Show every theme and the introduction.")] = False,
+    sector: SectorOpt = None,
+    edition: EditionOpt = None,
+    every_variant: Annotated[bool, typer.Option("--every-variant", help="Show every edition and sector the data defines.")] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, metavar="PORT", help="Port on 127.0.0.1. Default: a free one.")] = 0,
+    profile: Annotated[Profile, typer.Option(help="screen or print, as for build.")] = Profile.screen,
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Show sheets in the browser, page by page, updated on every save (Ctrl-C stops).
+
+    Prints the address (http://127.0.0.1:PORT/) as the first line on stdout;
+    open it in a browser. Each save under data/, templates/ or fonts/ updates
+    the page by itself; a mistake shows there with its file and line, above
+    the last pages that rendered. Nothing is written to disk.
+
+    Example: `onepagers serve --theme 6`.
+    """
+    from .build import SelectionError, plan
+    from .serve import serve as run_serve
+
+    if not theme and not all_:
+        raise typer.BadParameter("say which sheets: --theme N (repeatable) or --all", param_hint="--theme/--all")
+    project, library = _load(project_dir)
+
+    def plan_jobs(library):
+        return plan(library, project.root / "build", themes=theme or (), everything=all_, sector=sector, edition=edition,
+                    every_variant=every_variant, profile=profile.value)
+
+    try:
+        plan_jobs(library)
+    except SelectionError as exc:
+        raise _fail(exc) from None
+
+    def ready(url: str) -> None:
+        typer.echo(url)
+        err.print(f"showing at {url}; watching {project.data}, {project.templates} and {project.fonts}; Ctrl-C stops", markup=False)
+
+    try:
+        run_serve(project, plan_jobs, profile.value, port, ready, lambda line: err.print(line, markup=False))
+    except KeyboardInterrupt:
+        err.print("stopped", markup=False)
+    except OSError as exc:  # the port is taken
+        raise _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+
+
+@app.command()
 def booklet(
     sector: SectorOpt = None,
     edition: EditionOpt = None,
