@@ -33,8 +33,11 @@ references: setup
 	@echo "tests/reference/ refreshed: review the pictures in git diff before committing"
 
 # Speed against a naive baseline, in one run; writes bench/results.md.
+# Then serve's save-to-updated-page in Chromium (its own section of it).
 bench: setup
 	$(BIN)/python bench/run.py
+	./scripts/system-deps --browser
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(OUT) $(VENV)
