@@ -130,10 +130,7 @@ def build(
         results = _run_build(library, project, jobs, profile.value, workers, force, thumbnails=all_)
     except ContentError as exc:
         raise _fail_content(exc) from None
-    if all_ and (any(r.status == "built" for r in results) or not (out / "index.html").exists()):
-        from .gallery import write_gallery
-
-        err.print(f"gallery: {write_gallery(library, project, out)}", markup=False)
+    _write_gallery(library, project, out)
     if any(not r.ok for r in results):
         raise typer.Exit(1)
 
@@ -216,6 +213,15 @@ def booklet(
         raise typer.Exit(1)
     typer.echo(str(result.path))
     err.print(f"booklet {name}: {result.pages} pages", markup=False)
+    _write_gallery(library, project, out)
+
+
+def _write_gallery(library, project, out: Path) -> None:
+    """After every command that writes PDFs into `out`: index.html lists them all."""
+    from .gallery import write_gallery
+
+    if out.is_dir():
+        err.print(f"gallery: {write_gallery(library, project, out)}", markup=False)
 
 
 @app.command()

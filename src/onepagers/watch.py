@@ -27,8 +27,13 @@ def rebuild_once(project: Project, plan_jobs: Callable[[Library], list[Job]], pr
         first = exc.diagnostics[0].one_line()
         more = f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
         return f"{first}{more}; nothing written, still watching"
-    seconds = time.perf_counter() - started
     built = [r for r in results if r.status == "built"]
+    if built:
+        from .gallery import write_gallery
+
+        for out in {r.job.path.parent.parent for r in built}:
+            write_gallery(library, project, out)  # the gallery always describes its folder
+    seconds = time.perf_counter() - started
     failed = [r for r in results if r.status == "failed"]
     if failed:
         return f"error: {failed[0].job.label}: {failed[0].problems[0]}" + (f" (and {len(failed) - 1} more sheets)" if len(failed) > 1 else "")
