@@ -58,3 +58,5 @@ def test_watch_rebuilds_on_change_and_survives_a_yaml_error(copy):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     assert (copy / "out" / "privat-2" / "tema-03-udviklingsmuligheder-privat-2.pdf").is_file()
+    # Each rebuild rewrote the gallery, which lists what the watch built.
+    assert "privat-2/tema-03-udviklingsmuligheder-privat-2.pdf" in (copy / "out" / "index.html").read_text(encoding="utf-8")
