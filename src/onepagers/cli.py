@@ -339,28 +339,72 @@ def show(
 
 @app.command()
 def diff(
-    a: Annotated[str, typer.Argument(metavar="A", help="A variant: privat@1, privat@2, offentlig@2, or just a sector.")],
-    b: Annotated[str, typer.Argument(metavar="B", help="The variant to compare A with.")],
-    theme: ThemeOpt,
-    html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Also write the diff as a self-contained HTML page.")] = None,
+    a: Annotated[Optional[str], typer.Argument(metavar="A", help="A variant: privat@1, privat@2, offentlig@2, or just a sector. With --since: the variant to compare (default: every variant).")] = None,
+    b: Annotated[Optional[str], typer.Argument(metavar="B", help="The variant to compare A with (not with --since).")] = None,
+    theme: Annotated[Optional[int], typer.Option("--theme", "-t", metavar="N", help="Theme number (with --since: default every theme).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="REV", help="Compare the text now with the text at this git revision of data/ (HEAD~3, main, a commit).")] = None,
+    html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Also write the diff as a self-contained HTML page, the two texts side by side.")] = None,
     project_dir: ProjectOpt = None,
 ) -> None:
-    """Show, word by word and section by section, how a theme differs between two variants.
+    """Show, section by section and item by item, how a theme's text differs between
+    two variants, or since a git revision.
 
-    Example: `onepagers diff --theme 6 privat@2 offentlig@2 --html d.html`.
+    Examples: `onepagers diff --theme 6 privat@2 offentlig@2 --html d.html`,
+    `onepagers diff --since HEAD~3`.
     """
     from . import diff as worddiff
+    from . import inline
     from .files import write_atomically
 
-    _, library = _load(project_dir)
-    name_a, name_b = _variant_of(library, a), _variant_of(library, b)
-    sheet_a, sheet_b = _resolved(library, theme, name_a), _resolved(library, theme, name_b)
-    diffs = worddiff.diff_sheets(sheet_a, sheet_b)
-    Console(highlight=False, soft_wrap=True).print(worddiff.to_rich(diffs, name_a, name_b))
+    project, library = _load(project_dir)
+    console = Console(highlight=False, soft_wrap=True)
+    if since is None:
+        if a is None or b is None or theme is None:
+            raise typer.BadParameter("give --theme N and two variants A B, or --since REV", param_hint="A B / --since")
+        name_a, name_b = _variant_of(library, a), _variant_of(library, b)
+        sheet_a, sheet_b = _resolved(library, theme, name_a), _resolved(library, theme, name_b)
+        title = f"{sheet_b.number_label} {theme}: {name_a} → {name_b}"
+        heading = f"{sheet_b.number_label} {theme}: {inline.to_plain(sheet_b.title)}"
+        comparisons = [worddiff.Comparison(heading, name_a, name_b, tuple(worddiff.diff_sheets(sheet_a, sheet_b)))]
+        console.print(worddiff.to_rich(list(comparisons[0].sections), name_a, name_b))
+    else:
+        if b is not None:
+            raise typer.BadParameter("with --since, give at most one variant", param_hint="B")
+        from .library import load_library
+
+        name = _variant_of(library, a) if a is not None else None
+        if theme is not None:
+            _resolved(library, theme, name or _first_variant(library, theme))  # a theme (and variant) that exists now
+        try:
+            folder = worddiff.data_at(project.root, since)
+        except LookupError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--since") from None
+        with folder:
+            try:
+                before = load_library(Path(folder.name) / "data")
+            except ContentError as exc:
+                raise _fail(f"the data at {since} does not load: {exc.diagnostics[0].one_line()}") from None
+            comparisons, notes = worddiff.since(before, library, since, theme, name)
+        for note in notes:
+            err.print(note, markup=False)
+        for comparison in comparisons:
+            console.print(worddiff.to_rich(list(comparison.sections), comparison.label_a, comparison.label_b, heading=comparison.title))
+        if not comparisons:
+            err.print(f"No text changed since {since}.", markup=False)
+        title = ""
     if html_file is not None:
-        title = f"TEMA {theme}: {name_a} → {name_b}"
-        write_atomically(html_file, worddiff.to_html(diffs, title, name_a, name_b).encode("utf-8"))
+        write_atomically(html_file, worddiff.to_html(comparisons, title, project.templates, since or "").encode("utf-8"))
         err.print(f"wrote {html_file}", markup=False)
+
+
+def _first_variant(library, number: int) -> str:
+    """Check that theme `number` exists; any variant it has."""
+    from .variants import variants_of
+
+    tf = library.theme(number)
+    if tf is None:
+        raise _fail(f"there is no theme {number}; themes: {', '.join(str(t.theme.number) for t in library.themes)}")
+    return variants_of(library, tf)[0]
 
 
 def _run_build(library, project, jobs, profile: str, workers, force: bool, thumbnails: bool = False):
