@@ -20,8 +20,19 @@ app = typer.Typer(
     help=(
         "Turn the text of the theme sheets (YAML under data/) into print-ready "
         "two-page A4 PDFs.\n\n"
-        "Start with `onepagers list` to see the themes, then "
-        "`onepagers build --theme 6` or `onepagers build --all`."
+        "\b\n"  # Click: keep these lines as they are
+        "Examples:\n"
+        "  onepagers list                          the themes, the introduction, their variants\n"
+        "  onepagers serve --theme 6               see a sheet in the browser as you edit it\n"
+        "  onepagers build --theme 6               one sheet, newest edition of the private series\n"
+        "  onepagers build --theme 1 --edition 1   the first edition\n"
+        "  onepagers build --theme 6 --sector offentlig\n"
+        "  onepagers build --all --every-variant   everything, into build/ (with build/index.html)\n"
+        "  onepagers build --all --profile print   PDF/X-4 for the print shop\n"
+        "  onepagers check                         preflight the text without rendering\n"
+        "  onepagers diff --since HEAD~1 --html d.html   what the text changed, side by side\n"
+        "  onepagers booklet --edition 1           the introduction and all themes in one PDF\n\n"
+        "Each command has its own --help."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -71,10 +82,15 @@ def _load(project_dir: Optional[Path]):
 
 @app.command("list")
 def list_themes(project_dir: ProjectOpt = None) -> None:
-    """Show every theme with its number and title, and the variants it exists in."""
+    """Show the introduction and every theme with its number and title, and the variants each exists in."""
     from .variants import variants_of
 
     _, library = _load(project_dir)
+    if library.introduction is not None:
+        from . import inline
+        from .variants import introduction_variants
+
+        typer.echo(f"{'':>2}  {inline.to_plain(library.introduction.title)}  [{', '.join(introduction_variants(library))}]")
     for tf in library.themes:
         typer.echo(f"{tf.theme.number:>2}  {tf.theme.title}  [{', '.join(variants_of(library, tf))}]")
 
@@ -228,7 +244,7 @@ def _write_gallery(library, project, out: Path) -> None:
 def preview(
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The folder of built PDFs; the PNGs go beside them.")] = Path("build"),
     to: Annotated[Optional[Path], typer.Option("--to", metavar="DIR", help="Write the PNGs here instead, all in one folder.")] = None,
-    dpi: Annotated[float, typer.Option(min=10, max=600, help="Resolution; 36 makes thumbnails.")] = 36,
+    dpi: Annotated[float, typer.Option(min=10, max=600, help="Resolution: 110 reads well on a screen; 36 makes thumbnails.")] = 110,
 ) -> None:
     """Write a PNG of every page of every PDF under --out, and print each path.
 
