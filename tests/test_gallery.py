@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -90,21 +91,28 @@ def _playwright():
     return pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras: pip install -e '.[test]'")
 
 
-def _axe_violations(page_file: Path) -> list[dict]:
-    """axe-core's violations of a page, as run in Chromium."""
+@contextmanager
+def _page(page_file: Path, width: int, height: int):
+    """The page in Debian's Chromium, driven by Playwright."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (scripts/system-deps --browser installs it)")
-    if not AXE.is_file():
-        pytest.skip("axe-core is not installed: `npm ci` (make test does it)")
     with _playwright().sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(page_file.as_uri())
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            yield page
         finally:
             browser.close()
+
+
+def _axe_violations(page_file: Path) -> list[dict]:
+    """axe-core's violations of a page, as run in Chromium."""
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed: `npm ci` (make test does it)")
+    with _page(page_file, 1280, 900) as page:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "nodes": [n["html"][:120] for n in v["nodes"]]} for v in result["violations"]]
 
 
@@ -128,20 +136,12 @@ def test_gallery_titles_break_only_with_a_hyphen(gallery):
     page_text = gallery.read_text(encoding="utf-8")
     soft = re.findall(r"p\w*(?:\u00ad\w+)*\u00adkrav", page_text)
     assert soft and all(w.replace("\u00ad", "") == "performancekrav" for w in soft), soft
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed")
-    with _playwright().sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.goto(gallery.as_uri())
-            styles = page.eval_on_selector_all(
-                ".title",
-                "els => els.map(e => { const s = getComputedStyle(e);"
-                " return [s.overflowWrap, s.wordBreak, s.hyphens, e.scrollWidth <= e.clientWidth + 1]; })",
-            )
-        finally:
-            browser.close()
+    with _page(gallery, 390, 844) as page:
+        styles = page.eval_on_selector_all(
+            ".title",
+            "els => els.map(e => { const s = getComputedStyle(e);"
+            " return [s.overflowWrap, s.wordBreak, s.hyphens, e.scrollWidth <= e.clientWidth + 1]; })",
+        )
     assert styles and all(s == ["normal", "normal", "manual", True] for s in styles), styles
 
 

@@ -209,7 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        seen = int(self.headers.get("Last-Event-ID") or -1)
+        last = self.headers.get("Last-Event-ID", "")
+        seen = int(last) if last.isdigit() else -1  # a reconnecting page says what it has
         try:
             while not preview.closed:
                 version = preview.wait(seen, KEEPALIVE_SECONDS)
@@ -229,6 +230,12 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # an open event stream must not keep Ctrl-C waiting
     preview: Preview
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a tab closed mid-answer is no news
+            super().handle_error(request, client_address)
 
 
 def serve(
