@@ -12,7 +12,7 @@ import time
 from typing import Callable
 
 from .build import Job, build
-from .diagnostics import ContentError
+from .diagnostics import ContentError, display_path
 from .library import Library, load_library
 from .project import Project
 
@@ -40,7 +40,8 @@ def rebuild_once(project: Project, plan_jobs: Callable[[Library], list[Job]], pr
     if not built:
         return f"nothing changed ({len(results)} up to date, {seconds:.2f} s)"
     names = ", ".join(r.job.label for r in built)
-    return f"rebuilt {names} in {seconds:.2f} s"
+    # The paths too: an editor needs to know which file to look at.
+    return f"rebuilt {names} in {seconds:.2f} s: " + ", ".join(display_path(r.job.path) for r in built)
 
 
 def watch(
