@@ -142,3 +142,16 @@ def test_serve_answers_only_to_its_own_address_and_stops_on_ctrl_c(served):
     assert process.wait(60) == 0
     log = (root / "serve.log").read_text(encoding="utf-8")
     assert "Traceback" not in log and "stopped" in log, log
+
+
+def test_a_port_in_use_is_a_usage_error(project):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "onepagers", "serve", "--theme", "6", "--port", str(port),
+                                 "--project", str(project.root)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr and result.stdout == ""

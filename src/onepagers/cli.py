@@ -195,8 +195,8 @@ def serve(
         run_serve(project, plan_jobs, profile.value, port, ready, lambda line: err.print(line, markup=False))
     except KeyboardInterrupt:
         err.print("stopped", markup=False)
-    except OSError as exc:  # the port is taken
-        raise _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    except OSError as exc:  # the port is taken: a usage error, like any option that cannot be
+        raise typer.BadParameter(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); leave --port out for a free one", param_hint="--port") from None
 
 
 @app.command()

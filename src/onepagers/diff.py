@@ -44,7 +44,7 @@ class Change:
 
 @dataclass(frozen=True)
 class Row:
-    """One item of a section in both versions; a side is None where it has no such item."""
+    """One item of a section in both versions; `in_a`/`in_b` False where a version has no such item."""
 
     changes: tuple[Change, ...]
     in_a: bool = True
