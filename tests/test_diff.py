@@ -7,12 +7,8 @@ import shutil
 import subprocess
 
 import pytest
-from typer.testing import CliRunner
-
-from onepagers.cli import app
 from onepagers.diff import diff_items, side
 
-runner = CliRunner()
 
 
 def _ops(rows) -> list[tuple[str, str, str]]:
@@ -40,9 +36,9 @@ def test_items_pair_up_and_new_ones_stand_alone():
 
 
 @pytest.fixture
-def page(project, tmp_path) -> str:
+def page(cli, project, tmp_path) -> str:
     path = tmp_path / "d.html"
-    result = runner.invoke(app, ["diff", "--theme", "1", "privat@1", "privat@2", "--html", str(path), "--project", str(project.root)])
+    result = cli("diff", "--theme", "1", "privat@1", "privat@2", "--html", str(path), "--project", str(project.root))
     assert result.exit_code == 0, result.output
     return path.read_text(encoding="utf-8")
 
@@ -56,21 +52,21 @@ def test_html_is_side_by_side_with_every_item_its_own_bullet(page):
     assert "[-" not in page and "{+" not in page and "•" not in page.split("<body>")[1]
 
 
-def test_terminal_output_has_no_markup_characters_and_a_bullet_on_every_item(project):
-    result = runner.invoke(app, ["diff", "--theme", "1", "privat@1", "privat@2", "--project", str(project.root)])
+def test_terminal_output_has_no_markup_characters_and_a_bullet_on_every_item(cli, project):
+    result = cli("diff", "--theme", "1", "privat@1", "privat@2", "--project", str(project.root))
     assert result.exit_code == 0
     assert "[-" not in result.stdout and "{+" not in result.stdout
     actions = result.stdout.split("Hvad kan I gøre?\n")[1].split("\n\n")[0].splitlines()
     assert len(actions) == 6 and all("• " in line for line in actions)  # the first item too
 
 
-def test_section_names_come_from_the_data(project):
-    result = runner.invoke(app, ["diff", "--theme", "6", "privat@1", "privat@2", "--project", str(project.root)])
+def test_section_names_come_from_the_data(cli, project):
+    result = cli("diff", "--theme", "6", "privat@1", "privat@2", "--project", str(project.root))
     assert "Sådan gjorde de ... / Sådan har de gjort ..." in result.stdout
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-def test_since_a_revision_shows_what_the_text_changed(project, tmp_path):
+def test_since_a_revision_shows_what_the_text_changed(cli, project, tmp_path):
     for part in ("data", "templates", "fonts"):
         shutil.copytree(project.root / part, tmp_path / part)
 
@@ -84,10 +80,10 @@ def test_since_a_revision_shows_what_the_text_changed(project, tmp_path):
     theme = tmp_path / "data" / "themes" / "06-svaere-kald.yaml"
     theme.write_text(theme.read_text(encoding="utf-8").replace("Gør det legalt for medarbejderne", "Gør det tilladt for medarbejderne", 1), encoding="utf-8")
 
-    same = runner.invoke(app, ["diff", "--since", "HEAD", "--theme", "4", "--project", str(tmp_path)])
+    same = cli("diff", "--since", "HEAD", "--theme", "4", "--project", str(tmp_path))
     assert same.exit_code == 0 and "No text changed since HEAD." in same.output
     page = tmp_path / "since.html"
-    result = runner.invoke(app, ["diff", "--since", "HEAD", "--html", str(page), "--project", str(tmp_path)])
+    result = cli("diff", "--since", "HEAD", "--html", str(page), "--project", str(tmp_path))
     assert result.exit_code == 0, result.output
     # The first wording in the file is the newest edition's, and offentlig@2 words its own.
     assert "TEMA 6: Svære kald og ubehagelige kundeoplevelser (privat@2)" in result.stdout
@@ -95,7 +91,7 @@ def test_since_a_revision_shows_what_the_text_changed(project, tmp_path):
     html = page.read_text(encoding="utf-8")
     assert "<del>legalt</del>" in html and "<ins>tilladt</ins>" in html
 
-    bad = runner.invoke(app, ["diff", "--since", "no-such-revision", "--project", str(tmp_path)])
+    bad = cli("diff", "--since", "no-such-revision", "--project", str(tmp_path))
     assert bad.exit_code == 2 and "no-such-revision" in bad.output
-    empty = runner.invoke(app, ["diff", "--since", "HEAD~1", "--project", str(tmp_path)])
+    empty = cli("diff", "--since", "HEAD~1", "--project", str(tmp_path))
     assert empty.exit_code == 2  # data/ did not exist then

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import html, hyphenation, inline, preview
-from .build import output_path, pdf_path
 from .files import write_atomically
 from .library import Library
+from .plan import output_path, sheet_job
+from .profiles import PROFILES, Profile
 from .project import Project
 from .variants import introduction_variants, resolve, resolve_introduction, variant, variants_of
 
 THUMB_DPI = 40
-PROFILES = ("screen", "print")
-BOOKLET = "haefte"  # booklet.py's file name key
 # Words this long get soft hyphens; shorter ones fit any card.
 HYPHENATE_FROM = 8
 
@@ -35,7 +34,7 @@ class Card:
     kind: str  # "sheet", "introduction", "booklet" or "file" (a PDF the data does not name)
     number: str  # "TEMA 6/10", or ""
     title: str  # with soft hyphens
-    profile: str
+    profile: Profile | None  # None: a file the data does not name
     pdf: str  # relative to index.html
     thumbnail: str
 
@@ -70,8 +69,8 @@ def soft_hyphens(text: str, hyphenator) -> str:
 
 def series_of(library: Library, project: Project, out: Path) -> list[Series]:
     """Every PDF in `out`'s variant folders, by series, then variant, in the data's order."""
-    hyphenator = hyphenation.install(project.templates / "hyphenation.txt")
-    known: dict[Path, tuple[str, str, str, str, str, str]] = {}  # path -> series, label, kind, number, title, profile
+    hyphenator = hyphenation.install(project.templates / "hyphenation.txt", library.series.language)
+    known: dict[Path, tuple[str, str, str, str, str, Profile | None]] = {}  # path -> series, label, kind, number, title, profile
     for name in library.series.variants:
         v = variant(library, name)
         entries: list[tuple[int | None, str, str, str]] = []
@@ -81,17 +80,18 @@ def series_of(library: Library, project: Project, out: Path) -> list[Series]:
             if name in variants_of(library, tf):
                 sheet = resolve(library, tf, name)
                 entries.append((tf.theme.number, "sheet", f"{sheet.number_label} {sheet.number}/{v.theme_count}", inline.to_plain(sheet.title)))
-        for profile in PROFILES:
+        for profile in PROFILES.values():
             for number, kind, label, title in entries:
-                known[output_path(library, out, number, name, profile)] = (v.series_name, v.label, kind, label, title, profile)
-            known[pdf_path(out, BOOKLET, name, profile)] = (v.series_name, v.label, "booklet", "", v.series_name, profile)
+                known[sheet_job(library, out, number, name, profile).path] = (v.series_name, v.label, kind, label, title, profile)
+            booklet = output_path(out, library.series.file_names.booklet, name, profile)
+            known[booklet] = (v.series_name, v.label, "booklet", "", v.series_name, profile)
     order = {path: i for i, path in enumerate(known)}
     found = sorted((p for p in out.glob("*/*.pdf") if p.is_file()), key=lambda p: (order.get(p, len(order)), str(p)))
 
     grouped: dict[str, dict[str, list[Card]]] = {info.name: {} for info in library.series.series.values()}
     for pdf in found:
         # A file the data does not name (a theme since removed, a copy): by its folder and name.
-        series, label, kind, number, title, profile = known.get(pdf, ("", pdf.parent.name, "file", "", pdf.stem, ""))
+        series, label, kind, number, title, profile = known.get(pdf, ("", pdf.parent.name, "file", "", pdf.stem, None))
         card = Card(kind, number, soft_hyphens(title, hyphenator), profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out))
         grouped.setdefault(series, {}).setdefault(label, []).append(card)
     return [

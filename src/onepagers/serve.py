@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
-from . import fingerprint, html
-from .build import Job, SelectionError, check_characters, check_layout, html_for
-from .diagnostics import ContentError
+from . import fingerprint, html, profiles, verify
+from .diagnostics import ContentError, SelectionError
+from .html import html_for
 from .library import Library, load_library
+from .plan import Job, Selection, plan
 from .project import Project
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class Pages:
     digest: str  # of everything it was made from: names the picture URLs
     pictures: tuple[bytes, ...]  # JPEG, one per page
     sizes: tuple[tuple[int, int], ...]  # pixels, so that the page keeps its layout while pictures load
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # each with its file:line and the line quoted
 
 
 @dataclass
@@ -58,8 +59,7 @@ class Preview:
     """What the page shows. Written by the render thread, read by the request threads."""
 
     project: Project
-    plan_jobs: Callable[[Library], list[Job]]
-    profile: str = "screen"
+    selection: Selection
     version: int = 0
     sheets: list[Pages] = field(default_factory=list)
     mistakes: list[str] = field(default_factory=list)  # each: "file:line:col: error: …" and the line quoted
@@ -67,30 +67,31 @@ class Preview:
     closed: bool = False
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
-    def refresh(self, renderer: "Renderer") -> str:
+    def refresh(self, renderer_for: Callable[[str], "Renderer"]) -> str:
         """Render what changed since the last refresh; one line saying what happened."""
         started = time.perf_counter()
         try:
             library = load_library(self.project.data)
-            jobs = self.plan_jobs(library)
-            check_characters(library, self.project)
+            jobs = plan(library, self.project.root, self.selection)  # nothing is written there
+            if problems := verify.characters(library, self.project):
+                raise ContentError(problems)
             pages = {p.label: p for p in self.sheets}
             inputs = fingerprint.inputs_digest(self.project)
             made, rendered = [], []
             for job in jobs:
-                page_html = html_for(library, self.project, job, self.profile)
-                digest = fingerprint.sheet_digest(page_html, self.profile, inputs)
-                old = pages.get(job.label)
+                page_html = html_for(library, self.project, job)
+                digest = fingerprint.sheet_digest(page_html, job.profile.name, inputs)
+                old = pages.get(job.name)
                 if old is None or old.digest != digest:
-                    old = _render(renderer, self.project, job, page_html, digest, _title(library, job))
-                    rendered.append(job.label)
+                    old = _render(renderer_for(library.series.language), self.project, job, page_html, digest, _title(library, job), verify.section_sources(library, job))
+                    rendered.append(job.name)
                 made.append(old)
         except ContentError as exc:
             # The last good pages stay; the mistake goes above them.
             self._publish(mistakes=[d.with_source() for d in exc.diagnostics])
             first = exc.diagnostics[0].one_line()
             return first + (f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else "")
-        except (SelectionError, LookupError) as exc:
+        except SelectionError as exc:  # a theme shown was renumbered or removed
             self._publish(mistakes=[f"error: {exc}"])
             return f"error: {exc}"
         self._publish(mistakes=[], sheets=made)
@@ -137,14 +138,14 @@ def _title(library: Library, job: Job) -> str:
     from . import inline
     from .variants import resolve, resolve_introduction
 
-    if job.number is None:
+    if job.theme is None:
         return inline.to_plain(resolve_introduction(library, job.variant).title)
-    tf = library.theme(job.number)
+    tf = library.theme(job.theme)
     assert tf is not None
     return inline.to_plain(resolve(library, tf, job.variant).title)
 
 
-def _render(renderer: "Renderer", project: Project, job: Job, page_html: str, digest: str, title: str) -> Pages:
+def _render(renderer: "Renderer", project: Project, job: Job, page_html: str, digest: str, title: str, sources: verify.Sources) -> Pages:
     import pypdfium2
 
     rendered = renderer.render(page_html)
@@ -162,7 +163,8 @@ def _render(renderer: "Renderer", project: Project, job: Job, page_html: str, di
         image.save(buffer, format="JPEG", quality=92, subsampling=0)
         pictures.append(buffer.getvalue())
     sizes = tuple(image.size for image in images)
-    return Pages(job.label, title, digest, tuple(pictures), sizes, tuple(check_layout(job, rendered, project)))
+    problems = tuple(d.with_source() for d in verify.layout(project, job, rendered, sources))
+    return Pages(job.name, title, digest, tuple(pictures), sizes, problems)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -240,8 +242,7 @@ class _Server(ThreadingHTTPServer):
 
 def serve(
     project: Project,
-    plan_jobs: Callable[[Library], list[Job]],
-    profile: str,
+    selection: Selection,
     port: int,
     ready: Callable[[str], None],
     say: Callable[[str], None],
@@ -253,23 +254,38 @@ def serve(
     from .pdf import Renderer
 
     server = _Server(("127.0.0.1", port), _Handler)
-    server.preview = preview = Preview(project, plan_jobs, profile)
+    server.preview = preview = Preview(project, selection)
     ready(f"http://127.0.0.1:{server.server_address[1]}/")
     thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
     thread.start()
-    renderer = Renderer(project, profile)
+    profile = profiles.get(selection.profile)
+    renderer: Renderer | None = None
+
+    def renderer_for(language: str) -> Renderer:
+        nonlocal renderer
+        if renderer is None or renderer.language != language:
+            if renderer is not None:
+                renderer.close()
+            renderer = Renderer(project, profile, language)
+        return renderer
+
+    def refresh() -> str:
+        return preview.refresh(renderer_for)
+
     try:
-        say(preview.refresh(renderer))
+        say(refresh())
         folders = [str(p) for p in (project.data, project.templates, project.fonts) if p.is_dir()]
-        fonts = project.fonts.resolve()
+        fonts, templates = project.fonts.resolve(), project.templates.resolve()
         for changes in watchfiles.watch(*folders, stop_event=stop_event, debounce=400, step=20):
             paths = [Path(p).resolve() for _, p in changes]
-            if any(fonts in p.parents or p.name == "hyphenation.txt" for p in paths):
-                renderer.close()
-                renderer = Renderer(project, profile)  # fonts and hyphenation are loaded once per renderer
-            say(time.strftime("%H:%M:%S ") + preview.refresh(renderer))
+            if renderer is not None and any(fonts in p.parents or templates in p.parents for p in paths):
+                renderer.close()  # fonts, stylesheets and hyphenation are loaded once per renderer
+                renderer = None
+            say(time.strftime("%H:%M:%S ") + refresh())
     finally:
         preview.close()
         server.shutdown()
         server.server_close()
-        renderer.close()
+        if renderer is not None:
+            renderer.close()
+
