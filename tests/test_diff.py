@@ -95,3 +95,13 @@ def test_since_a_revision_shows_what_the_text_changed(cli, project, tmp_path):
     assert bad.exit_code == 2 and "no-such-revision" in bad.output
     empty = cli("diff", "--since", "HEAD~1", "--project", str(tmp_path))
     assert empty.exit_code == 2  # data/ did not exist then
+
+
+def test_terminal_marks_changes_by_strike_and_colour_only():
+    from onepagers.diff import SectionDiff, to_rich
+
+    rows = tuple(diff_items(["Giv nye medarbejdere en god mentor"], ["Giv alle nye medarbejdere en mentor."]))
+    text = to_rich([SectionDiff("actions", "Hvad kan I gøre?", "list", rows)], "privat@1", "privat@2")
+    marked = {text.plain[span.start:span.end]: str(span.style) for span in text.spans if span.style in ("red strike", "green underline")}
+    assert marked == {"god": "red strike", "alle": "green underline", ".": "green underline"}
+    assert "[-" not in text.plain and "{+" not in text.plain
