@@ -348,7 +348,9 @@ def diff(
             try:
                 before = load_library(Path(folder.name) / "data")
             except ContentError as exc:
-                raise SelectionError(f"the data at {since} does not load: {exc.diagnostics[0].one_line()}") from None
+                # Named as git names a file at a revision, not by the temporary folder.
+                first = exc.diagnostics[0].one_line().replace(str(Path(folder.name)) + "/", f"{since}:")
+                raise SelectionError(f"the data at {since} does not load, so it cannot be compared: {first}") from None
             comparisons, notes = worddiff.since(before, library, since, theme, name)
         for note in notes:
             err.print(note, markup=False)
