@@ -105,3 +105,18 @@ def test_terminal_marks_changes_by_strike_and_colour_only():
     marked = {text.plain[span.start:span.end]: str(span.style) for span in text.spans if span.style in ("red strike", "green underline")}
     assert marked == {"god": "red strike", "alle": "green underline", ".": "green underline"}
     assert "[-" not in text.plain and "{+" not in text.plain
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_since_a_revision_whose_data_does_not_load_says_where(cli, project, tmp_path):
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, tmp_path / part)
+    series = tmp_path / "data" / "series.yaml"
+    good = series.read_text(encoding="utf-8")
+    series.write_text(good.replace("series:\n", "series: [\n", 1), encoding="utf-8")
+    for args in (("init", "-q"), ("add", "data"), ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "broken")):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+    series.write_text(good, encoding="utf-8")
+    result = cli("diff", "--since", "HEAD", "--project", str(tmp_path))
+    assert result.exit_code == 2 and "HEAD:data/series.yaml:" in result.stderr, result.output
+    assert "onepagers-since-" not in result.stderr and "Traceback" not in result.stderr  # no temporary folder
