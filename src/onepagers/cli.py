@@ -33,6 +33,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class Profile(str, Enum):
     screen = "screen"
     print = "print"
+    print_nomarks = "print-nomarks"
 
 
 SectorOpt = Annotated[Optional[str], typer.Option(metavar="NAME", help="Sector: privat or offentlig. Default: privat.")]
@@ -87,7 +88,7 @@ def build(
     edition: EditionOpt = None,
     every_variant: Annotated[bool, typer.Option("--every-variant", help="Build every edition and sector the data defines.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
-    profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop.")] = Profile.screen,
+    profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop; print-nomarks: the same without marks.")] = Profile.screen,
     workers: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Render in N processes. Default: one per core.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Render every sheet, even those whose inputs have not changed.")] = False,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Keep running: rebuild the affected sheets whenever a file under data/, templates/ or fonts/ changes (Ctrl-C stops).")] = False,

@@ -77,6 +77,7 @@ def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = 
         subject=f"{document.variant.series_name} ({document.variant.label})",
         keywords=keywords,
         profile=profile,
-        links=profile != "print",  # PDF/X wants no annotations on the printed area
+        for_print=profile != "screen",
+        links=profile == "screen",  # PDF/X wants no annotations on the printed area
         date=date,
     )

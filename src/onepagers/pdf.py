@@ -21,7 +21,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from . import fit, hyphenation
+from . import finish, fit, hyphenation
 from .project import Project
 
 
@@ -63,12 +63,20 @@ class Rendered:
     lost_letters: int = 0  # letters of the HTML that the layout does not hold
 
 
-# What each output profile asks of WeasyPrint. `screen` is tagged for
-# accessibility (PDF/UA-1); `print` is PDF/X-4 with print.css (bleed, crop
-# marks, CMYK and its output intent). WeasyPrint cannot make one file both.
+# What each output profile asks of WeasyPrint, and how the PDF is finished
+# (finish.py). `screen` is tagged for accessibility (PDF/UA-1), with a file
+# /ID; `print` is PDF/X-4 with print.css (bleed, CMYK and its output intent)
+# and crop marks in a slug; `print-nomarks` the same without marks, for shops
+# whose imposition adds its own. WeasyPrint cannot make one file both.
 PROFILES = {
-    "screen": {"pdf_variant": "pdf/ua-1"},
+    "screen": {"pdf_variant": "pdf/ua-1", "pdf_identifier": True},
     "print": {"pdf_variant": "pdf/x-4"},
+    "print-nomarks": {"pdf_variant": "pdf/x-4"},
+}
+FINISHERS = {
+    "screen": finish.screen_finisher,
+    "print": finish.print_finisher(marks=True),
+    "print-nomarks": finish.print_finisher(marks=False),
 }
 
 
@@ -125,7 +133,7 @@ class Renderer:
         return document, Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing, max(lost, 0))
 
     def write(self, document: weasyprint.Document, seed: str) -> bytes:
-        return document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])
+        return document.write_pdf(finisher=finish.chain(stable_ids(seed), FINISHERS[self.profile]), **PROFILES[self.profile])
 
     def render(self, html: str) -> Rendered:
         document, rendered = self.layout(html)
