@@ -328,3 +328,109 @@ def _marks(pdf: bytes | Path, reader: pypdf.PdfReader) -> list[Finding]:
     finally:
         document.close()
     return findings
+
+
+# Screen -----------------------------------------------------------------------
+
+
+def screen_audit(pdf: bytes | Path) -> Gate:
+    """The structure checks of our own; the adopted PDF/UA checker (outloud)
+    is run beside them where it is installed (`audit`)."""
+    reader = _reader(pdf)
+    findings: list[Finding] = []
+    if "/ID" not in reader.trailer:
+        findings.append(Finding("file-id", None, "no /ID in the trailer"))
+    root = reader.trailer["/Root"]
+    if "/StructTreeRoot" not in root:
+        return Gate("screen (PDF/UA-1 structure)", (*findings, Finding("structure", None, "no structure tree")))
+    elements = list(_elements(root["/StructTreeRoot"]))
+    texts = marked_texts(reader)
+    empty = [e for e in elements if not _kids(e)]
+    if empty:
+        findings.append(Finding("empty-elements", None, f"{len(empty)} structure element(s) with nothing in them ({', '.join(sorted({str(e['/S']) for e in empty}))})"))
+    for element in elements:
+        if element.get("/S") != "/LBody":
+            continue
+        first = _first_text(element, texts, reader)
+        if first is not None and first.strip().rstrip(".").isdigit():
+            findings.append(Finding("list-labels", None, f"a list item's number ({first.strip()!r}) is in LBody, not in Lbl"))
+    return Gate("screen (PDF/UA-1 structure)", tuple(findings))
+
+
+def _kids(element: DictionaryObject) -> list:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    kids = kids.get_object() if isinstance(kids, IndirectObject) else kids
+    return list(kids) if isinstance(kids, list) else [kids]
+
+
+def _elements(node: DictionaryObject) -> Iterator[DictionaryObject]:
+    for kid in _kids(node):
+        kid = kid.get_object() if isinstance(kid, IndirectObject) else kid
+        if isinstance(kid, DictionaryObject) and kid.get("/Type", "/StructElem") == "/StructElem" and "/S" in kid:
+            yield kid
+            yield from _elements(kid)
+
+
+def _first_text(element: DictionaryObject, texts: dict[tuple[int, int], str], reader: pypdf.PdfReader) -> str | None:
+    page = element.get("/Pg")
+    for kid in _kids(element):
+        kid = kid.get_object() if isinstance(kid, IndirectObject) else kid
+        if isinstance(kid, int) and page is not None:
+            return texts.get((_page_index(reader, page), kid))
+        if isinstance(kid, DictionaryObject) and "/S" in kid:
+            return _first_text(kid, texts, reader)
+    return None
+
+
+def _page_index(reader: pypdf.PdfReader, page: IndirectObject) -> int:
+    return [p.indirect_reference.idnum for p in reader.pages].index(page.idnum)
+
+
+def _to_unicode(font: DictionaryObject) -> dict[bytes, str]:
+    """Glyph code to text, from a ToUnicode CMap's bfchar entries (what WeasyPrint writes)."""
+    mapping: dict[bytes, str] = {}
+    if "/ToUnicode" not in font:
+        return mapping
+    data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    import re
+
+    for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", data.split("beginbfchar", 1)[-1]):
+        mapping[bytes.fromhex(code)] = bytes.fromhex(text).decode("utf-16-be")
+    return mapping
+
+
+def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
+    """The text of every marked-content sequence: (page index, MCID) → text,
+    and (page index, 'artifact:<type>') → the artifacts' text of that type.
+    /ActualText, where given, stands for the glyphs it covers."""
+    texts: dict[tuple[int, int | str], str] = {}
+    for index, page in enumerate(reader.pages):
+        fonts = {name: _to_unicode(font.get_object()) for name, font in ((page.get("/Resources") or {}).get("/Font") or {}).items()}
+        stack: list[tuple[int | str | None, str | None]] = []
+        font: dict[bytes, str] = {}
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator in (b"BDC", b"BMC"):
+                tag = str(operands[0])
+                props = operands[1] if operator == b"BDC" and isinstance(operands[1], DictionaryObject) else {}
+                key: int | str | None = props.get("/MCID") if tag != "/Artifact" else "artifact:" + str(props.get("/Type", "/None"))
+                actual = props.get("/ActualText")
+                stack.append((key, str(actual) if actual is not None else None))
+                if actual is not None and key is not None:
+                    texts[index, key] = texts.get((index, key), "") + str(actual)
+            elif operator == b"EMC" and stack:
+                stack.pop()
+            elif operator == b"Tf":
+                font = fonts.get(operands[0], {})
+            elif operator in (b"Tj", b"TJ") and stack:
+                key, actual = next(((k, a) for k, a in reversed(stack) if k is not None), (None, None))
+                if key is None or actual is not None:
+                    continue
+                strings = operands[0] if operator == b"TJ" else [operands[0]]
+                for piece in strings:
+                    if isinstance(piece, (bytes, str)) and not isinstance(piece, (int, float)):
+                        raw = piece.original_bytes if hasattr(piece, "original_bytes") else bytes(piece, "latin-1")
+                        text = "".join(font.get(raw[i : i + 2], "\ufffd") for i in range(0, len(raw), 2))
+                        texts[index, key] = texts.get((index, key), "") + text
+    return texts
