@@ -148,6 +148,11 @@ class _Marked:
 
 def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
     _hyphen_maps_to_hyphen_minus(pdf)
+    for obj in pdf.objects:
+        # Without the Print flag a link is hidden from print and, to PDF/UA
+        # (7.18.1), from readers that follow it.
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot":
+            obj["F"] = 4
     root = pdf.catalog.get("StructTreeRoot")
     if root is None:
         return
