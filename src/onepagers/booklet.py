@@ -18,6 +18,18 @@ class Booklet:
     path: Path | None
     pages: int
     problems: tuple[str, ...]
+    blank_pages: int = 0  # added at the end of a print booklet to make its pages a multiple of 4
+
+
+# A stitched booklet is folded sheets of four pages. The introduction is page 1
+# (a right-hand page), so each theme's two pages already face each other; the
+# blanks go at the end.
+PAGES_PER_SHEET_OF_PAPER = 4
+BLANK_PAGE = (
+    '<!DOCTYPE html><html lang="da"><head><meta charset="utf-8">'
+    '<link rel="stylesheet" href="sheet.css"><link rel="stylesheet" href="print.css">'
+    '</head><body><section class="page"></section></body></html>'
+)
 
 
 def make_booklet(library: Library, project: Project, out: Path, variant: str, profile: str = "screen") -> Booklet:
@@ -47,7 +59,12 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
             digest.update(page_html.encode("utf-8"))
         if problems:
             return Booklet(None, 0, tuple(problems))
-        whole = documents[0].copy([page for document in documents for page in document.pages])
+        pages = [page for document in documents for page in document.pages]
+        blanks = (-len(pages)) % PAGES_PER_SHEET_OF_PAPER if profile != "screen" else 0
+        if blanks:
+            blank, _ = renderer.layout(BLANK_PAGE)
+            pages += blank.pages * blanks
+        whole = documents[0].copy(pages)
         info = library.series.series[spec.series]
         whole.metadata.title = f"{info.name} ({spec.label})"
         data = renderer.write(whole, digest.hexdigest())
@@ -58,4 +75,4 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
         renderer.close()
     path = pdf_path(out, "haefte", variant, profile)
     write_atomically(path, data)
-    return Booklet(path, len(whole.pages), ())
+    return Booklet(path, len(whole.pages), (), blanks)

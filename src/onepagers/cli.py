@@ -168,7 +168,8 @@ def booklet(
             err.print(f"error: {problem}", markup=False)
         raise typer.Exit(1)
     typer.echo(str(result.path))
-    err.print(f"booklet {name}: {result.pages} pages", markup=False)
+    padding = f" ({result.blank_pages} blank at the end, for a multiple of 4)" if result.blank_pages else ""
+    err.print(f"booklet {name}: {result.pages} pages{padding}", markup=False)
 
 
 @app.command()
