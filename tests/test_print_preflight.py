@@ -173,3 +173,19 @@ def test_a_mark_painted_over_fails_naming_its_corner(good):
     findings = preflight.print_preflight(_edit(good, cover)).findings
     assert [f.rule for f in findings] == ["marks"]
     assert findings[0].page == 2 and "bottom left" in findings[0].message and "top" not in findings[0].message
+
+
+def test_audit_says_which_gates_each_file_passed(good, tmp_path):
+    from typer.testing import CliRunner
+
+    from onepagers.cli import app
+
+    passing, failing = tmp_path / "good-print.pdf", tmp_path / "rgb-print.pdf"
+    passing.write_bytes(good)
+    failing.write_bytes(_edit(good, lambda pdf: _draw(pdf, b"q 1 0 0 rg 10 10 5 5 re f Q")))
+    result = CliRunner().invoke(app, ["audit", str(passing), str(failing)])
+    assert result.exit_code == 1
+    assert f"{passing}: print (PDF/X-4 preflight): passed" in result.stdout
+    assert f"{failing}: print (PDF/X-4 preflight): FAILED" in result.stdout
+    assert "device-rgb: page 2: DeviceRGB colour (rg)" in result.stderr
+    assert CliRunner().invoke(app, ["audit", str(passing)]).exit_code == 0

@@ -227,6 +227,29 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def audit(
+    files: Annotated[list[Path], typer.Argument(metavar="PDF...", exists=True, dir_okay=False, help="PDFs to audit.")],
+) -> None:
+    """Say which gates each PDF passes: the print shop's PDF/X-4 preflight for
+    print files, the PDF/UA-1 structure audit and checker for screen files.
+    Exit 1 if any file fails one.
+
+    Example: `onepagers audit build/privat-2/*.pdf`.
+    """
+    from .preflight import gates
+
+    failed = False
+    for path in files:
+        for gate in gates(path):
+            failed = failed or not gate.passed
+            typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
+            for finding in gate.findings:
+                err.print(f"  {finding.one_line()}", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
 def _variant_of(library, spec: str) -> str:
     """`privat@1`, `offentlig@2`, or just `offentlig` (its newest edition)."""
     from .build import SelectionError, pick_variant

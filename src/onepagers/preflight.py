@@ -434,3 +434,33 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
                         text = "".join(font.get(raw[i : i + 2], "\ufffd") for i in range(0, len(raw), 2))
                         texts[index, key] = texts.get((index, key), "") + text
     return texts
+
+
+# Which gates a file passes ------------------------------------------------------
+
+NO_MARKS_SUFFIX = "-nomarks.pdf"  # files of the print-nomarks profile
+
+
+def gates(path: Path) -> list[Gate]:
+    """The gates a PDF's receiver would run: the print preflight for a PDF/X
+    file (marks expected unless it is a print-nomarks file), else the screen
+    structure audit and, where it is installed, the PDF/UA-1 checker outloud."""
+    root = pypdf.PdfReader(path).trailer["/Root"]
+    if any(i.get_object().get("/S") == "/GTS_PDFX" for i in root.get("/OutputIntents") or []):
+        return [print_preflight(path, marks=not path.name.endswith(NO_MARKS_SUFFIX))]
+    return [screen_audit(path), _outloud(path)]
+
+
+def _outloud(path: Path) -> Gate:
+    name = "screen (PDF/UA-1, outloud)"
+    try:
+        import outloud
+    except ImportError:
+        return Gate(name, (Finding("not-run", None, "outloud is not installed (pip install -e '.[test]')"),))
+    result = outloud.check(str(path))
+    if result.error:
+        return Gate(name, (Finding("outloud", None, result.error),))
+    return Gate(
+        name,
+        tuple(Finding(f.rule, f.page, f"{f.severity}: {f.message}") for f in result.findings if f.severity in ("error", "warning")),
+    )
