@@ -4,7 +4,6 @@ each check is shown failing on a file made bad on purpose."""
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 from pathlib import Path
@@ -13,6 +12,7 @@ import outloud
 import pikepdf
 import pypdf
 import pytest
+from badpdf import edit
 
 from onepagers import contrast, inline, preflight
 from onepagers.build import html_for, plan
@@ -42,14 +42,6 @@ def test_every_screen_pdf_passes_the_structure_audit(built):
 def good(built) -> bytes:
     (result,) = [r for r in built if r.job.number == 6 and r.job.variant == "privat@2"]
     return result.job.path.read_bytes()
-
-
-def _edit(good: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
-    with pikepdf.open(io.BytesIO(good)) as pdf:
-        change(pdf)
-        out = io.BytesIO()
-        pdf.save(out)
-    return out.getvalue()
 
 
 def _no_lang(pdf: pikepdf.Pdf) -> None:
@@ -92,7 +84,7 @@ def _no_pdfua_identification(pdf: pikepdf.Pdf) -> None:
 )
 def test_outloud_fails_a_file_made_bad(good, tmp_path, breakage, rule):
     path = tmp_path / "bad.pdf"
-    path.write_bytes(_edit(good, breakage))
+    path.write_bytes(edit(good, breakage))
     result = outloud.check(str(path))
     assert result.errors >= 1 and rule in {f.rule for f in result.findings}, [f.rule for f in result.findings]
 
@@ -110,7 +102,7 @@ def test_the_structure_audit_fails_on_an_empty_element(good):
         empty = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.NonStruct, P=document, K=pikepdf.Array()))
         document.K.append(empty)
 
-    assert {f.rule for f in preflight.screen_audit(_edit(good, add_empty)).findings} == {"empty-elements"}
+    assert {f.rule for f in preflight.screen_audit(edit(good, add_empty)).findings} == {"empty-elements"}
 
 
 def test_the_structure_audit_fails_on_a_number_in_the_list_body(good):
@@ -125,7 +117,7 @@ def test_the_structure_audit_fails_on_a_number_in_the_list_body(good):
                 obj.S, obj.P = pikepdf.Name.NonStruct, body
                 body.K.insert(0, obj)
 
-    findings = preflight.screen_audit(_edit(good, number_into_body)).findings
+    findings = preflight.screen_audit(edit(good, number_into_body)).findings
     assert {f.rule for f in findings} == {"list-labels"} and len(findings) == 3
 
 

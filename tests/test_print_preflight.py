@@ -9,6 +9,7 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
+from badpdf import edit
 
 from onepagers import finish, preflight
 from onepagers.build import build, plan
@@ -61,14 +62,6 @@ def test_print_nomarks_has_no_marks_and_no_slug(library, project, tmp_path):
 # Files made bad on purpose, one rule each ------------------------------------
 
 
-def _edit(good: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
-    with pikepdf.open(io.BytesIO(good)) as pdf:
-        change(pdf)
-        out = io.BytesIO()
-        pdf.save(out)
-    return out.getvalue()
-
-
 def _draw(pdf: pikepdf.Pdf, content: bytes, page: int = -1) -> None:
     pdf.pages[page].contents_add(pdf.make_stream(content), prepend=False)
 
@@ -94,42 +87,42 @@ def test_rgb_in_a_form_xobject_fails(good):
         page.Resources.XObject = pikepdf.Dictionary(Marks=form)
         _draw(pdf, b"q /Marks Do Q")
 
-    assert _rules(_edit(good, add_rgb_form)) == {"device-rgb"}
+    assert _rules(edit(good, add_rgb_form)) == {"device-rgb"}
 
 
 def test_rgb_in_page_content_fails(good):
-    assert _rules(_edit(good, lambda pdf: _draw(pdf, b"q 1 0 0 rg 10 10 5 5 re f Q"))) == {"device-rgb"}
+    assert _rules(edit(good, lambda pdf: _draw(pdf, b"q 1 0 0 rg 10 10 5 5 re f Q"))) == {"device-rgb"}
 
 
 def test_ink_over_300_percent_fails(good):
-    assert _rules(_edit(good, lambda pdf: _draw(pdf, b"q 0.9 0.9 0.9 0.5 k 10 10 5 5 re f Q"))) == {"ink-limit"}
+    assert _rules(edit(good, lambda pdf: _draw(pdf, b"q 0.9 0.9 0.9 0.5 k 10 10 5 5 re f Q"))) == {"ink-limit"}
 
 
 def test_dark_small_text_in_four_inks_fails(good):
     """The old body colour, 35/12/0/81, at 10 pt."""
     text = lambda pdf: _draw(pdf, f"q BT /{_font(pdf)[1:]} 10 Tf 0.35 0.12 0 0.81 k 1 0 0 1 100 100 Tm <0001> Tj ET Q".encode())  # noqa: E731
-    assert _rules(_edit(good, text)) == {"small-text-inks"}
+    assert _rules(edit(good, text)) == {"small-text-inks"}
 
 
 def test_coloured_small_text_in_three_inks_fails_and_large_text_may(good):
     def text(size: float):  # type: ignore[no-untyped-def]
         return lambda pdf: _draw(pdf, f"q BT /{_font(pdf)[1:]} {size} Tf 0.9 0.28 0 0.3 k 1 0 0 1 100 100 Tm <0001> Tj ET Q".encode())
 
-    assert _rules(_edit(good, text(8))) == {"small-text-inks"}
-    assert _rules(_edit(good, text(14))) == set()
+    assert _rules(edit(good, text(8))) == {"small-text-inks"}
+    assert _rules(edit(good, text(14))) == set()
 
 
 def test_text_scaled_below_12_pt_counts_as_small(good):
     """24 pt type under a one-third scale is 8 pt on paper."""
     text = lambda pdf: _draw(pdf, f"q 0.33 0 0 0.33 0 0 cm BT /{_font(pdf)[1:]} 24 Tf 0.9 0.28 0 0.3 k 1 0 0 1 100 100 Tm <0001> Tj ET Q".encode())  # noqa: E731
-    assert _rules(_edit(good, text)) == {"small-text-inks"}
+    assert _rules(edit(good, text)) == {"small-text-inks"}
 
 
 def test_a_trim_box_that_is_not_a4_fails(good):
     def shrink(pdf: pikepdf.Pdf) -> None:
         pdf.pages[0].TrimBox = [0, 0, 200 * MM, 297 * MM]
 
-    assert "page-boxes" in _rules(_edit(good, shrink))
+    assert "page-boxes" in _rules(edit(good, shrink))
 
 
 def test_a_bleed_box_equal_to_the_media_box_fails(good):
@@ -137,7 +130,7 @@ def test_a_bleed_box_equal_to_the_media_box_fails(good):
         for page in pdf.pages:
             page.BleedBox = page.MediaBox
 
-    assert "page-boxes" in _rules(_edit(good, no_slug))
+    assert "page-boxes" in _rules(edit(good, no_slug))
 
 
 def test_an_output_intent_without_the_registered_identification_fails(good):
@@ -146,7 +139,7 @@ def test_an_output_intent_without_the_registered_identification_fails(good):
         intent.OutputConditionIdentifier = pikepdf.String("FOGRA39 coated (onepagers)")
         del intent["/RegistryName"]
 
-    findings = preflight.print_preflight(_edit(good, custom)).findings
+    findings = preflight.print_preflight(edit(good, custom)).findings
     assert {f.rule for f in findings} == {"output-intent"} and len(findings) == 2
 
 
@@ -156,7 +149,7 @@ def test_a_font_not_embedded_fails(good):
             if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
                 del obj["/FontFile2"]
 
-    assert _rules(_edit(good, unembed)) == {"fonts"}
+    assert _rules(edit(good, unembed)) == {"fonts"}
 
 
 def test_an_annotation_fails(good):
@@ -164,13 +157,13 @@ def test_an_annotation_fails(good):
         annotation = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10]))
         pdf.pages[0].Annots = pdf.make_indirect([annotation])
 
-    assert _rules(_edit(good, link)) == {"annotations"}
+    assert _rules(edit(good, link)) == {"annotations"}
 
 
 def test_a_mark_painted_over_fails_naming_its_corner(good):
     """What the footer band did to the last page's bottom marks: paint over one corner's slug."""
     cover = lambda pdf: _draw(pdf, b"q 0 0 0 0 k -40 -40 42 42 re f Q")  # noqa: E731
-    findings = preflight.print_preflight(_edit(good, cover)).findings
+    findings = preflight.print_preflight(edit(good, cover)).findings
     assert [f.rule for f in findings] == ["marks"]
     assert findings[0].page == 2 and "bottom left" in findings[0].message and "top" not in findings[0].message
 
@@ -182,7 +175,7 @@ def test_audit_says_which_gates_each_file_passed(good, tmp_path):
 
     passing, failing = tmp_path / "good-print.pdf", tmp_path / "rgb-print.pdf"
     passing.write_bytes(good)
-    failing.write_bytes(_edit(good, lambda pdf: _draw(pdf, b"q 1 0 0 rg 10 10 5 5 re f Q")))
+    failing.write_bytes(edit(good, lambda pdf: _draw(pdf, b"q 1 0 0 rg 10 10 5 5 re f Q")))
     result = CliRunner().invoke(app, ["audit", str(passing), str(failing)])
     assert result.exit_code == 1
     assert f"{passing}: print (PDF/X-4 preflight): passed" in result.stdout
