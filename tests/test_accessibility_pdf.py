@@ -35,6 +35,26 @@ def test_every_screen_pdf_passes_the_structure_audit(built):
     assert {name: lines for name, lines in failed.items() if lines} == {}
 
 
+def test_the_screen_booklet_passes_both(library, project, tmp_path):
+    """A booklet repeats the colophon on every sheet: after the first, it is a
+    running footer. outloud's PAG-001 (a heuristic, a warning) still names
+    what every sheet repeats as content, rightly: the "TEMA:" label, the
+    headings, and the band that opens each sheet; no error."""
+    from onepagers.booklet import make_booklet
+
+    booklet = make_booklet(library, project, tmp_path, "privat@1", "screen")
+    assert booklet.path is not None, booklet.problems
+    assert preflight.screen_audit(booklet.path).passed
+    result = outloud.check(str(booklet.path))
+    assert result.error is None and result.errors == 0
+    assert {f.rule for f in result.findings if f.severity == "warning"} <= {"PAG-001"}
+    footer = inline.to_plain(resolve_introduction(library, "privat@1").footer)
+    texts = preflight.marked_texts(pypdf.PdfReader(booklet.path))
+    as_content = [page for (page, key), text in texts.items() if isinstance(key, int) and footer in text]
+    as_artifact = [page for (page, key), text in texts.items() if key == "artifact:/Pagination" and footer in text]
+    assert as_content == [0] and len(as_artifact) == len(library.themes)
+
+
 # Known-bad files -----------------------------------------------------------------
 
 

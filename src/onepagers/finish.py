@@ -160,13 +160,19 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
     tree = _objects(objects, root)["ParentTree"]
     parent_tree = _objects(objects, tree)["Nums"]
     parents = _parent_map(document)
+    colophon_seen_on: int | None = None
     for page_number, stream in enumerate(_page_streams(pdf)):
         marks: dict[int, _Marked] = getattr(stream, "onepagers_marked", {})
         numbers = parent_tree[parent_tree.index(page_number) + 1]
         for mcid, marked in marks.items():
             element = objects[_number(numbers[mcid])]
-            if _in_running_header(marked.box, parents):
-                marked.retag("Artifact", pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Header"}))
+            running = _running(marked.box, parents)
+            if running == "Footer":
+                # The colophon is content where it first appears; a booklet repeats it.
+                colophon_seen_on = page_number if colophon_seen_on is None else colophon_seen_on
+                running = running if page_number > colophon_seen_on else None
+            if running and element["S"] != "/Link":  # a link stays content, wherever it is
+                marked.retag("Artifact", pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{running}"}))
                 _detach(objects, element)
                 numbers[mcid] = "null"
                 continue
@@ -214,16 +220,19 @@ def _parent_map(document: Any) -> dict[int, Any]:
     return parents
 
 
-def _in_running_header(box: Any, parents: dict[int, Any]) -> bool:
-    """The band repeated on a sheet's second page: it says again what page 1 said."""
-    element, inside_band = box.element, False
+def _running(box: Any, parents: dict[int, Any]) -> str | None:
+    """'Header' for the band repeated on a sheet's second page (it says again
+    what page 1 said), 'Footer' for the colophon, else None."""
+    element, inside = box.element, None
     while element is not None:
         classes = (element.get("class") or "").split()
-        inside_band = inside_band or "band" in classes
+        if "colophon" in classes:
+            return "Footer"
+        inside = inside or ("Header" if "band" in classes else None)
         if "page" in classes:
-            return inside_band and "page-2" in classes
+            return inside if "page-2" in classes else None
         element = parents.get(id(element))
-    return False
+    return None
 
 
 def _detach(objects: dict[int, Any], element: pydyf.Dictionary) -> None:
