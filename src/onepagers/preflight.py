@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -394,8 +395,6 @@ def _to_unicode(font: DictionaryObject) -> dict[bytes, str]:
     if "/ToUnicode" not in font:
         return mapping
     data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
-    import re
-
     for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", data.split("beginbfchar", 1)[-1]):
         mapping[bytes.fromhex(code)] = bytes.fromhex(text).decode("utf-16-be")
     return mapping
