@@ -14,9 +14,10 @@ import pypdf
 import pytest
 from badpdf import edit
 
-from onepagers import contrast, inline, preflight
-from onepagers.build import html_for, plan
+from onepagers import contrast, finish, inline, preflight, profiles
+from onepagers.html import html_for
 from onepagers.pdf import Renderer
+from onepagers.plan import Selection, plan
 from onepagers.variants import resolve, resolve_introduction
 from test_pdf import _sheet_texts
 
@@ -43,13 +44,13 @@ def test_the_screen_booklet_passes_both(library, project, tmp_path):
     from onepagers.booklet import make_booklet
 
     booklet = make_booklet(library, project, tmp_path, "privat@1", "screen")
-    assert booklet.path is not None, booklet.problems
-    assert preflight.screen_audit(booklet.path).passed
-    result = outloud.check(str(booklet.path))
+    assert booklet.ok, booklet.problems
+    assert preflight.screen_audit(booklet.job.path).passed
+    result = outloud.check(str(booklet.job.path))
     assert result.error is None and result.errors == 0
     assert {f.rule for f in result.findings if f.severity == "warning"} <= {"PAG-001"}
     footer = inline.to_plain(resolve_introduction(library, "privat@1").footer)
-    texts = preflight.marked_texts(pypdf.PdfReader(booklet.path))
+    texts = preflight.marked_texts(pypdf.PdfReader(booklet.job.path))
     as_content = [page for (page, key), text in texts.items() if isinstance(key, int) and footer in text]
     as_artifact = [page for (page, key), text in texts.items() if key == "artifact:/Pagination" and footer in text]
     assert as_content == [0] and len(as_artifact) == len(library.themes)
@@ -60,7 +61,7 @@ def test_the_screen_booklet_passes_both(library, project, tmp_path):
 
 @pytest.fixture(scope="module")
 def good(built) -> bytes:
-    (result,) = [r for r in built if r.job.number == 6 and r.job.variant == "privat@2"]
+    (result,) = [r for r in built if r.job.theme == 6 and r.job.variant == "privat@2"]
     return result.job.path.read_bytes()
 
 
@@ -145,19 +146,19 @@ def test_the_structure_audit_fails_on_a_number_in_the_list_body(good):
 
 
 def test_running_header_on_page_2_is_a_pagination_artifact(library, built):
-    sheets = [r for r in built if r.job.number is not None]
+    sheets = [r for r in built if r.job.theme is not None]
     assert sheets
     for result in sheets:
-        sheet = resolve(library, library.theme(result.job.number), result.job.variant)
+        sheet = resolve(library, library.theme(result.job.theme), result.job.variant)
         band = [sheet.variant.series_name.upper(), f"{sheet.number_label} {sheet.number}/{sheet.variant.theme_count}"]
         texts = preflight.marked_texts(pypdf.PdfReader(result.job.path))
         artifact = texts.get((1, "artifact:/Pagination"), "")
         tagged_on_page_2 = " ".join(text for (page, key), text in texts.items() if page == 1 and isinstance(key, int))
         tagged_on_page_1 = " ".join(text for (page, key), text in texts.items() if page == 0 and isinstance(key, int))
         for words in band:
-            assert words in artifact, (result.job.label, words)
-            assert words not in tagged_on_page_2, (result.job.label, words)
-            assert words in tagged_on_page_1, (result.job.label, words)  # page 1 still says it, as content
+            assert words in artifact, (result.job.path.name, words)
+            assert words not in tagged_on_page_2, (result.job.path.name, words)
+            assert words in tagged_on_page_1, (result.job.path.name, words)  # page 1 still says it, as content
 
 
 def _copied(path: Path) -> tuple[str, str]:
@@ -193,12 +194,12 @@ def _data(library, result) -> str:  # type: ignore[no-untyped-def]
     """The sheet's text in the data, with the band's series name; in lower case,
     since the band is set in capitals."""
     job = result.job
-    document = resolve_introduction(library, job.variant) if job.number is None else resolve(library, library.theme(job.number), job.variant)
+    document = resolve_introduction(library, job.variant) if job.theme is None else resolve(library, library.theme(job.theme), job.variant)
     return " ".join(inline.to_plain(t) for t in [document.variant.series_name, *_sheet_texts(library, result)]).lower()
 
 
 def test_copied_hyphenated_words_and_urls_are_the_data(library, built):
-    problems = {r.job.label: _copy_problems(r.job.path, _data(library, r)) for r in built}
+    problems = {r.job.path.name: _copy_problems(r.job.path, _data(library, r)) for r in built}
     assert {label: lines for label, lines in problems.items() if lines} == {}
     breaks = sum(_copied(r.job.path)[0].count("\u00ad\n") for r in built)
     assert breaks > 0  # the layout does hyphenate: the check had something to check
@@ -206,11 +207,9 @@ def test_copied_hyphenated_words_and_urls_are_the_data(library, built):
 
 def test_copying_fails_without_the_screen_finisher(library, project, built, monkeypatch, tmp_path):
     """As WeasyPrint leaves it: breaks extract as word halves with a hyphen."""
-    from onepagers import pdf
-
-    monkeypatch.setitem(pdf.FINISHERS, "screen", lambda document, written: None)
-    (result,) = [r for r in built if r.job.number == 6 and r.job.variant == "privat@2"]
-    renderer = Renderer(project, "screen")
+    monkeypatch.setattr(finish, "for_profile", lambda profile: (lambda document, written: None, {"pdf_variant": "pdf/ua-1"}))
+    (result,) = [r for r in built if r.job.theme == 6 and r.job.variant == "privat@2"]
+    renderer = Renderer(project, profiles.SCREEN, library.series.language)
     try:
         path = tmp_path / "unfinished.pdf"
         path.write_bytes(renderer.render(html_for(library, project, result.job)).pdf)
@@ -224,14 +223,14 @@ def test_copying_fails_without_the_screen_finisher(library, project, built, monk
 
 
 @pytest.fixture(scope="module")
-def renderer(project):
-    renderer = Renderer(project, "screen")
+def renderer(project, library):
+    renderer = Renderer(project, profiles.SCREEN, library.series.language)
     yield renderer
     renderer.close()
 
 
 def _layouts(library, project, renderer, tmp_path, css: str = ""):  # type: ignore[no-untyped-def]
-    jobs = [j for j in plan(library, tmp_path, everything=True, every_variant=True) if j.number in (None, 6)]
+    jobs = [j for j in plan(library, tmp_path, Selection(everything=True, every_variant=True)) if j.theme in (None, 6)]
     for job in jobs:
         html = html_for(library, project, job).replace("</head>", f"<style>{css}</style></head>")
         yield job, renderer.layout(html)[0]
@@ -240,8 +239,8 @@ def _layouts(library, project, renderer, tmp_path, css: str = ""):  # type: igno
 def test_all_text_meets_wcag_aa_contrast(library, project, renderer, tmp_path):
     for job, document in _layouts(library, project, renderer, tmp_path):
         pairs = contrast.pairs(document)
-        assert len(pairs) >= 5, job.label  # text on paper, tint, bands: the walk found them
-        assert [p.one_line() for p in pairs if p.ratio < p.required] == [], job.label
+        assert len(pairs) >= 5, job.path.name  # text on paper, tint, bands: the walk found them
+        assert [p.one_line() for p in pairs if p.ratio < p.required] == [], job.path.name
 
 
 def test_a_palette_change_that_breaks_contrast_fails(library, project, renderer, tmp_path):

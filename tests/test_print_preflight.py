@@ -12,7 +12,8 @@ import pytest
 from badpdf import edit
 
 from onepagers import finish, preflight
-from onepagers.build import build, plan
+from onepagers.build import build
+from onepagers.plan import Selection
 
 MM = 72 / 25.4
 
@@ -20,10 +21,9 @@ MM = 72 / 25.4
 @pytest.fixture(scope="module")
 def print_pdfs(library, project, tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("print")
-    jobs = plan(library, out, everything=True, every_variant=True, profile="print")
-    results = build(library, project, jobs, profile="print")
-    assert all(r.ok for r in results), [(r.job.label, r.problems) for r in results]
-    return [r.job.path for r in results]
+    report = build(project, Selection(everything=True, every_variant=True, profile="print"), out, library=library, gallery=False)
+    assert report.ok, [d.one_line() for d in report.diagnostics]
+    return [r.job.path for r in report.results]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_the_boxes_are_trim_bleed_and_slug(good):
 
 
 def test_print_nomarks_has_no_marks_and_no_slug(library, project, tmp_path):
-    (result,) = build(library, project, plan(library, tmp_path, themes=[6], profile="print-nomarks"), profile="print-nomarks")
+    (result,) = build(project, Selection(themes=(6,), profile="print-nomarks"), tmp_path, library=library, gallery=False).results
     assert result.job.path.name.endswith("-print-nomarks.pdf")
     assert preflight.print_preflight(result.job.path, marks=False).passed
     for page in pypdf.PdfReader(result.job.path).pages:
@@ -168,17 +168,13 @@ def test_a_mark_painted_over_fails_naming_its_corner(good):
     assert findings[0].page == 2 and "bottom left" in findings[0].message and "top" not in findings[0].message
 
 
-def test_audit_says_which_gates_each_file_passed(good, tmp_path):
-    from typer.testing import CliRunner
-
-    from onepagers.cli import app
-
+def test_audit_says_which_gates_each_file_passed(good, tmp_path, cli):
     passing, failing = tmp_path / "good-print.pdf", tmp_path / "rgb-print.pdf"
     passing.write_bytes(good)
     failing.write_bytes(edit(good, lambda pdf: _draw(pdf, b"q 1 0 0 rg 10 10 5 5 re f Q")))
-    result = CliRunner().invoke(app, ["audit", str(passing), str(failing)])
+    result = cli("audit", str(passing), str(failing))
     assert result.exit_code == 1
     assert f"{passing}: print (PDF/X-4 preflight): passed" in result.stdout
     assert f"{failing}: print (PDF/X-4 preflight): FAILED" in result.stdout
     assert "device-rgb: page 2: DeviceRGB colour (rg)" in result.stderr
-    assert CliRunner().invoke(app, ["audit", str(passing)]).exit_code == 0
+    assert cli("audit", str(passing)).exit_code == 0

@@ -26,6 +26,8 @@ from typing import Any, Callable, Iterator
 import pydyf
 from weasyprint.pdf import stream as weasyprint_stream
 
+from .profiles import Profile
+
 MM = 72 / 25.4
 BLEED_MM = 3.0
 # Marks start a little past the bleed, so that no cutting tolerance brings the
@@ -54,6 +56,21 @@ SOFT_HYPHEN = "\u00ad"
 
 
 Finisher = Callable[[Any, pydyf.PDF], None]
+
+
+def for_profile(profile: Profile) -> tuple[Finisher, dict[str, Any]]:
+    """The finisher a profile's PDFs get, and the options WeasyPrint writes them with."""
+    variant = profile.pdf_variant or ""
+    if variant.startswith("pdf/x"):
+        return print_finisher(marks=profile.marks), {"pdf_variant": variant}
+    if variant.startswith("pdf/ua"):
+        # a file /ID, from the content (PDF/UA and most validators ask for one)
+        return screen_finisher, {"pdf_variant": variant, "pdf_identifier": True}
+    return _nothing, ({"pdf_variant": variant} if variant else {})
+
+
+def _nothing(document: Any, pdf: pydyf.PDF) -> None:
+    pass
 
 
 def chain(*finishers: Finisher) -> Finisher:

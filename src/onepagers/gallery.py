@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import html, inline, preview
-from .build import output_path
 from .files import write_atomically
 from .library import Library
+from .plan import sheet_job
+from .profiles import PROFILES, Profile
 from .project import Project
 from .variants import introduction_variants, resolve, resolve_introduction, variant, variants_of
 
@@ -23,7 +24,7 @@ class Card:
     number: str  # "TEMA 6/10", or "" for the introduction
     title: str
     label: str  # the variant, for people
-    profile: str
+    profile: Profile
     pdf: str  # relative to index.html
     thumbnail: str
 
@@ -48,9 +49,9 @@ def cards(library: Library, out: Path) -> list[Card]:
             if name in variants_of(library, tf):
                 sheet = resolve(library, tf, name)
                 entries.append((tf.theme.number, f"{sheet.number_label} {sheet.number}/{v.theme_count}", inline.to_plain(sheet.title)))
-        for profile in ("screen", "print"):
+        for profile in PROFILES.values():
             for number, label, title in entries:
-                pdf = output_path(library, out, number, name, profile)
+                pdf = sheet_job(library, out, number, name, profile).path
                 if pdf.is_file():
                     found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out)))
     return found

@@ -18,10 +18,12 @@ from urllib.request import url2pathname
 
 import pydyf
 import weasyprint
+from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from . import finish, fit, hyphenation
+from .profiles import Profile
 from .project import Project
 
 
@@ -63,23 +65,6 @@ class Rendered:
     lost_letters: int = 0  # letters of the HTML that the layout does not hold
 
 
-# What each output profile asks of WeasyPrint, and how the PDF is finished
-# (finish.py). `screen` is tagged for accessibility (PDF/UA-1), with a file
-# /ID; `print` is PDF/X-4 with print.css (bleed, CMYK and its output intent)
-# and crop marks in a slug; `print-nomarks` the same without marks, for shops
-# whose imposition adds its own. WeasyPrint cannot make one file both.
-PROFILES = {
-    "screen": {"pdf_variant": "pdf/ua-1", "pdf_identifier": True},
-    "print": {"pdf_variant": "pdf/x-4"},
-    "print-nomarks": {"pdf_variant": "pdf/x-4"},
-}
-FINISHERS = {
-    "screen": finish.screen_finisher,
-    "print": finish.print_finisher(marks=True),
-    "print-nomarks": finish.print_finisher(marks=False),
-}
-
-
 def stable_ids(seed: str):
     """A finisher: WeasyPrint writes a random XMP DocumentID for PDF/X-4 (and
     the file's /ID follows from it); make it follow from the content instead,
@@ -98,15 +83,37 @@ _XMP_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 
 
 class Renderer:
-    """One per process: keeps WeasyPrint's font configuration across sheets."""
+    """One per process and profile: WeasyPrint's fonts and the profile's
+    stylesheets are loaded once and serve every sheet rendered here."""
 
-    def __init__(self, project: Project, profile: str = "screen") -> None:
-        if profile not in PROFILES:
-            raise ValueError(f"unknown profile {profile!r}; profiles: {', '.join(PROFILES)}")
+    def __init__(self, project: Project, profile: Profile, language: str) -> None:
         self.project = project
         self.profile = profile
+        self.language = language
         self.fonts = FontConfiguration()
-        hyphenation.install(project.templates / "hyphenation.txt")
+        hyphenation.install(project.templates / "hyphenation.txt", language)
+        # Parsing the stylesheets (and their @font-face rules) cost more than a
+        # third of a sheet's render when every sheet did it again.
+        self._fetcher = ProjectFetcher((project.templates, project.fonts))
+        # What the stylesheets declare beside their rules (@color-profile for
+        # the output intent, @counter-style) is kept here and given to every render.
+        self.counter_style = CounterStyle()
+        self.color_profiles: dict = {}
+        self.stylesheets = []
+        for name in profile.stylesheets:
+            path = project.templates / name
+            if path.is_file():
+                self.stylesheets.append(
+                    weasyprint.CSS(
+                        filename=str(path),
+                        url_fetcher=self._fetcher,
+                        font_config=self.fonts,
+                        counter_style=self.counter_style,
+                        color_profiles=self.color_profiles,
+                    )
+                )
+            else:
+                self._fetcher.missing.append(path.resolve())
 
     def close(self) -> None:
         """Remove the font copies WeasyPrint keeps in /tmp/weasyprint-* for this renderer."""
@@ -123,17 +130,29 @@ class Renderer:
             base_url=self.project.templates.resolve().as_uri() + "/",
             url_fetcher=fetcher,
         )
-        document = source.render(font_config=self.fonts)
+        document = source.render(**self._context(self.stylesheets))
         sizes = [(p.width / fit.PX_PER_MM, p.height / fit.PX_PER_MM) for p in document.pages]
         overflows = fit.overflows(document.pages)
         lost = fit.letters_in_html(html) - fit.letters_laid_out(document.pages)
         if overflows or lost > 0 or len(document.pages) > fit.design_pages(document.pages):
-            measured = source.render(font_config=self.fonts, stylesheets=[weasyprint.CSS(string=fit.MEASURE_CSS)])
+            measure = [*self.stylesheets, weasyprint.CSS(string=fit.MEASURE_CSS)]
+            measured = source.render(**self._context(measure))
             overflows = fit.overflows(measured.pages) or overflows
-        return document, Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing, max(lost, 0))
+        refused = [*self._fetcher.refused, *fetcher.refused]
+        missing = [*self._fetcher.missing, *fetcher.missing]
+        return document, Rendered(b"", len(document.pages), sizes, overflows, refused, missing, max(lost, 0))
+
+    def _context(self, stylesheets: list[weasyprint.CSS]) -> dict:
+        return {
+            "font_config": self.fonts,
+            "counter_style": self.counter_style,
+            "color_profiles": self.color_profiles,
+            "stylesheets": stylesheets,
+        }
 
     def write(self, document: weasyprint.Document, seed: str) -> bytes:
-        return document.write_pdf(finisher=finish.chain(stable_ids(seed), FINISHERS[self.profile]), **PROFILES[self.profile])
+        finisher, options = finish.for_profile(self.profile)
+        return document.write_pdf(finisher=finish.chain(stable_ids(seed), finisher), **options)
 
     def render(self, html: str) -> Rendered:
         document, rendered = self.layout(html)

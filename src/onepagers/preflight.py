@@ -23,6 +23,8 @@ from typing import Iterator
 import pypdf
 from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
+from . import profiles
+
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
 BLEED = 3 * MM
@@ -437,16 +439,13 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
 
 # Which gates a file passes ------------------------------------------------------
 
-NO_MARKS_SUFFIX = "-nomarks.pdf"  # files of the print-nomarks profile
-
-
 def gates(path: Path) -> list[Gate]:
     """The gates a PDF's receiver would run: the print preflight for a PDF/X
     file (marks expected unless it is a print-nomarks file), else the screen
     structure audit and, where it is installed, the PDF/UA-1 checker outloud."""
     root = pypdf.PdfReader(path).trailer["/Root"]
     if any(i.get_object().get("/S") == "/GTS_PDFX" for i in root.get("/OutputIntents") or []):
-        return [print_preflight(path, marks=not path.name.endswith(NO_MARKS_SUFFIX))]
+        return [print_preflight(path, marks=not path.stem.endswith(profiles.PRINT_NOMARKS.suffix))]
     return [screen_audit(path), _outloud(path)]
 
 
