@@ -8,7 +8,7 @@ entry here and, usually, one stylesheet under templates/.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,10 @@ PRINT = Profile(
     suffix="-print",
 )
 
-PRINT_NOMARKS = Profile(
+PRINT_NOMARKS = replace(
+    PRINT,
     name="print-nomarks",
     help="the print PDF without crop marks and slug, for shops whose imposition adds its own",
-    pdf_variant="pdf/x-4",
-    stylesheets=("sheet.css", "print.css"),
-    live_links=False,
     marks=False,
     suffix="-print-nomarks",
 )
