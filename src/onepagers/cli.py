@@ -266,25 +266,11 @@ def show(
     """
     import yaml
 
-    from .model import TEXT_SECTIONS
-
     from .plan import pick_variant
 
     _, library = _load(project_dir)
     sheet = _resolved(library, theme, pick_variant(library, sector, edition))
-    data = {
-        "variant": sheet.variant.name,
-        "series": sheet.variant.series_name,
-        "number": f"{sheet.number}/{sheet.variant.theme_count}",
-        "title": sheet.title,
-        "lead": sheet.lead,
-        **{section: list(getattr(sheet, section)) for section in TEXT_SECTIONS},
-        "references": [r.model_dump(exclude_none=True) for r in sheet.references],
-        "headings": sheet.headings.model_dump(),
-        "footer": sheet.footer,
-        "partnership": sheet.partnership,
-    }
-    typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), nl=False)
+    typer.echo(yaml.safe_dump(sheet.as_data(), allow_unicode=True, sort_keys=False, width=10_000), nl=False)
 
 
 @app.command()
@@ -328,9 +314,8 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     def report_one(result) -> None:
         progress.advance(task)
         if not result.ok:
-            for diagnostic in result.problems:
-                progress.console.print(diagnostic.one_line(), markup=False)
-            progress.console.print(f"{result.job.name}: not written", markup=False)
+            print_diagnostics(list(result.problems))
+            say(f"{result.job.name}: not written")
 
     with progress:
         report = run(project, selection, out, workers=workers, force=force, on_result=report_one)
