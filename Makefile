@@ -12,7 +12,13 @@ pdf: setup
 
 test: setup
 	./scripts/system-deps --browser
+	$(MAKE) --no-print-directory node_modules/.package-lock.json
 	$(BIN)/python -m pytest
+
+# axe-core, the accessibility checker the tests run in Chromium, pinned by
+# package-lock.json (npm ci installs exactly that and nothing else).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 setup: $(VENV)/.installed
 

@@ -86,6 +86,8 @@ def output_path(library: Library, out: Path, number: int | None, variant_name: s
 def pdf_path(out: Path, key: str, variant_name: str, profile: str = "screen") -> Path:
     """`<out>/<variant>/<key>-<variant>[-<profile>].pdf`, for sheets and booklets alike."""
     slug = variant_name.replace("@", "-")
+    if profile == "web":  # the web page beside the PDFs: same name, .html
+        return out / slug / f"{key}-{slug}.html"
     suffix = "" if profile == "screen" else f"-{profile}"
     return out / slug / f"{key}-{slug}{suffix}.pdf"
 
@@ -176,6 +178,10 @@ def build(
     `fingerprint`) is not rendered again unless `force`.
     """
     check_characters(library, project)
+    if profile == "web":
+        from . import web
+
+        return web.build(library, project, jobs, on_result, force=force)
     inputs = fingerprint.inputs_digest(project)
     manifests: dict[Path, dict] = {}
     results: list[Result] = []

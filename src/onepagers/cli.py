@@ -33,6 +33,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class Profile(str, Enum):
     screen = "screen"
     print = "print"
+    web = "web"
 
 
 SectorOpt = Annotated[Optional[str], typer.Option(metavar="NAME", help="Sector: privat or offentlig. Default: privat.")]
@@ -87,7 +88,7 @@ def build(
     edition: EditionOpt = None,
     every_variant: Annotated[bool, typer.Option("--every-variant", help="Build every edition and sector the data defines.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
-    profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop.")] = Profile.screen,
+    profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop. web: an accessible HTML page per sheet, beside the PDFs.")] = Profile.screen,
     workers: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Render in N processes. Default: one per core.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Render every sheet, even those whose inputs have not changed.")] = False,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Keep running: rebuild the affected sheets whenever a file under data/, templates/ or fonts/ changes (Ctrl-C stops).")] = False,
@@ -154,6 +155,8 @@ def booklet(
     from .booklet import make_booklet
     from .build import SelectionError
 
+    if profile == Profile.web:
+        raise typer.BadParameter("a booklet is a PDF: screen or print", param_hint="--profile")
     project, library = _load(project_dir)
     name = _variant_of(library, f"{sector or ''}@{edition or ''}")
     try:

@@ -158,6 +158,8 @@ class VariantSpec(Strict):
 
 
 class SeriesFile(Strict):
+    # The language of the text, as a BCP 47 tag: the `lang` of every page made from it.
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "da"
     series: dict[str, SeriesInfo]
     wording: Wording
     variants: Annotated[dict[str, VariantSpec], Field(min_length=1)]

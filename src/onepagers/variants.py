@@ -24,6 +24,7 @@ class Variant:
     label: str
     series_name: str
     theme_count: int
+    language: str = "da"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def variant(library: Library, name: str) -> Variant:
     if spec is None:
         raise LookupError(f"unknown variant '{name}'; defined: {', '.join(library.series.variants)}")
     info = library.series.series[spec.series]
-    return Variant(name, spec.series, spec.edition, spec.label, info.name, info.themes)
+    return Variant(name, spec.series, spec.edition, spec.label, info.name, info.themes, library.series.language)
 
 
 def default_variant(library: Library) -> str:

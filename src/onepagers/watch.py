@@ -49,14 +49,17 @@ def watch(
 
     from .pdf import Renderer
 
-    renderer = Renderer(project, profile)
+    # The web profile renders no PDF: nothing to keep warm.
+    warm = profile != "web"
+    renderer = Renderer(project, profile) if warm else None
     try:
         say(rebuild_once(project, plan_jobs, profile, renderer))
         folders = [str(p) for p in (project.data, project.templates, project.fonts) if p.is_dir()]
         for changes in watchfiles.watch(*folders, stop_event=stop_event, debounce=200, step=50):
-            if any(str(project.fonts) in path for _, path in changes):
+            if warm and any(str(project.fonts) in path for _, path in changes):
                 renderer.close()
                 renderer = Renderer(project, profile)  # font files are loaded once per renderer
             say(time.strftime("%H:%M:%S ") + rebuild_once(project, plan_jobs, profile, renderer))
     finally:
-        renderer.close()
+        if renderer is not None:
+            renderer.close()
