@@ -228,6 +228,36 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def accessibility(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The output folder to check.")] = Path("build"),
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Check every document in the output folder (web pages, the gallery, screen
+    PDFs, booklets) and write accessibility.md and accessibility.json beside the
+    gallery; print their paths. Exit 1 if a check failed.
+
+    Example: `onepagers build --all --profile web && onepagers accessibility`.
+    """
+    from .accessibility import FAILED, write_report
+    from .gallery import write_gallery
+
+    project, library = _load(project_dir)
+    if not out.is_dir():
+        raise _fail(f"no folder {out}; run `onepagers build` first")
+    # The gallery first, linking the report, so that it is checked as it will stay.
+    write_gallery(library, project, out, report=True)
+    md, js, docs = write_report(project, out)
+    typer.echo(str(md))
+    typer.echo(str(js))
+    failed = [d for d in docs if d.result == FAILED]
+    err.print(f"{len(docs)} documents checked, {len(failed)} with a failed check.", markup=False)
+    for doc in failed:
+        err.print(f"error: {doc.path}: " + "; ".join(c.name for c in doc.checks if c.result == FAILED), markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
 def _variant_of(library, spec: str) -> str:
     """`privat@1`, `offentlig@2`, or just `offentlig` (its newest edition)."""
     from .build import SelectionError, pick_variant

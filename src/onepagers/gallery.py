@@ -26,6 +26,7 @@ class Card:
     profile: str
     pdf: str  # relative to index.html
     thumbnail: str
+    web: str | None = None  # the sheet's web page, where it has been built
 
 
 def thumbnail(pdf: Path) -> Path:
@@ -52,14 +53,24 @@ def cards(library: Library, out: Path) -> list[Card]:
             for number, label, title in entries:
                 pdf = output_path(library, out, number, name, profile)
                 if pdf.is_file():
-                    found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out)))
+                    page = output_path(library, out, number, name, "web")
+                    web = os.path.relpath(page, out) if page.is_file() else None
+                    found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out), web))
     return found
 
 
-def write_gallery(library: Library, project: Project, out: Path) -> Path:
+def write_gallery(library: Library, project: Project, out: Path, report: bool | None = None) -> Path:
+    """`report`: link the accessibility report (None: if it is there)."""
+    from .accessibility import REPORT_MD
+
     template = html.environment(project.templates).get_template("gallery.html.j2")
     series = {v.name: v.series_name for v in (variant(library, n) for n in library.series.variants)}
-    page = template.render(cards=cards(library, out), series=series, title=library.series.series[variant(library, next(iter(library.series.variants))).sector].name)
+    if report is None:
+        report = (out / REPORT_MD).is_file()
+    page = template.render(
+        cards=cards(library, out), series=series, lang=library.series.language, report=REPORT_MD if report else None,
+        title=library.series.series[variant(library, next(iter(library.series.variants))).sector].name,
+    )
     path = out / "index.html"
     write_atomically(path, page.encode("utf-8"))
     return path
