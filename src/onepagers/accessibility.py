@@ -157,6 +157,19 @@ _FOCUS = """() => {
 }"""
 
 
+def _only_files(refused: list[str]):
+    """A route handler: file:// goes through, anything else is refused and noted."""
+
+    def handle(route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    return handle
+
+
 def check_pages(pages: Iterable[Path], project: Project, *, keyboard: Iterable[Path] = ()) -> dict[Path, PageFindings]:
     """Open every page in headless Chromium and run the checks; `keyboard` pages
     must also start with a skip link and show where the focus is."""
@@ -171,15 +184,7 @@ def check_pages(pages: Iterable[Path], project: Project, *, keyboard: Iterable[P
             for page_path in pages:
                 context = browser.new_context(viewport={"width": WIDE, "height": 900})
                 outside: list[str] = []
-
-                def route(route, outside=outside):
-                    if route.request.url.startswith("file://"):
-                        route.continue_()
-                    else:
-                        outside.append(route.request.url)
-                        route.abort()
-
-                context.route("**/*", route)
+                context.route("**/*", _only_files(outside))
                 page = context.new_page()
                 page.goto(page_path.resolve().as_uri(), wait_until="load")
                 page.evaluate("document.fonts.ready.then(() => true)")
@@ -201,7 +206,7 @@ def check_pages(pages: Iterable[Path], project: Project, *, keyboard: Iterable[P
                 large = max(page.evaluate(_OVERFLOW), 0)
                 clipped = page.evaluate(_CLIPPED)
                 findings[page_path] = PageFindings(
-                    axe_result["violations"], axe_result["passes"], outside, max(narrow, 0), large, clipped, problems
+                    axe_result["violations"], axe_result["passes"], list(dict.fromkeys(outside)), max(narrow, 0), large, clipped, problems
                 )
                 context.close()
         finally:
