@@ -251,9 +251,11 @@ def report(site, project) -> dict:
         cwd=project.root, capture_output=True, text=True, timeout=900,
         env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
     )
-    assert result.returncode == 0, result.stderr + result.stdout
+    report = json.loads((site / "accessibility.json").read_text(encoding="utf-8"))
+    # Exit 1 exactly when a document failed a check (a PDF, say, whose checker is stricter than its build).
+    assert result.returncode == (1 if report["summary"]["failed"] else 0), result.stderr
     assert result.stdout.splitlines() == [str(site / "accessibility.md"), str(site / "accessibility.json")]
-    return json.loads((site / "accessibility.json").read_text(encoding="utf-8"))
+    return report
 
 
 @needs_browser
@@ -291,7 +293,7 @@ def test_the_report_lists_every_document_with_its_checks(report, site):
         assert doc["exceptions"], doc["path"]
         if doc["kind"] in ("screen PDF",):
             names = [c["name"] for c in doc["checks"]]
-            assert any("PDF/UA-1 basics" in n for n in names) and any("validator" in n for n in names)
+            assert any("PDF/UA-1 basics" in n for n in names) and any("PDF/UA-1 checker" in n for n in names)
     assert report["date"].startswith("2023-11-14")  # SOURCE_DATE_EPOCH 1700000000
     md = (site / "accessibility.md").read_text(encoding="utf-8")
     assert "2023-11-14" in md and all(f"[{path}]({path})" in md for path in listed)
