@@ -176,7 +176,14 @@ def test_links_are_live_with_their_addresses_and_nothing_loads_from_outside(libr
     for job in web_jobs:
         page = _outline(job.path)
         content = {href for href, nav in page.links if not nav}
-        assert all(urlsplit(h).scheme in inline.LINK_SCHEMES for h in content), job.label
+        local = {h for h in content if not urlsplit(h).scheme}
+        assert all(urlsplit(h).scheme in inline.LINK_SCHEMES for h in content - local), job.label
+        assert all((job.path.parent / unquote(h)).is_file() for h in local), f"{job.label}: dead link in {local}"
+        if job.number is None:  # the list of themes links each theme's page
+            themes = [j for j in web_jobs if j.variant == job.variant and j.number is not None]
+            assert local == {j.path.name for j in themes}, job.label
+        else:
+            assert not local, job.label
         if job.number is not None:
             sheet = resolve(library, library.theme(job.number), job.variant)
             assert {r.url for r in sheet.references if r.url} <= content, job.label

@@ -26,7 +26,7 @@ from .diagnostics import ContentError
 from .files import write_atomically
 from .library import Library
 from .project import Project
-from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction
+from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction, title_in
 
 PROFILE = "web"
 FONT_FOLDER = "fonts"
@@ -54,6 +54,13 @@ def render(library: Library, project: Project, job: Job) -> str:
         pdf = output_path(library, out, job.number, job.variant, profile)
         if pdf.is_file():
             pdfs.append({"href": _relative(pdf, job.path), "label": label})
+    # The introduction's list of themes links each theme's page in this variant, where built.
+    theme_pages = {}
+    if job.number is None:
+        for tf in library.themes:
+            page = output_path(library, out, tf.theme.number, job.variant, PROFILE)
+            if page.is_file():
+                theme_pages[title_in(library, tf, job.variant)] = _relative(page, job.path)
     template = html.get_template(project.templates, "web.html.j2")
     css = (project.templates / "web.css").read_text(encoding="utf-8")
     return template.render(
@@ -65,6 +72,7 @@ def render(library: Library, project: Project, job: Job) -> str:
         # Our own stylesheet, not data: it must reach the page unescaped.
         css=Markup(css),
         pdfs=pdfs,
+        theme_pages=theme_pages,
         gallery=_relative(out / GALLERY, job.path),
         date=build_date(),
     )
