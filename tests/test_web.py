@@ -330,3 +330,28 @@ def test_the_browser_checks_fail_on_pages_made_bad_on_purpose(project, tmp_path)
     assert len(found[paths["no-skip"]].keyboard) == 2
     for name in ("outside", "wide", "clipped", "no-skip"):
         assert found[paths[name]].violations == [], name
+
+
+def test_documents_are_told_apart_by_name_and_place(tmp_path):
+    from onepagers.accessibility import kind_of
+
+    out = tmp_path
+    assert kind_of(out / "index.html", out) == "gallery"
+    assert kind_of(out / "privat-2" / "tema-06-x-privat-2.html", out) == "web page"
+    assert kind_of(out / "privat-2" / "tema-06-x-privat-2.pdf", out) == "screen PDF"
+    assert kind_of(out / "privat-2" / "tema-06-x-privat-2-print.pdf", out) == "print PDF"
+    assert kind_of(out / "privat-2" / "haefte-privat-2.pdf", out) == "booklet"
+    assert kind_of(out / "privat-2" / "haefte-privat-2-print.pdf", out) == "print PDF"
+    assert kind_of(out / "privat-2" / "thumbs" / "x.html", out) is None
+    assert kind_of(out / "accessibility.md", out) is None
+
+
+def test_a_check_that_cannot_run_says_not_run_and_why(tmp_path):
+    """A project without node_modules/ (no axe-core): the report must not pass the page."""
+    from onepagers.accessibility import NOT_RUN, inspect
+
+    (tmp_path / "out" / "privat-2").mkdir(parents=True)
+    (tmp_path / "out" / "privat-2" / "a-privat-2.html").write_text("<!DOCTYPE html><html lang='da'><title>x</title><h1>x</h1></html>", encoding="utf-8")
+    (doc,) = inspect(tmp_path / "out", Project(tmp_path))
+    assert doc.result == NOT_RUN and doc.checks[0].result == NOT_RUN
+    assert doc.checks[0].details and "not installed" in doc.checks[0].details[0]
