@@ -384,11 +384,11 @@ def to_markdown(docs: list[Document], date: str) -> str:
     day = date[:10]
     counts = {k: sum(d.kind == k for d in docs) for k in dict.fromkeys(d.kind for d in docs)}
     lines = [
-        "# Tilgængelighed: hvad er kontrolleret",
+        "# Accessibility: what was checked",
         "",
-        f"Dato: {day}. Lavet af onepagers {__version__} ud fra filerne i denne mappe.",
+        f"Date: {day}. Made by onepagers {__version__} from the files in this folder.",
         "",
-        "Accessibility report for every document in this folder: the checks run on each, "
+        "Every document in this folder, the checks run on each, "
         "their results, and what is known not to conform. Standard: WCAG 2.1 level AA "
         "(EN 301 549) for the web pages, PDF/UA-1 for the PDFs.",
         "",
