@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from onepagers.build import html_for, plan  # noqa: E402
+from onepagers.html import html_for  # noqa: E402
+from onepagers.plan import Selection, plan  # noqa: E402
 from onepagers.library import load_library  # noqa: E402
 from onepagers.project import Project  # noqa: E402
 
@@ -58,8 +59,11 @@ def main() -> None:
     work = sandbox()
     project = Project(work)
     library = load_library(project.data)
-    jobs = plan(library, work / "out", everything=True, every_variant=True)
+    jobs = plan(library, work / "out", Selection(everything=True, every_variant=True))
+    # What onepagers renders (its renderer brings the stylesheets), and the same
+    # pages linking their stylesheets, for the tools that start from HTML alone.
     htmls = [html_for(library, project, job) for job in jobs]
+    standalone = [html_for(library, project, job, linked_stylesheets=True) for job in jobs]
     leftovers_before = set(Path(tempfile.gettempdir()).glob("weasyprint-*"))
 
     # (a) cold build of every sheet, all cores.
@@ -71,7 +75,7 @@ def main() -> None:
     # (b) the naive loop: one `weasyprint` process per sheet, on the tool's own HTML.
     html_dir = Path(tempfile.mkdtemp(prefix="onepagers-bench-html-"))
     files = []
-    for i, page in enumerate(htmls):
+    for i, page in enumerate(standalone):
         path = html_dir / f"{i:02d}.html"
         path.write_text(page, encoding="utf-8")
         files.append(path)
@@ -92,7 +96,7 @@ def main() -> None:
     from onepagers.pdf import Renderer
 
     import_s = time.perf_counter() - started
-    renderer = Renderer(project)
+    renderer = Renderer(project, jobs[0].profile, library.series.language)
     renderer.render(htmls[0])  # warm: fonts loaded
     sums, per_sheet = [], {i: [] for i in range(len(htmls))}
     for _ in range(RUNS):
@@ -114,7 +118,7 @@ def main() -> None:
         plain = []
         for _ in range(RUNS):
             t = time.perf_counter()
-            html.render(font_config=renderer.fonts, stylesheets=[plain_css]).write_pdf()
+            html.render(font_config=renderer.fonts, stylesheets=[*renderer.stylesheets, plain_css]).write_pdf()
             plain.append(time.perf_counter() - t)
         ratios.append(statistics.median(per_sheet[i]) / statistics.median(plain))
     renderer.close()

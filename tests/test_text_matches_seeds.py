@@ -92,13 +92,12 @@ def test_sheet_text_is_the_published_text(library, corrections, key, variant, nu
 @pytest.fixture(scope="module")
 def web_pages(library, project, tmp_path_factory) -> dict[tuple[int | None, str], str]:
     """Every web page of every variant, by (theme number or None, variant)."""
-    from onepagers import web
-    from onepagers.build import plan
+    from onepagers.build import build
+    from onepagers.plan import Selection
 
-    jobs = plan(library, tmp_path_factory.mktemp("web"), everything=True, every_variant=True, profile="web")
-    results = web.build(library, project, jobs)
-    assert all(r.ok for r in results), [r.problems for r in results]
-    return {(j.number, j.variant): j.path.read_text(encoding="utf-8") for j in jobs}
+    report = build(project, Selection(everything=True, every_variant=True, profile="web"), tmp_path_factory.mktemp("web"), library=library)
+    assert report.ok, [d.one_line() for d in report.diagnostics]
+    return {(r.job.theme, r.job.variant): r.job.path.read_text(encoding="utf-8") for r in report.results}
 
 
 @pytest.mark.parametrize(("key", "variant", "number"), SHEETS, ids=[f"web-{k}-{v}-tema{n}" for k, v, n in SHEETS])

@@ -24,7 +24,8 @@ import pytest
 import webtext
 from onepagers import inline, web
 from onepagers.accessibility import browser_unavailable, check_pages, documents
-from onepagers.build import plan
+from onepagers.build import build
+from onepagers.plan import Selection, plan
 from onepagers.project import Project
 from onepagers.variants import resolve, resolve_introduction
 from test_bad_input import run_cli
@@ -36,11 +37,8 @@ def site(library, project, built, tmp_path_factory) -> Path:
     """The screen PDFs of every sheet (copied from the session's build), TEMA 6's
     print PDF, and the web pages written by the command line, as a user would."""
     out = tmp_path_factory.mktemp("site") / "out"
-    shutil.copytree(built[0].job.path.parent.parent, out)
-    from onepagers.build import build
-
-    print_jobs = plan(library, out, themes=[6], profile="print")
-    assert all(r.ok for r in build(library, project, print_jobs, profile="print"))
+    shutil.copytree(built[0].job.out, out)
+    assert build(project, Selection(themes=(6,), profile="print"), out, library=library).ok
     result = run_cli("build", "--all", "--every-variant", "--profile", "web", "--out", str(out), cwd=project.root)
     assert result.returncode == 0, result.stderr
     return out
@@ -48,7 +46,7 @@ def site(library, project, built, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def web_jobs(library, site):
-    return plan(library, site, everything=True, every_variant=True, profile="web")
+    return plan(library, site, Selection(everything=True, every_variant=True, profile="web"))
 
 
 def _squash(text: str) -> str:
@@ -98,13 +96,13 @@ def test_web_text_is_the_pdf_text_word_for_word(library, site, web_jobs):
     for job in web_jobs:
         pdf = job.path.with_suffix(".pdf")
         page = webtext.text(job.path.read_text(encoding="utf-8"))
-        assert _squash(page) == _pdf_words(library, pdf, job.number, job.variant), job.label
+        assert _squash(page) == _pdf_words(library, pdf, job.theme, job.variant), job.name
 
 
 def test_the_comparison_sees_a_missing_word(library, site, web_jobs):
-    job = next(j for j in web_jobs if j.number == 6)
+    job = next(j for j in web_jobs if j.theme == 6)
     page = webtext.text(job.path.read_text(encoding="utf-8")).replace("truende", "", 1)
-    assert _squash(page) != _pdf_words(library, job.path.with_suffix(".pdf"), job.number, job.variant)
+    assert _squash(page) != _pdf_words(library, job.path.with_suffix(".pdf"), job.theme, job.variant)
 
 
 class _Outline(webtext._Blocks):
@@ -158,18 +156,18 @@ def _outline(path: Path) -> _Outline:
 def test_pages_are_semantic(library, site, web_jobs):
     for job in web_jobs:
         page = _outline(job.path)
-        assert page.lang == library.series.language, job.label
+        assert page.lang == library.series.language, job.name
         levels = [level for level, _ in page.headings]
-        assert levels.count(1) == 1 and levels[0] == 1, f"{job.label}: one h1, first"
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"{job.label}: a heading level skipped: {levels}"
-        if job.number is None:
+        assert levels.count(1) == 1 and levels[0] == 1, f"{job.name}: one h1, first"
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"{job.name}: a heading level skipped: {levels}"
+        if job.theme is None:
             continue
-        sheet = resolve(library, library.theme(job.number), job.variant)
+        sheet = resolve(library, library.theme(job.theme), job.variant)
         h = sheet.headings
         expected = [h.actions, h.questions, h.findings, h.cases] + ([h.references] if sheet.references else [])
-        assert page.headings == [(1, inline.to_plain(sheet.title))] + [(2, t) for t in expected], job.label
+        assert page.headings == [(1, inline.to_plain(sheet.title))] + [(2, t) for t in expected], job.name
         items = {section: page.items.count(section) for section in ("actions", "questions", "findings", "references")}
-        assert items == {s: len(getattr(sheet, s)) for s in items}, f"{job.label}: every item a list item"
+        assert items == {s: len(getattr(sheet, s)) for s in items}, f"{job.name}: every item a list item"
 
 
 def test_links_are_live_with_their_addresses_and_nothing_loads_from_outside(library, site, web_jobs):
@@ -177,25 +175,25 @@ def test_links_are_live_with_their_addresses_and_nothing_loads_from_outside(libr
         page = _outline(job.path)
         content = {href for href, nav in page.links if not nav}
         local = {h for h in content if not urlsplit(h).scheme}
-        assert all(urlsplit(h).scheme in inline.LINK_SCHEMES for h in content - local), job.label
-        assert all((job.path.parent / unquote(h)).is_file() for h in local), f"{job.label}: dead link in {local}"
-        if job.number is None:  # the list of themes links each theme's page
-            themes = [j for j in web_jobs if j.variant == job.variant and j.number is not None]
-            assert local == {j.path.name for j in themes}, job.label
+        assert all(urlsplit(h).scheme in inline.LINK_SCHEMES for h in content - local), job.name
+        assert all((job.path.parent / unquote(h)).is_file() for h in local), f"{job.name}: dead link in {local}"
+        if job.theme is None:  # the list of themes links each theme's page
+            themes = [j for j in web_jobs if j.variant == job.variant and j.theme is not None]
+            assert local == {j.path.name for j in themes}, job.name
         else:
-            assert not local, job.label
-        if job.number is not None:
-            sheet = resolve(library, library.theme(job.number), job.variant)
-            assert {r.url for r in sheet.references if r.url} <= content, job.label
+            assert not local, job.name
+        if job.theme is not None:
+            sheet = resolve(library, library.theme(job.theme), job.variant)
+            assert {r.url for r in sheet.references if r.url} <= content, job.name
         for href, nav in page.links:
             if nav and not href.startswith("#"):
-                assert not urlsplit(href).scheme, f"{job.label}: navigation leaves the folder: {href}"
-                assert (job.path.parent / unquote(href)).resolve().is_file(), f"{job.label}: dead link {href}"
-        assert page.loads == [], f"{job.label}: loads {page.loads}"
+                assert not urlsplit(href).scheme, f"{job.name}: navigation leaves the folder: {href}"
+                assert (job.path.parent / unquote(href)).resolve().is_file(), f"{job.name}: dead link {href}"
+        assert page.loads == [], f"{job.name}: loads {page.loads}"
         css_urls = re.findall(r"url\(\"?([^\")]+)", job.path.read_text(encoding="utf-8"))
         for url in css_urls:
             target = (job.path.parent / url).resolve()
-            assert target.is_file() and site.resolve() in target.parents, f"{job.label}: {url}"
+            assert target.is_file() and site.resolve() in target.parents, f"{job.name}: {url}"
 
 
 def test_a_page_links_the_gallery_and_the_pdfs_of_its_sheet_where_built(site):

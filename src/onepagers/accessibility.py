@@ -27,7 +27,7 @@ from typing import Iterable
 import pypdf
 
 from . import __version__
-from .build import build_date
+from .html import document_date
 from .files import write_atomically
 from .project import Project
 
@@ -418,7 +418,7 @@ def to_markdown(docs: list[Document], date: str) -> str:
 def write_report(project: Project, out: Path) -> tuple[Path, Path, list[Document]]:
     """Check every document in `out` and write both forms of the report beside the gallery."""
     docs = inspect(out, project)
-    date = build_date()
+    date = document_date()
     md, js = out / REPORT_MD, out / REPORT_JSON
     write_atomically(md, to_markdown(docs, date).encode("utf-8"))
     write_atomically(js, to_json(docs, date).encode("utf-8"))

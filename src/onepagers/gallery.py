@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import html, inline, preview
-from .build import output_path
 from .files import write_atomically
 from .library import Library
+from .plan import sheet_job
+from .profiles import PROFILES, WEB, Profile
 from .project import Project
 from .variants import introduction_variants, resolve, resolve_introduction, variant, variants_of
 
@@ -23,7 +24,7 @@ class Card:
     number: str  # "TEMA 6/10", or "" for the introduction
     title: str
     label: str  # the variant, for people
-    profile: str
+    profile: Profile
     pdf: str  # relative to index.html
     thumbnail: str
     web: str | None = None  # the sheet's web page, where it has been built
@@ -49,11 +50,11 @@ def cards(library: Library, out: Path) -> list[Card]:
             if name in variants_of(library, tf):
                 sheet = resolve(library, tf, name)
                 entries.append((tf.theme.number, f"{sheet.number_label} {sheet.number}/{v.theme_count}", inline.to_plain(sheet.title)))
-        for profile in ("screen", "print"):
+        for profile in (p for p in PROFILES.values() if p.pdf_variant is not None):
             for number, label, title in entries:
-                pdf = output_path(library, out, number, name, profile)
+                pdf = sheet_job(library, out, number, name, profile).path
                 if pdf.is_file():
-                    page = output_path(library, out, number, name, "web")
+                    page = sheet_job(library, out, number, name, WEB).path
                     web = os.path.relpath(page, out) if page.is_file() else None
                     found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out), web))
     return found

@@ -6,15 +6,27 @@ Autoescaping is on and the only markup that reaches the HTML is what
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import jinja2
 
 from . import inline
 from .diagnostics import ContentError, Diagnostic
-from .variants import IntroductionSheet, Sheet
+from .profiles import Profile
+from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction
+
+if TYPE_CHECKING:
+    from .library import Library
+    from .plan import Job
+    from .project import Project
+
+# No publication dates are known for the editions: a fixed, obviously
+# conventional date (as reproducible builds use) unless SOURCE_DATE_EPOCH says.
+DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
 
 
 def balance(items: Sequence[str], columns: int = 2) -> list[list[str]]:
@@ -55,6 +67,25 @@ def document_title(sheet: Sheet | IntroductionSheet) -> str:
     return f"{name} ({sheet.variant.label})"
 
 
+def document_date() -> str:
+    """The date written into every document: SOURCE_DATE_EPOCH's, else a fixed
+    one, never the clock, so that the same input gives the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else DEFAULT_DATE
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets: bool = False) -> str:
+    """The HTML of a job's sheet in its variant and profile. The renderer brings
+    the profile's stylesheets itself (parsed once per process); a standalone
+    copy for other tools links them."""
+    if job.theme is None:
+        document: Sheet | IntroductionSheet = resolve_introduction(library, job.variant)
+    else:
+        document = resolve(library, library.theme(job.theme), job.variant)  # type: ignore[arg-type]
+    return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets)
+
+
 def get_template(templates: Path, name: str) -> jinja2.Template:
     """A template, or a ContentError naming the file (and line) that is missing or wrong."""
     try:
@@ -65,7 +96,14 @@ def get_template(templates: Path, name: str) -> jinja2.Template:
         raise ContentError([Diagnostic(Path(exc.filename or templates / name), exc.lineno, 0, f"template: {exc.message}")]) from None
 
 
-def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = "screen", date: str = "") -> str:
+def render(
+    document: Sheet | IntroductionSheet,
+    templates: Path,
+    profile: Profile,
+    language: str,
+    *,
+    linked_stylesheets: bool = False,
+) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
     template = get_template(templates, "sheet.html.j2" if is_sheet else "introduction.html.j2")
@@ -81,7 +119,8 @@ def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = 
         subject=f"{document.variant.series_name} ({document.variant.label})",
         keywords=keywords,
         profile=profile,
-        links=profile != "print",  # PDF/X wants no annotations on the printed area
-        date=date,
-        lang=document.variant.language,
+        stylesheets=profile.stylesheets if linked_stylesheets else (),
+        links=profile.live_links,
+        language=language,
+        date=document_date(),
     )

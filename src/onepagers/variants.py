@@ -24,7 +24,6 @@ class Variant:
     label: str
     series_name: str
     theme_count: int
-    language: str = "da"
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def variant(library: Library, name: str) -> Variant:
     if spec is None:
         raise LookupError(f"unknown variant '{name}'; defined: {', '.join(library.series.variants)}")
     info = library.series.series[spec.series]
-    return Variant(name, spec.series, spec.edition, spec.label, info.name, info.themes, library.series.language)
+    return Variant(name, spec.series, spec.edition, spec.label, info.name, info.themes)
 
 
 def default_variant(library: Library) -> str:

@@ -20,27 +20,27 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from . import html
-from .build import Job, Result, build_date, output_path
+from . import html, profiles
+from .build import Result, Status
 from .diagnostics import ContentError
 from .files import write_atomically
 from .library import Library
+from .plan import Job, sheet_job, theme_job
 from .project import Project
 from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction, title_in
 
-PROFILE = "web"
 FONT_FOLDER = "fonts"
 # The weights web.css uses, and the licence that must travel with the fonts.
 FONT_FILES = ("Lato-Regular.ttf", "Lato-Semibold.ttf", "Lato-Bold.ttf", "Lato-Black.ttf", "OFL.txt")
 # The PDFs a page links to, where they have been built: (profile, link text).
-PDF_LINKS = (("screen", "PDF til skærm og download"), ("print", "PDF til tryk (PDF/X-4)"))
+PDF_LINKS = ((profiles.SCREEN, "PDF til skærm og download"), (profiles.PRINT, "PDF til tryk (PDF/X-4)"))
 GALLERY = "index.html"
 
 
 def document(library: Library, job: Job) -> Sheet | IntroductionSheet:
-    if job.number is None:
+    if job.theme is None:
         return resolve_introduction(library, job.variant)
-    tf = library.theme(job.number)
+    tf = library.theme(job.theme)
     assert tf is not None  # plan() checked that it exists
     return resolve(library, tf, job.variant)
 
@@ -48,33 +48,32 @@ def document(library: Library, job: Job) -> Sheet | IntroductionSheet:
 def render(library: Library, project: Project, job: Job) -> str:
     """The page of one job; links to the sheet's PDFs that exist in the same folder."""
     doc = document(library, job)
-    out = job.path.parent.parent
     pdfs = []
     for profile, label in PDF_LINKS:
-        pdf = output_path(library, out, job.number, job.variant, profile)
+        pdf = sheet_job(library, job.out, job.theme, job.variant, profile).path
         if pdf.is_file():
             pdfs.append({"href": _relative(pdf, job.path), "label": label})
     # The introduction's list of themes links each theme's page in this variant, where built.
     theme_pages = {}
-    if job.number is None:
+    if job.theme is None:
         for tf in library.themes:
-            page = output_path(library, out, tf.theme.number, job.variant, PROFILE)
+            page = theme_job(library, job.out, tf.theme.number, job.variant, job.profile).path
             if page.is_file():
                 theme_pages[title_in(library, tf, job.variant)] = _relative(page, job.path)
     template = html.get_template(project.templates, "web.html.j2")
-    css = (project.templates / "web.css").read_text(encoding="utf-8")
+    css = "\n".join((project.templates / name).read_text(encoding="utf-8") for name in job.profile.stylesheets)
     return template.render(
         doc=doc,
         kind="sheet" if isinstance(doc, Sheet) else "introduction",
-        lang=doc.variant.language,
+        lang=library.series.language,
         doc_title=html.document_title(doc),
         subject=f"{doc.variant.series_name} ({doc.variant.label})",
-        # Our own stylesheet, not data: it must reach the page unescaped.
+        # Our own stylesheets, not data: they must reach the page unescaped.
         css=Markup(css),
         pdfs=pdfs,
         theme_pages=theme_pages,
-        gallery=_relative(out / GALLERY, job.path),
-        date=build_date(),
+        gallery=_relative(job.out / GALLERY, job.path),
+        date=html.document_date(),
     )
 
 
@@ -103,7 +102,7 @@ def build(
     force: bool = False,
 ) -> list[Result]:
     """Write the page of every job; one that fails does not stop the others."""
-    for out in dict.fromkeys(job.path.parent.parent for job in jobs):
+    for out in dict.fromkeys(job.out for job in jobs):
         copy_fonts(project, out)
     results = []
     for job in jobs:
@@ -111,13 +110,13 @@ def build(
         try:
             page = render(library, project, job).encode("utf-8")
         except ContentError as exc:
-            result = Result(job, "failed", 0, 0.0, tuple(d.one_line() for d in exc.diagnostics))
+            result = Result(job, Status.FAILED, problems=tuple(exc.diagnostics))
         else:
             if not force and job.path.is_file() and job.path.read_bytes() == page:
-                result = Result(job, "up to date", 1, 0.0)
+                result = Result(job, Status.UP_TO_DATE, 1)
             else:
                 write_atomically(job.path, page)
-                result = Result(job, "built", 1, time.perf_counter() - started)
+                result = Result(job, Status.BUILT, 1, time.perf_counter() - started)
         if on_result:
             on_result(result)
         results.append(result)
