@@ -19,15 +19,17 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from . import fingerprint, verify
+from . import fingerprint
 from .diagnostics import ContentError, Diagnostic
-from .html import html_for
-from .library import Library, load_library
-from .plan import Job, Selection, plan
+from .plan import Job, Selection
 from .project import Project
 
+# The data layer, the templates and WeasyPrint are imported where they are
+# used: a build with nothing to do answers from the manifest without them.
 if TYPE_CHECKING:
+    from .library import Library
     from .pdf import Renderer
+    from .verify import Sources
 
 # Below this many sheets to render, one process is faster than starting workers
 # (a worker costs about half a second: Python, WeasyPrint, the fonts).
@@ -91,6 +93,17 @@ def build(
     Raises `SelectionError` if the selection names something that does not
     exist; every other problem is in the report.
     """
+    whole = fingerprint.selection_digest(project, selection, out)
+    if not force and gallery and (known := fingerprint.unchanged(out, whole)) is not None:
+        report = Report([Result(job, Status.UP_TO_DATE, pages) for job, pages in known])
+        for result in report.results:
+            if on_result:
+                on_result(result)
+        return report
+
+    from .library import load_library
+    from .plan import plan
+
     try:
         library = library or load_library(project.data)
     except ContentError as exc:
@@ -101,6 +114,8 @@ def build(
         from .gallery import write_gallery
 
         report.gallery = write_gallery(library, project, out)
+    if gallery and report.ok and report.results:
+        fingerprint.remember(out, whole, [(r.job, r.pages) for r in report.results])
     return report
 
 
@@ -115,6 +130,9 @@ def build_jobs(
     on_result: Callable[[Result], None] | None = None,
 ) -> Report:
     """Build planned jobs; see `build`."""
+    from . import verify
+    from .html import html_for
+
     if problems := verify.characters(library, project):
         return Report(problems=problems)
     if jobs and jobs[0].profile.pdf_variant is None:  # web pages, not PDFs: see web.py
@@ -163,7 +181,7 @@ class Todo:
     job: Job
     html: str
     digest: str
-    sources: verify.Sources
+    sources: Sources
 
 
 def _render(
@@ -249,6 +267,7 @@ def _work(item: Todo) -> Result:
 
 def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     """Render one sheet, check it, and write it (and its gallery thumbnail) if it passes."""
+    from . import verify
     from .files import write_atomically
     from .gallery import thumbnail
 

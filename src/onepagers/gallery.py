@@ -34,7 +34,7 @@ def thumbnail(pdf: Path) -> Path:
     """`<variant>/thumbs/<name>.png`, made again only when the PDF is newer."""
     thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
     if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
-        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI)[0]))
+        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI, first=1)[0], optimize=False))
     return thumb
 
 

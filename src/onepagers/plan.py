@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import profiles
 from .diagnostics import SelectionError
-from .library import Library, ThemeFile
 from .profiles import Profile
-from .variants import default_variant, has_text, introduction_variants, variants_of
+
+# The data layer (pydantic, the variants) is imported where a plan is made,
+# not here: a build with nothing to do reads its jobs back from the manifest
+# and should not pay for loading what it does not use.
+if TYPE_CHECKING:
+    from .library import Library, ThemeFile
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ def output_path(out: Path, key: str, variant: str, profile: Profile) -> Path:
 
 def pick_variant(library: Library, sector: str | None, edition: int | None) -> str:
     """The variant a sector and edition name: the newest edition when none is given."""
+    from .variants import default_variant
+
     specs = library.series.variants
     sector = sector or specs[default_variant(library)].series
     sectors = sorted({s.series for s in specs.values()})
@@ -97,6 +104,8 @@ def sheet_job(library: Library, out: Path, theme: int | None, variant: str, prof
 
 def plan(library: Library, out: Path, selection: Selection) -> list[Job]:
     """The jobs a selection asks for, in series order; a `SelectionError` if any does not exist."""
+    from .variants import has_text, introduction_variants, variants_of
+
     profile = profiles.get(selection.profile)
     numbers = [tf.theme.number for tf in library.themes] if selection.everything else list(dict.fromkeys(selection.themes))
     themes = [theme_file(library, n) for n in numbers]  # every number exists before anything is planned

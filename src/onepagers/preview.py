@@ -11,19 +11,23 @@ if TYPE_CHECKING:  # Pillow is imported when a picture is made, not at start-up
     from PIL.Image import Image
 
 
-def pages(pdf: Path, dpi: float) -> list["Image"]:
+def pages(pdf: Path, dpi: float, first: int | None = None) -> list["Image"]:
+    """Pictures of the PDF's pages (only the `first` so many, if given)."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(str(pdf))
     try:
-        return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
+        chosen = list(document)[:first]
+        return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in chosen]
     finally:
         document.close()
 
 
-def png_bytes(image: "Image") -> bytes:
+def png_bytes(image: "Image", optimize: bool = True) -> bytes:
+    """PNG; `optimize` makes it a few per cent smaller at five times the cost,
+    worth it for files kept in git, not for thumbnails made on every build."""
     buffer = BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", optimize=optimize)
     return buffer.getvalue()
 
 
