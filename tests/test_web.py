@@ -353,3 +353,15 @@ def test_a_check_that_cannot_run_says_not_run_and_why(tmp_path):
     (doc,) = inspect(tmp_path / "out", Project(tmp_path))
     assert doc.result == NOT_RUN and doc.checks[0].result == NOT_RUN
     assert doc.checks[0].details and "not installed" in doc.checks[0].details[0]
+
+
+def test_a_page_links_a_pdf_built_after_it(project, library, tmp_path):
+    """The links follow what is in the folder, even when nothing in the text changed."""
+    web_only = Selection(themes=(6,), profile="web")
+    assert build(project, web_only, tmp_path, library=library).ok
+    page = tmp_path / "privat-2" / "tema-06-svaere-kald-privat-2.html"
+    assert "tema-06-svaere-kald-privat-2.pdf" not in page.read_text(encoding="utf-8")
+    assert build(project, Selection(themes=(6,)), tmp_path, library=library).ok
+    report = build(project, web_only, tmp_path, library=library)
+    assert [r.status.value for r in report.results] == ["built"]
+    assert 'href="tema-06-svaere-kald-privat-2.pdf"' in page.read_text(encoding="utf-8")

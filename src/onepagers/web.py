@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
-from typing import Callable
 
 from markupsafe import Markup
 
 from . import html, profiles
-from .build import Result, Status
-from .diagnostics import ContentError
 from .files import write_atomically
 from .library import Library
 from .plan import Job, sheet_job, theme_job
@@ -93,31 +89,11 @@ def copy_fonts(project: Project, out: Path) -> None:
             shutil.copyfile(source, target)
 
 
-def build(
-    library: Library,
-    project: Project,
-    jobs: list[Job],
-    on_result: Callable[[Result], None] | None = None,
-    *,
-    force: bool = False,
-) -> list[Result]:
-    """Write the page of every job; one that fails does not stop the others."""
-    for out in dict.fromkeys(job.out for job in jobs):
-        copy_fonts(project, out)
-    results = []
-    for job in jobs:
-        started = time.perf_counter()
-        try:
-            page = render(library, project, job).encode("utf-8")
-        except ContentError as exc:
-            result = Result(job, Status.FAILED, problems=tuple(exc.diagnostics))
-        else:
-            if not force and job.path.is_file() and job.path.read_bytes() == page:
-                result = Result(job, Status.UP_TO_DATE, 1)
-            else:
-                write_atomically(job.path, page)
-                result = Result(job, Status.BUILT, 1, time.perf_counter() - started)
-        if on_result:
-            on_result(result)
-        results.append(result)
-    return results
+def write(library: Library, project: Project, job: Job, *, force: bool = False) -> bool:
+    """Write the page of `job`; False if the file already held exactly this page
+    (then it is not written again, and keeps its time)."""
+    page = render(library, project, job).encode("utf-8")
+    if not force and job.path.is_file() and job.path.read_bytes() == page:
+        return False
+    write_atomically(job.path, page)
+    return True
