@@ -28,6 +28,7 @@ import pypdf
 
 from . import __version__
 from .html import document_date
+from .profiles import PROFILES
 from .files import write_atomically
 from .project import Project
 
@@ -52,12 +53,12 @@ EXCEPTIONS = {
         "axe-core finds the problems a program can find; the page has not been tried with a screen reader by a person.",
     ],
     "screen PDF": [
-        "The coloured bands and the bullets are not marked as artifacts, so a screen reader may announce them as empty content.",
+        "Not certified by a PDF/UA-1 validator (veraPDF and PAC cannot run here): the checks are the "
+        "machine-checkable part, and reading order, alternative wording and the like need a person.",
         "The two columns are tagged in document order (left column, then right), which is the order the sheet is meant to be read in.",
-        "The numbers 1–3 before the items of 'Hvad kan I gøre?' are drawn by the stylesheet and come before the title when the text is copied out of the file.",
     ],
     "booklet": [
-        "As for the single sheets: the coloured bands and the bullets are not marked as artifacts.",
+        "As for the single sheets: not certified by a PDF/UA-1 validator; reading order and wording need a person.",
     ],
     "print PDF": [
         "Made for the print shop (PDF/X-4, crop marks, no links), not for reading on screen: not checked for accessibility. "
@@ -288,43 +289,28 @@ def pdf_checks(path: Path, project: Project) -> list[Check]:
         FAILED if foreign else PASSED,
         [f"foreign or not embedded: {name}" for name in foreign],
     )
-    audit = structure_audit(path)
-    return [structure, *([audit] if audit else []), fonts, pdfua_check(path)]
+    return [structure, fonts, *gate_checks(path)]
 
 
-def pdfua_check(path: Path) -> Check:
-    """The PDF/UA-1 checker the project adopted (outloud, from PyPI), where it is installed."""
-    name = "PDF/UA-1 checker (outloud)"
-    try:
-        import outloud
-    except ImportError:
-        return Check(name, NOT_RUN, ["outloud is not installed here (pip install -e '.[test]'); the file has not been through a PDF/UA-1 checker"])
-    result = outloud.check(str(path))
-    if result.error:
-        return Check(name, FAILED, [str(result.error)])
-    serious = [f for f in result.findings if f.severity in ("error", "warning")]
-    version = getattr(outloud, "__version__", "")
-    return Check(
-        f"{name} {version}".strip(),
-        FAILED if serious else PASSED,
-        [f"{f.rule} ({f.severity}): {f.message}" for f in serious] or [f"no errors or warnings; {len(result.findings)} notes"],
-    )
+def gate_checks(path: Path) -> list[Check]:
+    """The gates a receiver of the file would run (`preflight.gates`): for a
+    screen PDF the structure audit and the PDF/UA-1 checker outloud."""
+    from .preflight import gates
 
-
-def structure_audit(path: Path) -> Check | None:
-    """The project's own PDF structure audit (`preflight.screen_audit`), where this version has it."""
-    try:
-        from .preflight import screen_audit  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    gate = screen_audit(path)
-    return Check(gate.name, PASSED if gate.passed else FAILED, [f.one_line() for f in gate.findings])
+    checks = []
+    for gate in gates(path):
+        if [f.rule for f in gate.findings] == ["not-run"]:
+            checks.append(Check(gate.name, NOT_RUN, [gate.findings[0].message]))
+        else:
+            checks.append(Check(gate.name, PASSED if gate.passed else FAILED, [f.one_line() for f in gate.findings]))
+    return checks
 
 
 # ---------------------------------------------------------------- the report
 
 
-def kind_of(path: Path, out: Path) -> str | None:
+def kind_of(path: Path, out: Path, booklet: str) -> str | None:
+    """`booklet`: the first word of a booklet's file name (series.yaml's file_names)."""
     if path == out / "index.html":
         return "gallery"
     if path.parent.parent != out:
@@ -333,20 +319,20 @@ def kind_of(path: Path, out: Path) -> str | None:
         return "web page"
     if path.suffix != ".pdf":
         return None
-    if path.stem.endswith("-print"):
+    if any(path.stem.endswith(p.suffix) for p in PROFILES.values() if p.pdf_variant and not p.live_links):
         return "print PDF"
-    return "booklet" if path.name.startswith("haefte-") else "screen PDF"
+    return "booklet" if path.name.startswith(f"{booklet}-") else "screen PDF"
 
 
-def documents(out: Path) -> list[tuple[Path, str]]:
+def documents(out: Path, booklet: str) -> list[tuple[Path, str]]:
     """Every document in `out`: the gallery, then each variant's folder in name order."""
     candidates = [out / "index.html", *sorted(out.glob("*/*.html")), *sorted(out.glob("*/*.pdf"))]
-    found = [(p, kind_of(p, out)) for p in candidates if p.is_file()]
+    found = [(p, kind_of(p, out, booklet)) for p in candidates if p.is_file()]
     return sorted(((p, k) for p, k in found if k), key=lambda item: (item[0].parent != out, item[0].parent.name, item[0].stem, item[0].suffix))
 
 
-def inspect(out: Path, project: Project) -> list[Document]:
-    docs = [Document(p.relative_to(out).as_posix(), kind, exceptions=list(EXCEPTIONS[kind])) for p, kind in documents(out)]
+def inspect(out: Path, project: Project, booklet: str) -> list[Document]:
+    docs = [Document(p.relative_to(out).as_posix(), kind, exceptions=list(EXCEPTIONS[kind])) for p, kind in documents(out, booklet)]
     paths = {d.path: out / d.path for d in docs}
     pages = [paths[d.path] for d in docs if d.kind in ("web page", "gallery")]
     unavailable = browser_unavailable(project) if pages else None
@@ -415,9 +401,9 @@ def to_markdown(docs: list[Document], date: str) -> str:
     return "\n".join(lines)
 
 
-def write_report(project: Project, out: Path) -> tuple[Path, Path, list[Document]]:
+def write_report(project: Project, out: Path, booklet: str) -> tuple[Path, Path, list[Document]]:
     """Check every document in `out` and write both forms of the report beside the gallery."""
-    docs = inspect(out, project)
+    docs = inspect(out, project, booklet)
     date = document_date()
     md, js = out / REPORT_MD, out / REPORT_JSON
     write_atomically(md, to_markdown(docs, date).encode("utf-8"))

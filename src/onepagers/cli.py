@@ -157,7 +157,8 @@ def booklet(
         say(f"{result.job.name}: not written")
         raise typer.Exit(1)
     typer.echo(str(result.job.path))
-    say(f"booklet {name}: {result.pages} pages")
+    blanks = getattr(result, "blank_pages", 0)
+    say(f"booklet {name}: {result.pages} pages" + (f" ({blanks} blank at the end, for a multiple of 4)" if blanks else ""))
 
 
 @app.command()
@@ -229,13 +230,36 @@ def accessibility(
         raise SelectionError(f"no folder {out}; run `onepagers build` first")
     # The gallery first, linking the report, so that it is checked as it will stay.
     write_gallery(library, project, out, report=True)
-    md, js, docs = write_report(project, out)
+    md, js, docs = write_report(project, out, library.series.file_names.booklet)
     typer.echo(str(md))
     typer.echo(str(js))
     failed = [d for d in docs if d.result == FAILED]
     say(f"{len(docs)} documents checked, {len(failed)} with a failed check.")
     for doc in failed:
         say(f"error: {doc.path}: " + "; ".join(c.name for c in doc.checks if c.result == FAILED))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    files: Annotated[list[Path], typer.Argument(metavar="PDF...", exists=True, dir_okay=False, help="PDFs to audit.")],
+) -> None:
+    """Say which gates each PDF passes: the print shop's PDF/X-4 preflight for
+    print files, the PDF/UA-1 structure audit and checker for screen files.
+    Exit 1 if any file fails one.
+
+    Example: `onepagers audit build/privat-2/*.pdf`.
+    """
+    from .preflight import gates
+
+    failed = False
+    for path in files:
+        for gate in gates(path):
+            failed = failed or not gate.passed
+            typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
+            for finding in gate.findings:
+                err.print(f"  {finding.one_line()}", markup=False)
     if failed:
         raise typer.Exit(1)
 
@@ -273,25 +297,11 @@ def show(
     """
     import yaml
 
-    from .model import TEXT_SECTIONS
-
     from .plan import pick_variant
 
     _, library = _load(project_dir)
     sheet = _resolved(library, theme, pick_variant(library, sector, edition))
-    data = {
-        "variant": sheet.variant.name,
-        "series": sheet.variant.series_name,
-        "number": f"{sheet.number}/{sheet.variant.theme_count}",
-        "title": sheet.title,
-        "lead": sheet.lead,
-        **{section: list(getattr(sheet, section)) for section in TEXT_SECTIONS},
-        "references": [r.model_dump(exclude_none=True) for r in sheet.references],
-        "headings": sheet.headings.model_dump(),
-        "footer": sheet.footer,
-        "partnership": sheet.partnership,
-    }
-    typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), nl=False)
+    typer.echo(yaml.safe_dump(sheet.as_data(), allow_unicode=True, sort_keys=False, width=10_000), nl=False)
 
 
 @app.command()
@@ -335,9 +345,8 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     def report_one(result) -> None:
         progress.advance(task)
         if not result.ok:
-            for diagnostic in result.problems:
-                progress.console.print(diagnostic.one_line(), markup=False)
-            progress.console.print(f"{result.job.name}: not written", markup=False)
+            print_diagnostics(list(result.problems))
+            say(f"{result.job.name}: not written")
 
     with progress:
         report = run(project, selection, out, workers=workers, force=force, on_result=report_one)
