@@ -18,6 +18,7 @@ check of the build. A check that cannot run here says "not run" and why.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -283,6 +284,8 @@ def pdf_checks(path: Path, project: Project) -> list[Check]:
         FAILED if problems else PASSED,
         problems or [f"tagged, /Lang {lang}, title shown, pdfuaid:part 1"],
     )
+    # fontTools warns about every subset font's zero creation date: noise here.
+    logging.getLogger("fontTools.ttLib.tables._h_e_a_d").setLevel(logging.ERROR)
     foreign = foreign_fonts(data, project.fonts)
     fonts = Check(
         "every font embedded and one of fonts/ (Lato)",
