@@ -14,7 +14,7 @@ from typing import Callable
 
 from . import profiles
 from .build import Report, Status, build
-from .diagnostics import ContentError, SelectionError
+from .diagnostics import ContentError, SelectionError, display_path
 from .plan import Selection
 from .project import Project
 
@@ -26,10 +26,11 @@ def summary(report: Report, seconds: float) -> str:
         # the first problem, as `build` words it, and how many more there are.
         first, *more = report.diagnostics
         return first.one_line() + (f" (and {len(more)} more)" if more else "") + "; still watching"
-    built = [r.job.name for r in report.results if r.status is Status.BUILT]
+    built = [r.job for r in report.results if r.status is Status.BUILT]
     if not built:
         return f"nothing changed ({len(report.results)} up to date, {seconds:.2f} s)"
-    return f"rebuilt {', '.join(built)} in {seconds:.2f} s"
+    # The paths too: an editor needs to know which file to look at.
+    return f"rebuilt {', '.join(j.name for j in built)} in {seconds:.2f} s: " + ", ".join(display_path(j.path) for j in built)
 
 
 def watch(
