@@ -228,10 +228,10 @@ def test_language_comes_from_the_data(project, tmp_path):
     for part in ("data", "templates", "fonts"):
         shutil.copytree(project.root / part, tmp_path / part)
     series = tmp_path / "data" / "series.yaml"
-    series.write_text(series.read_text(encoding="utf-8").replace("language: da", "language: kl"), encoding="utf-8")
+    series.write_text(series.read_text(encoding="utf-8").replace("language: da", "language: nb"), encoding="utf-8")
     result = run_cli("build", "--theme", "6", "--profile", "web", "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert '<html lang="kl">' in Path(tmp_path, result.stdout.strip()).read_text(encoding="utf-8")
+    assert '<html lang="nb">' in Path(tmp_path, result.stdout.strip()).read_text(encoding="utf-8")
 
 
 def test_a_booklet_cannot_be_a_web_page(project, tmp_path):
