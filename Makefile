@@ -15,7 +15,7 @@ test: setup
 	@$(MAKE) --no-print-directory node_modules/.installed
 	$(BIN)/python -m pytest
 
-# Test-only tools from npm (package.json): axe-core for the gallery.
+# Test-only tools from npm (package.json): axe-core for the gallery and the web pages.
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		echo "Installing axe-core from npm into node_modules/ (package.json): the gallery's accessibility check"; \

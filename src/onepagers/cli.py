@@ -195,7 +195,8 @@ def booklet(
     from .booklet import make_booklet
     from .plan import pick_variant
 
-    profiles.get(profile)
+    if profiles.get(profile).pdf_variant is None:
+        raise SelectionError(f"a booklet is a PDF: --profile {profile} makes web pages", choices=tuple(n for n, p in profiles.PROFILES.items() if p.pdf_variant))
     project, library = _load(project_dir)
     name = pick_variant(library, sector, edition)
     result = make_booklet(library, project, _output_folder(out), name, profile)
@@ -276,6 +277,36 @@ def _check_hyphenation(project, library, themes) -> None:
         typer.echo(line)
     err.print(f"{len(lines)} break{'s' if len(lines) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}.", markup=False)
     if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def accessibility(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The output folder to check.")] = Path("build"),
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Check every document in the output folder (web pages, the gallery, screen
+    PDFs, booklets) and write accessibility.md and accessibility.json beside the
+    gallery; print their paths. Exit 1 if a check failed.
+
+    Example: `onepagers build --all --profile web && onepagers accessibility`.
+    """
+    from .accessibility import FAILED, write_report
+    from .gallery import write_gallery
+
+    project, library = _load(project_dir)
+    if not out.is_dir():
+        raise SelectionError(f"no folder {out}; run `onepagers build` first")
+    # The gallery first, linking the report, so that it is checked as it will stay.
+    write_gallery(library, project, out, report=True)
+    md, js, docs = write_report(project, out, library.series.file_names.booklet)
+    typer.echo(str(md))
+    typer.echo(str(js))
+    failed = [d for d in docs if d.result == FAILED]
+    say(f"{len(docs)} documents checked, {len(failed)} with a failed check.")
+    for doc in failed:
+        say(f"error: {doc.path}: " + "; ".join(c.name for c in doc.checks if c.result == FAILED))
+    if failed:
         raise typer.Exit(1)
 
 

@@ -20,7 +20,7 @@ from . import html, hyphenation, inline, preview
 from .files import write_atomically
 from .library import Library
 from .plan import output_path, sheet_job
-from .profiles import PROFILES, Profile
+from .profiles import PROFILES, WEB, Profile
 from .project import Project
 from .variants import introduction_variants, resolve, resolve_introduction, variant, variants_of
 
@@ -37,6 +37,7 @@ class Card:
     profile: Profile | None  # None: a file the data does not name
     pdf: str  # relative to index.html
     thumbnail: str
+    web: str | None = None  # the sheet's web page, where it has been built
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,9 @@ def series_of(library: Library, project: Project, out: Path) -> list[Series]:
     for pdf in found:
         # A file the data does not name (a theme since removed, a copy): by its folder and name.
         series, label, kind, number, title, profile = known.get(pdf, ("", pdf.parent.name, "file", "", pdf.stem, None))
-        card = Card(kind, number, soft_hyphens(title, hyphenator), profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out))
+        page = web_page(pdf, profile)
+        web = os.path.relpath(page, out) if page is not None else None
+        card = Card(kind, number, soft_hyphens(title, hyphenator), profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out), web)
         grouped.setdefault(series, {}).setdefault(label, []).append(card)
     return [
         Series(name, tuple(Group(label, tuple(cards)) for label, cards in groups.items()))
@@ -101,12 +104,26 @@ def series_of(library: Library, project: Project, out: Path) -> list[Series]:
     ]
 
 
-def write_gallery(library: Library, project: Project, out: Path) -> Path:
+def web_page(pdf: Path, profile: Profile | None) -> Path | None:
+    """The web page of the sheet a PDF holds (same name, the web profile's ending), where it has been built."""
+    if profile is None:
+        return None
+    stem = pdf.name[: len(pdf.name) - len(profile.suffix + profile.extension)]
+    page = pdf.with_name(stem + WEB.suffix + WEB.extension)
+    return page if page.is_file() else None
+
+
+def write_gallery(library: Library, project: Project, out: Path, report: bool | None = None) -> Path:
+    """`report`: link the accessibility report (None: if it is there)."""
+    from .accessibility import REPORT_MD
+
     template = html.environment(project.templates).get_template("gallery.html.j2")
     everything = series_of(library, project, out)
     count = sum(len(g.cards) for s in everything for g in s.groups)
     names = [info.name for info in library.series.series.values()]
-    page = template.render(series=everything, count=count, names=names)
+    if report is None:
+        report = (out / REPORT_MD).is_file()
+    page = template.render(series=everything, count=count, names=names, lang=library.series.language, report=REPORT_MD if report else None)
     path = out / "index.html"
     write_atomically(path, page.encode("utf-8"))
     return path
