@@ -54,9 +54,9 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     return invoke
 
 
-def copy_project(source: Project, root: Path) -> Project:
-    """A copy of the project's data, templates and fonts under `root`, to edit freely."""
-    for part in ("data", "templates", "fonts"):
+def copy_project(source: Project, root: Path, parts: tuple[str, ...] = ("data", "templates", "fonts")) -> Project:
+    """A copy of the project's data, templates and fonts (or just `parts`) under `root`, to edit freely."""
+    for part in parts:
         shutil.copytree(source.root / part, root / part)
     return Project(root)
 
@@ -79,3 +79,18 @@ def built(library, project, tmp_path_factory):
     return report.results
 
 
+
+
+@pytest.fixture(scope="session")
+def laid_out(library, project, tmp_path_factory):
+    """Every sheet of every variant laid out (boxes, no PDF): (job, pages)."""
+    from onepagers.html import html_for
+    from onepagers.pdf import Renderer
+    from onepagers.plan import Selection, plan
+
+    jobs = plan(library, tmp_path_factory.mktemp("laid-out"), Selection(everything=True, every_variant=True))
+    renderer = Renderer(project, jobs[0].profile, library.series.language)
+    try:
+        return [(job, renderer.layout(html_for(library, project, job))[0].pages) for job in jobs]
+    finally:
+        renderer.close()

@@ -53,7 +53,8 @@ def test_the_screen_booklet_passes_both(library, project, tmp_path):
     texts = preflight.marked_texts(pypdf.PdfReader(booklet.job.path))
     as_content = [page for (page, key), text in texts.items() if isinstance(key, int) and footer in text]
     as_artifact = [page for (page, key), text in texts.items() if key == "artifact:/Pagination" and footer in text]
-    assert as_content == [0] and len(as_artifact) == len(library.themes)
+    # Each theme's colophon after the first sheet's, and each theme's page-1 footer line.
+    assert as_content == [0] and len(as_artifact) == 2 * len(library.themes)
 
 
 # Known-bad files -----------------------------------------------------------------
@@ -244,10 +245,12 @@ def test_all_text_meets_wcag_aa_contrast(library, project, renderer, tmp_path):
 
 
 def test_a_palette_change_that_breaks_contrast_fails(library, project, renderer, tmp_path):
-    """The TEMA label in the designer's orange, as it was: 2.47:1."""
-    job, document = next(_layouts(library, project, renderer, tmp_path, ":root { --accent-text: #e8912d; }"))
+    """Text in the designer's orange, as the TEMA label had it (2.47:1); the label
+    is no longer printed where the band says TEMA, so page 1's footer line wears it."""
+    job, document = next(_layouts(library, project, renderer, tmp_path, ":root { --accent-text: #e8912d; } .footline { color: var(--accent-text); }"))
     failures = contrast.failures(document)
-    assert [p.text for p in failures] == ["TEMA:"] and round(failures[0].ratio, 2) == 2.47
+    assert failures and all(inline.to_plain(library.series.wording.footer) in p.text for p in failures), [p.text for p in failures]
+    assert round(failures[0].ratio, 2) == 2.47
 
 
 def test_large_text_needs_3_to_1_and_other_text_4_5_to_1():

@@ -23,12 +23,32 @@ def _published_copy(project: Project, corrections: list[dict], root: Path) -> Pr
     series = yaml.safe_load((root / "data" / "series.yaml").read_text(encoding="utf-8"))
     (own_text,) = [name for name, spec in series["variants"].items() if "base" not in spec]  # the files' own text
     for c in corrections:
-        path = next((root / "data" / "themes").glob(f"{c['theme']:02d}-*.yaml"))
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        owner = data if c["variant"] == own_text else data["variants"][c["variant"]]
+        if c["theme"] == "introduction":
+            path = root / "data" / "introduction.yaml"
+            path.write_text(path.read_text(encoding="utf-8").replace(c["data"], c["published"]), encoding="utf-8")
+            continue
+        if c["theme"] is None:  # the series' wording: field is its path in series.yaml
+            path = root / "data" / "series.yaml"
+            data, owner = yaml.safe_load(path.read_text(encoding="utf-8")), None
+        else:
+            path = next((root / "data" / "themes").glob(f"{c['theme']:02d}-*.yaml"))
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            owner = data if c["variant"] == own_text else data["variants"][c["variant"]]
+        if "." in c["field"]:  # a nested field of one text: headings.cases
+            *parents, leaf = c["field"].split(".")
+            holder = owner if owner is not None else data
+            for key in parents:
+                holder = holder[key]
+            assert c["data"] in holder[leaf], c
+            holder[leaf] = holder[leaf].replace(c["data"], c["published"])
+            path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+            continue
         section, _, index = c["field"].partition("[")
         items = owner[section]
-        if not c["data"]:  # a block the data left out: put it back
+        if isinstance(items, str):  # a field of one text: the lead
+            assert c["data"] in items, c
+            owner[section] = items.replace(c["data"], c["published"])
+        elif not c["data"]:  # a block the data left out: put it back
             items += c["published"].split(" • ")
         else:
             i = int(index.rstrip("]")) - 1
@@ -67,6 +87,13 @@ def test_shipped_data_passes(project, library, cli):
         ("07-salg.yaml", "onepager onepager", "repeated-word"),
         ("10-fysiske-rammer.yaml", "Inddrag medarbejdernes trivsel", "pasted-text"),
         ("10-fysiske-rammer.yaml", "kunde- og callcentermedarbejdernes trivsel", "split-item"),
+        ("03-udviklingsmuligheder.yaml", "kompetencer - så de", "dash"),
+        ("07-salg.yaml", "væk? - det koster", "dash"),
+        ("01-instruktion-og-oplaering.yaml", "sammen med 6-7 andre", "range-dash"),
+        ("01-instruktion-og-oplaering.yaml", "Sådan har de gjort ...", "ellipsis"),
+        ("06-svaere-kald.yaml", "oplevelsen 'sætter sig'", "straight-quote"),
+        ("06-svaere-kald.yaml", "Trap konflikterne ned", "no-address"),
+        ("05-maalinger-og-performancekrav.yaml", "udvikle deres service.", "bullet-style"),
     ],
 )
 def test_published_text_slips_are_flagged_at_their_line(published, theme_file, needle, rule):
@@ -102,3 +129,41 @@ def test_retyped_title_and_wrong_theme_number(project, tmp_path):
     sandbox = Project(tmp_path)
     findings = preflight(load_library(sandbox.data), sandbox)
     assert any(d.rule == "reference-number" and d.severity == "error" and d.path == path for d in findings)
+
+
+def test_a_reference_without_address_is_listed_for_the_editor(project, library):
+    """Printed without a link meanwhile; check names each one at its line."""
+    listed = [d for d in preflight(library, project) if d.rule == "no-address"]
+    path = project.data / "themes" / "06-svaere-kald.yaml"
+    assert any(d.path.name == path.name and d.line == _line_of(path, "Vejledning og værktøjer om vold") for d in listed)
+    assert all(d.severity == "warning" for d in listed)
+
+
+def test_a_promised_link_without_address_is_an_error(published):
+    findings = [d for d in preflight(load_library(published.data), published) if d.rule == "no-address" and d.severity == "error"]
+    assert len(findings) == 3  # the public TEMA 6's three "(link)" as published
+
+
+@pytest.mark.parametrize(
+    ("text", "rules"),
+    [
+        ("kunde- og callcentre, 2022–23, 6–7 andre – og mere …", set()),
+        ("trivsel - så de", {"dash"}),
+        ("i 2022-23", {"range-dash"}),
+        ("Sådan ...", {"ellipsis"}),
+        ("se https://x.dk/a-1-2 her", {"url-in-text"}),
+    ],
+)
+def test_typography_rules(library, text, rules):
+    from onepagers.check import Item, _text_rules
+
+    tf = library.themes[0]
+    found = _text_rules(Item(tf, ("lead",), text), __import__("collections").Counter(), True)
+    assert {d.rule for d in found} == rules
+
+
+def test_check_lists_every_break_of_a_theme_with_its_line(project, cli):
+    result = cli("check", "--hyphenation", "--theme", "10", "--project", str(project.root))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line]
+    assert lines and all(re.match(r"data/themes/10-fysiske-rammer\.yaml:\d+: TEMA 10 \(privat@\d\), page [12]: \S+-\S+", line) for line in lines), lines

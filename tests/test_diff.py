@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 from onepagers.diff import diff_items, side
+from onepagers.variants import resolve
 
 
 
@@ -52,17 +53,21 @@ def test_html_is_side_by_side_with_every_item_its_own_bullet(page):
     assert "[-" not in page and "{+" not in page and "•" not in page.split("<body>")[1]
 
 
-def test_terminal_output_has_no_markup_characters_and_a_bullet_on_every_item(cli, project):
+def test_terminal_output_has_no_markup_characters_and_a_bullet_on_every_item(cli, project, library):
     result = cli("diff", "--theme", "1", "privat@1", "privat@2", "--project", str(project.root))
     assert result.exit_code == 0
     assert "[-" not in result.stdout and "{+" not in result.stdout
     actions = result.stdout.split("Hvad kan I gøre?\n")[1].split("\n\n")[0].splitlines()
-    assert len(actions) == 6 and all("• " in line for line in actions)  # the first item too
+    first, revised = (resolve(library, library.theme(1), name) for name in ("privat@1", "privat@2"))
+    differing = sum(a != b for a, b in zip(first.actions, revised.actions))  # each shown as old and new
+    assert differing and len(actions) == 2 * differing and all("• " in line for line in actions)  # the first item too
 
 
-def test_section_names_come_from_the_data(cli, project):
+def test_section_names_come_from_the_data(cli, project, library):
     result = cli("diff", "--theme", "6", "privat@1", "privat@2", "--project", str(project.root))
-    assert "Sådan gjorde de ... / Sådan har de gjort ..." in result.stdout
+    first, revised = (resolve(library, library.theme(6), name) for name in ("privat@1", "privat@2"))
+    assert first.headings.cases != revised.headings.cases
+    assert f"{first.headings.cases} / {revised.headings.cases}" in result.stdout
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

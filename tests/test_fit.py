@@ -48,7 +48,7 @@ def test_the_shipped_sheet_fits(sandbox):
 def test_cases_too_long_fail_on_page_2(sandbox, library):
     """The cases push what follows them (the references) past the bottom of page 2."""
     cases = list(library.theme(4).theme.cases)
-    result = _build_theme_4(sandbox, cases=cases * 4)
+    result = _build_theme_4(sandbox, cases=cases * 5)
     assert not result.ok
     assert any(re.search(r"\((cases|references)\) runs \d+ mm .* page 2", p) for p in lines(result)), lines(result)
 

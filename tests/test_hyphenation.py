@@ -35,3 +35,105 @@ def test_every_listed_part_breaks_only_where_listed(project, dictionary):
 
 def test_the_listed_parts_also_govern_compounds(dictionary):
     assert dictionary.inserted("kundeservicemedarbejdere").endswith("med-ar-bej-dere")
+
+
+# The rules on the laid-out sheets (issue 12): every sheet of every variant.
+
+from onepagers.plan import Selection, plan  # noqa: E402
+from onepagers import breaks  # noqa: E402
+from onepagers.breaks import Break, rule_problems  # noqa: E402
+from onepagers.hyphenation import whole_last_word  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def every_break(library, laid_out):
+    found = [
+        located
+        for job, pages in laid_out
+        for located in breaks.locate(breaks.line_breaks(pages), breaks.sources(library, job.theme, job.variant), job.name)
+    ]
+    assert {located.sheet for located in found} >= {job.name for job, _ in laid_out if job.theme is not None}
+    return found
+
+
+def test_every_sheet_keeps_the_hyphenation_rules(project, every_break):
+    names = hyphenation.names(project.templates / "hyphenation.txt")
+    problems = [
+        f"{located.where}:{located.line} {located.sheet}: {problem}"
+        for located in every_break
+        for problem in rule_problems([located.found], names)
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("bad", ["storrum-skontorer", "persona-leomsætningen", "kun-de", "Mat-hiesen", "Niel-sen", "Flemm-ing", "Assi-stance", "Kontaktcen-ter", "Kundecen-ter"])
+def test_none_of_the_wrong_breaks_of_the_issue(every_break, bad):
+    assert not [b.found.shown() for b in every_break if b.found.shown().lower().startswith(bad.lower())]
+
+
+def test_the_compounds_break_at_their_joint(dictionary):
+    assert dictionary.inserted("storrumskontorer").startswith("storrums-")
+    assert dictionary.inserted("personaleomsætningen").startswith("personale-")
+    assert dictionary.inserted("kundekald") == "kunde-kald"
+
+
+def test_every_break_names_the_line_of_its_text(every_break):
+    unplaced = [(b.sheet, b.found.shown()) for b in every_break if not b.line]
+    assert unplaced == []
+
+
+def _break(before="kunde", after="kald", paragraph="kundekald og mere", last=False, run=1) -> Break:
+    return Break(1, before, after, paragraph, last, run)
+
+
+@pytest.mark.parametrize(
+    ("found", "problem"),
+    [
+        (_break(), None),
+        (_break(last=True), "ends its paragraph on half a word"),
+        (_break(run=3), "3th hyphenated line in a row"),
+        (_break(before="ku", after="ndekald"), "fewer than three letters"),
+        (_break(before="Mat", after="hiesen,", paragraph="Karin Mathiesen, Inge"), "breaks a name"),
+        (_break(before="Niel", after="sen", paragraph="Tina Weller Nielsen"), "breaks a name"),  # listed
+    ],
+)
+def test_each_rule_sees_its_breach(found, problem):
+    problems = rule_problems([found], ["Nielsen"])
+    if problem is None:
+        assert problems == []
+    else:
+        assert any(problem in p for p in problems), problems
+
+
+def test_a_capitalised_word_opening_a_sentence_is_no_name():
+    assert rule_problems([_break("Medar", "bejderne", "God ledelse. Medarbejderne trives")], []) == []
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("kunder og mindre.", 'kunder og<span class="whole"> mindre.</span>'),
+        ("se <strong>Global Falck</strong>", 'se <strong>Global<span class="whole"> Falck</span></strong>'),
+        ('se <a href="https://x.dk/a">et link</a>', 'se <a href="https://x.dk/a">et<span class="whole"> link</span></a>'),
+        ("Henvisninger", "Henvisninger"),  # one word: nothing to keep apart from
+        ("", ""),
+    ],
+)
+def test_the_last_word_of_a_paragraph_is_kept_whole(html, expected):
+    assert str(whole_last_word(html)) == expected
+
+
+def test_without_the_listed_names_the_introduction_breaks_one(project, library, tmp_path):
+    """The rules see a name broken on a real sheet: the exceptions file without its names."""
+    from conftest import copy_project
+
+    sandbox = copy_project(project, tmp_path, ("templates", "fonts"))
+    exceptions = sandbox.templates / "hyphenation.txt"
+    names = hyphenation.names(exceptions)
+    exceptions.write_text("\n".join(line for line in exceptions.read_text(encoding="utf-8").splitlines() if line.strip() not in names), encoding="utf-8")
+    jobs = [job for job in plan(library, tmp_path / "out", Selection(everything=True)) if job.theme is None]
+    try:
+        found = breaks.listing(library, sandbox, jobs)
+    finally:
+        hyphenation.install(project.templates / "hyphenation.txt", library.series.language)
+    assert any("breaks a name" in p for b in found for p in rule_problems([b.found], names))

@@ -8,6 +8,7 @@ import pypdf
 import pytest
 
 from onepagers import fonts, inline
+from onepagers.html import shown_url
 from onepagers.variants import resolve, resolve_introduction
 
 A4_PT = (595.28, 841.89)
@@ -29,20 +30,22 @@ def _sheet_texts(library, result) -> list[str]:
             elif block.kind == "list":
                 texts += block.list
             elif block.kind == "references":
-                texts += [p for r in block.references for p in (r.text, r.url) if p]
+                texts += [p for r in block.references for p in (r.text, r.url and shown_url(r.url)) if p]
             else:
                 texts.append(getattr(block, block.kind))
         return texts + [intro.footer, intro.partnership]
     s = resolve(library, library.theme(job.theme), job.variant)
     h = s.headings
+    # "TEMA:" above the title is left out where the band already says "TEMA n/N".
+    label = [s.theme_label] if s.theme_label.rstrip(":").strip() != s.number_label else []
     return [
-        s.theme_label, s.title, s.lead,
+        *label, s.title, s.lead,
         h.actions, *s.actions,
         h.questions, *s.questions,
         h.findings, *s.findings,
         h.cases, *s.cases,
         *([h.references] if s.references else []),
-        *(p for r in s.references for p in (r.text, r.url) if p),
+        *(p for r in s.references for p in (r.text, r.url and shown_url(r.url)) if p),
         s.footer, s.partnership,
     ]
 
@@ -115,3 +118,9 @@ def test_pdf_metadata_names_the_variant(library, built):
         meta = pypdf.PdfReader(r.job.path).metadata
         label = library.series.variants[r.job.variant].label
         assert label in meta.title, meta.title
+
+
+def test_a_percent_encoded_address_is_shown_decoded(built):
+    (intro,) = [r for r in built if r.job.theme is None and r.job.variant == "privat@2"]
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(intro.job.path).pages)
+    assert "%C3%A5" not in text and "Sådan+gik+det.pdf" in _squash(text)

@@ -21,6 +21,11 @@ from .project import Project
 from .source import FieldPath
 from .variants import _chain, resolve, variants_of
 
+# Typography the series holds to (issue 12): a dash is an en dash between
+# spaces, a range takes an en dash ("6–7", "2022–23"), an ellipsis is one
+# character. Words joined by a hyphen ("kunde- og callcentre") are left alone.
+SPACED_HYPHEN = re.compile(r"(?<=[^\W_]|[?!,.)’]) - (?=[^\W\d_])")
+RANGE_HYPHEN = re.compile(r"(?<![\w/.:-])(\d{1,4})-(\d{1,4})(?![\w-])")
 WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 BARE_URL = re.compile(r"(?<!\()\bhttps?://\S+")
 
@@ -126,6 +131,12 @@ def _text_rules(item: Item, vocabulary: Counter[str], typographic: bool) -> list
         found.append(item.error("two spaces in a row", "double-space", "one space is enough"))
     if typographic and ("'" in text or '"' in text):
         found.append(item.error("straight quote where the series uses typographic ones", "straight-quote", "use ’ (or “ ”)"))
+    for match in SPACED_HYPHEN.finditer(text):
+        found.append(item.error(f"a hyphen used as a dash: '{match[0].strip()}'", "dash", "write – (en dash) between spaces"))
+    for match in RANGE_HYPHEN.finditer(text):
+        found.append(item.error(f"a range written with a hyphen: '{match[0]}'", "range-dash", f"write '{match[1]}–{match[2]}' with an en dash"))
+    if "..." in text:
+        found.append(item.error("three full stops for an ellipsis", "ellipsis", "write … (one character)"))
     for match in BARE_URL.finditer(text):
         found.append(item.error(f"a web address in running text: {match[0]}", "url-in-text", "give it as a reference's url: so it is checked and linked"))
     for word in set(WORD.findall(text)):
@@ -221,6 +232,12 @@ def _references(library: Library, items: list[Item], themes: list[int] | None) -
             ref = ref[part]
         target = ref.get("theme") if isinstance(ref, dict) else None
         mention = re.search(r"\btema (\d+)(?: om (.+))?", item.text, flags=re.IGNORECASE)
+        if isinstance(ref, dict) and not ref.get("url") and target is None and mention is None:
+            # Listed so that an editor can supply the address; printed as plain text meanwhile.
+            if "(link)" in item.text:
+                found.append(item.error("the text promises a link but the reference has no address", "no-address", "add its url:, or leave '(link)' out", "error"))
+            else:
+                found.append(item.error(f"a reference with no address: '{item.text}'", "no-address", "add its url: if it has one"))
         if target is None or mention is None:
             continue
         if int(mention[1]) != target:

@@ -237,19 +237,26 @@ def check(
     theme: Annotated[Optional[list[int]], typer.Option("--theme", "-t", metavar="N", help="Check only this theme; repeat for several.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON on stdout.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    hyphenation: Annotated[bool, typer.Option("--hyphenation", help="Lay out every sheet of every variant and list each word broken at a line's end, with the file:line of its text.")] = False,
     project_dir: ProjectOpt = None,
 ) -> None:
     """Preflight the text without rendering: what build checks, and slips such as
     repeated words, retyped titles, a pasted block or a bullet split in two.
 
     Each finding names file:line, the rule and a suggestion. Exit 1 on errors
-    (and on warnings with --strict).
+    (and on warnings with --strict). With --hyphenation it lays the sheets out
+    and lists every hyphenated line end instead; a broken name, a paragraph
+    ending on half a word or a third hyphenated line in a row is an error,
+    fixed by listing the word in templates/hyphenation.txt.
     """
     import json
 
     from .check import preflight
 
     project, library = _load(project_dir)
+    if hyphenation:
+        _check_hyphenation(project, library, theme or None)
+        return
     findings = preflight(library, project, theme or None)
     if as_json:
         typer.echo(json.dumps([d.as_dict() for d in findings], ensure_ascii=False, indent=2))
@@ -259,6 +266,17 @@ def check(
     warnings = len(findings) - errors
     err.print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.", markup=False)
     if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+def _check_hyphenation(project, library, themes) -> None:
+    from . import breaks
+
+    lines, errors = breaks.report(library, project, themes)
+    for line in lines:
+        typer.echo(line)
+    err.print(f"{len(lines)} break{'s' if len(lines) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}.", markup=False)
+    if errors:
         raise typer.Exit(1)
 
 

@@ -188,6 +188,8 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
                 # The colophon is content where it first appears; a booklet repeats it.
                 colophon_seen_on = page_number if colophon_seen_on is None else colophon_seen_on
                 running = running if page_number > colophon_seen_on else None
+            elif running == "Footline":
+                running = "Footer"  # page 1's slim footer repeats the colophon's line: page furniture
             if running and element["S"] != "/Link":  # a link stays content, wherever it is
                 marked.retag("Artifact", pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{running}"}))
                 _detach(objects, element)
@@ -239,12 +241,15 @@ def _parent_map(document: Any) -> dict[int, Any]:
 
 def _running(box: Any, parents: dict[int, Any]) -> str | None:
     """'Header' for the band repeated on a sheet's second page (it says again
-    what page 1 said), 'Footer' for the colophon, else None."""
+    what page 1 said), 'Footer' for the colophon, 'Footline' for page 1's slim
+    footer, else None."""
     element, inside = box.element, None
     while element is not None:
         classes = (element.get("class") or "").split()
         if "colophon" in classes:
             return "Footer"
+        if "footline" in classes:
+            return "Footline"
         inside = inside or ("Header" if "band" in classes else None)
         if "page" in classes:
             return inside if "page-2" in classes else None

@@ -5,6 +5,11 @@ long does not make a third page: it runs past the bottom of its page, where
 the PDF would silently clip it. We measure every `data-section` element's
 content against the bottom of its page body, and every line of text against
 the right edge of its block, and say which section went where and by how much.
+
+A sheet can also fit and still look broken: a bullet or a number alone on its
+line with its text one line lower, a heading at the foot of a column with its
+text in the next, an item split leaving one line behind. `apart` finds those
+on the laid-out boxes, so that such a sheet fails as an overflow does.
 """
 
 from __future__ import annotations
@@ -47,6 +52,21 @@ class Overflow:
         return f"{name} runs {self.mm:.0f} mm (about {lines} line{'s' if lines != 1 else ''}) past the bottom of page {self.page}{pushed}: shorten it"
 
 
+@dataclass(frozen=True)
+class Apart:
+    """Parts of the text that belong together and were laid out apart."""
+
+    page: int
+    section: str
+    heading: str
+    what: str
+    text: str  # the first words of the item concerned, for the editor to find it
+
+    def describe(self) -> str:
+        name = f"'{self.heading}' ({self.section})" if self.heading else f"'{self.section}'"
+        return f"{name} on page {self.page}: {self.what} at \"{self.text}\": the layout came apart; shorten or reword the item"
+
+
 def _walk(box: Any) -> Iterator[Any]:
     yield box
     for child in getattr(box, "children", ()) or ():
@@ -80,7 +100,7 @@ def _content_bottom(box: Any) -> float:
 def _heading(box: Any) -> str:
     for child in _walk(box):
         if getattr(child, "element_tag", None) in ("h1", "h2"):
-            return "".join(getattr(t, "text", "") for t in _walk(child) if type(t).__name__ == "TextBox")
+            return " ".join(" ".join(getattr(t, "text", "") for t in _walk(child) if type(t).__name__ == "TextBox").split())
     return ""
 
 
@@ -129,7 +149,13 @@ def design_pages(pages: list[Any]) -> int:
     return len({p for page in pages for box in _walk(page._page_box) if (p := _element_attr(box, "data-page"))})
 
 
-def overflows(pages: list[Any]) -> list[Overflow]:
+def overflows(pages: list[Any]) -> list[Overflow | Apart]:
+    """Everything that keeps a laid-out sheet from being written: text past its
+    page or its box, and parts of the text that came apart."""
+    return _overflows(pages) + apart(pages)
+
+
+def _overflows(pages: list[Any]) -> list[Overflow]:
     found: list[Overflow] = []
     for page in pages:
         root = page._page_box
@@ -182,3 +208,191 @@ def _escapes(section: Any) -> tuple[float, float]:
                 if type(box).__name__ == "TextBox" and box.text.strip():
                     side = max(side, box.position_x + box.width - right)
     return side, down
+
+
+# How far (in mm) things that belong together may be apart and still read as
+# one: a bullet's middle from its first line, a heading's bottom from the first
+# line below it (the largest heading margin is 4.5 mm), a line from the next one.
+MARKER_SLACK_MM = 0.5
+HEADING_GAP_MM = 6.0
+LINE_GAP_MM = 1.0
+
+
+def _is_marker(box: Any) -> bool:
+    return str(getattr(box, "element_tag", "") or "").endswith(("::before", "::marker"))
+
+
+def _text(box: Any) -> str:
+    return " ".join(t.text for t in _walk(box) if type(t).__name__ == "TextBox")
+
+
+def _lines(block: Any) -> list[Any]:
+    """The line boxes of a block's own text (not of its markers), in order."""
+    out = []
+    for child in getattr(block, "children", ()) or ():
+        if _is_marker(child):
+            continue
+        if type(child).__name__ == "LineBox":
+            out.append(child)
+        elif not getattr(child, "element_tag", None) or child.element_tag == getattr(block, "element_tag", None):
+            out += _lines(child)  # the anonymous block a float leaves its text in
+    return out
+
+
+def _has_text(line: Any) -> bool:
+    return any(type(b).__name__ == "TextBox" and b.text.strip() for b in _walk(line) if not _is_marker(b))
+
+
+def _first_words(box: Any, count: int = 6) -> str:
+    words = _text(box).split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def apart(pages: list[Any]) -> list[Apart]:
+    found: list[Apart] = []
+    slack = MARKER_SLACK_MM * PX_PER_MM
+    for number, section, heading, box in _sections(pages):
+        events = list(_reading(box))
+        for i, (kind, item) in enumerate(events):
+            if kind == "heading" and item.element_tag == "h2":  # h1 is the title, its block holds nothing else
+                after = next((b for k, b in events[i + 1 :] if k == "line"), None)
+                if after is None:
+                    found.append(Apart(number, section, heading, "a heading with nothing after it on the page", _first_words(item)))
+                    continue
+                gap = after.position_y - (item.border_box_y() + item.border_height())
+                # A heading may stand beside its text (the actions' heading
+                # does), level with its first line; otherwise the text is below.
+                level = abs(after.position_y - item.border_box_y()) <= HEADING_GAP_MM * PX_PER_MM
+                right = after.position_x >= item.position_x + item.margin_width() - TOLERANCE_PX
+                if right and level:
+                    continue
+                beside = right or after.position_x + after.width <= item.position_x
+                if gap < -TOLERANCE_PX or gap > HEADING_GAP_MM * PX_PER_MM or beside:
+                    found.append(Apart(number, section, heading, "a heading separated from the text it heads", _first_words(item)))
+        for block in _unmarked(box):
+            if type(block).__name__ in ("LineBox", "InlineBox", "TextBox"):
+                continue
+            every = _lines(block)
+            lines = [line for line in every if _has_text(line)]
+            inline = [b for line in every for b in _walk(line) if _is_marker(b)]
+            markers = [c for c in getattr(block, "children", ()) or () if _is_marker(c)] + inline
+            for marker in markers:
+                if not lines:
+                    found.append(Apart(number, section, heading, "a bullet or number with no text", _first_words(block)))
+                    continue
+                first = lines[0]
+                middle = marker.border_box_y() + marker.border_height() / 2
+                if every[0] is not first or not (first.position_y - slack <= middle <= first.position_y + first.height + slack):
+                    found.append(Apart(number, section, heading, "a bullet or number not beside its text", _first_words(block)))
+            problem = _split(lines) or _broken_short(lines, block)
+            if problem:
+                found.append(Apart(number, section, heading, problem, _first_words(block)))
+    return list(dict.fromkeys(found))  # an item with a float is a block in a block: seen twice
+
+
+def _unmarked(box: Any) -> Iterator[Any]:
+    """The boxes under `box` that are not bullets or numbers nor inside one."""
+    if _is_marker(box):
+        return
+    yield box
+    for child in getattr(box, "children", ()) or ():
+        yield from _unmarked(child)
+
+
+def _sections(pages: list[Any]) -> Iterator[tuple[int, str, str, Any]]:
+    """Every `data-section` box, the outermost only (a multi-column section
+    holds one copy of its box per column)."""
+
+    def visit(box: Any, number: int) -> Iterator[tuple[int, str, str, Any]]:
+        number = int(_element_attr(box, "data-page") or number)
+        section = _element_attr(box, "data-section")
+        if section:
+            yield number, section, _heading(box), box
+            return
+        for child in getattr(box, "children", ()) or ():
+            yield from visit(child, number)
+
+    for page in pages:
+        yield from visit(page._page_box, 0)
+
+
+def _reading(box: Any) -> Iterator[tuple[str, Any]]:
+    """Headings and lines of text, in the order they are laid out."""
+    if getattr(box, "element_tag", None) in ("h1", "h2"):
+        yield "heading", box
+        return
+    if type(box).__name__ == "LineBox":
+        if _has_text(box):
+            yield "line", box
+        return
+    for child in getattr(box, "children", ()) or ():
+        yield from _reading(child)
+
+
+def _split(lines: list[Any]) -> str | None:
+    """Why a paragraph's or item's lines do not read as one block, if they do not:
+    a gap inside it, or a break into another column or page that leaves a
+    single line on either side."""
+    runs = [[lines[0]]] if lines else []
+    for before, line in zip(lines, lines[1:]):
+        step = line.position_y - (before.position_y + before.height)
+        same_column = abs(line.position_x - before.position_x) < 1
+        if same_column and -TOLERANCE_PX <= step <= LINE_GAP_MM * PX_PER_MM:
+            runs[-1].append(line)
+        elif same_column and step > 0:
+            return "an empty line inside one item"
+        else:
+            runs.append([line])
+    if len(runs) > 1 and min(len(r) for r in runs) < 2:
+        return "an item split leaving a single line behind"
+    return None
+
+
+def empty_above_footer(pages: list[Any]) -> list[tuple[int, float | None]]:
+    """For every designed page: the height (mm) between the lowest line of its
+    body and the top of its footer, or None when the page has no footer."""
+    out = []
+    number = 0
+    for page in pages:
+        lowest = footer = None
+        for box in _walk(page._page_box):
+            number = int(_element_attr(box, "data-page") or number)
+            if footer is None and _element_attr(box, "data-footer"):
+                footer = box.border_box_y()
+        body = next((b for b in _walk(page._page_box) if "page-body" in (_element_attr(b, "class") or "").split()), None)
+        if body is not None:
+            bottoms = [line.position_y + line.height for line in _walk(body) if type(line).__name__ == "LineBox" and _has_text(line)]
+            # A panel or a pull quote ends at its box, not at its last line.
+            bottoms += [
+                b.border_box_y() + b.border_height()
+                for b in _walk(body)
+                if {"panel", "pull-quote"} & set((_element_attr(b, "class") or "").split())
+            ]
+            lowest = max(bottoms, default=None)
+        if footer is None or lowest is None:
+            out.append((number, None))
+        else:
+            out.append((number, (footer - lowest) / PX_PER_MM))
+    return out
+
+
+def _line_text(line: Any) -> str:
+    return "".join(t.text for t in _walk(line) if type(t).__name__ == "TextBox" and not _is_marker(t))
+
+
+def _broken_short(lines: list[Any], block: Any) -> str | None:
+    """A line ended before a word that would have fitted on it (WeasyPrint 70
+    can break a line at its first opportunity instead of its last when an
+    inline box follows): the word's width is read off the next line."""
+    for line, after in zip(lines, lines[1:]):
+        if abs(line.position_x - after.position_x) > 1 or _line_text(line).endswith(("\u2010", "-")):
+            continue
+        text = _line_text(after)
+        word = text.split(" ", 1)[0]
+        if not word or not text:
+            continue
+        width = after.width * len(word) / len(text)
+        space = after.width / max(len(text), 1)
+        if line.width + space + width < getattr(block, "width", 0) - space:
+            return "a line broken before a word that fits on it"
+    return None

@@ -10,11 +10,13 @@ import os
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 import jinja2
 
-from . import inline
+from . import compose, hyphenation, inline
+from .compose import balance  # noqa: F401  (the template's filter; tests use html.balance)
 from .diagnostics import ContentError, Diagnostic
 from .profiles import Profile
 from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction
@@ -29,19 +31,11 @@ if TYPE_CHECKING:
 DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
 
 
-def balance(items: Sequence[str], columns: int = 2) -> list[list[str]]:
-    """Split paragraphs into `columns` runs of about equal length, keeping order."""
-    if columns != 2 or len(items) < 2:
-        return [list(items)] + [[] for _ in range(columns - 1)]
-    lengths = [len(i) + 60 for i in items]  # a paragraph's gap is worth about a line
-    total = sum(lengths)
-    best, best_diff, running = 1, total, 0
-    for split in range(1, len(items)):
-        running += lengths[split - 1]
-        diff = abs(total - 2 * running)
-        if diff < best_diff:
-            best, best_diff = split, diff
-    return [list(items[:best]), list(items[best:])]
+def shown_url(url: str) -> str:
+    """An address as a reader should see it: percent-escapes decoded
+    ("S%C3%A5dan+gik+det.pdf" reads "Sådan+gik+det.pdf"); the link keeps the
+    address as written."""
+    return unquote(url)
 
 
 @lru_cache(maxsize=8)
@@ -55,6 +49,8 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["md"] = inline.to_html
     env.filters["balance"] = balance
+    env.filters["whole_last_word"] = hyphenation.whole_last_word
+    env.filters["shown_url"] = shown_url
     return env
 
 
@@ -123,4 +119,7 @@ def render(
         links=profile.live_links,
         language=language,
         date=document_date(),
+        # How the pages use the room the text leaves (pull quotes); fonts/ is
+        # beside templates/ in every project.
+        composition=compose.compose(document, templates.parent / "fonts") if is_sheet else None,
     )

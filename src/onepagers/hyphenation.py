@@ -5,24 +5,30 @@ Pyphen's Danish patterns break some compounds where no typographer would
 word parts with every break they allow; each becomes a pattern whose levels
 (9: break, 8: no break) outrank anything in the stock patterns, so the listed
 breaks, and only those, are used wherever the part occurs, compounds included.
+A part listed without a hyphen is never broken; a proper name is listed so,
+with its capital ("Mathiesen"). `breaks.py` reads the breaks back off a
+laid-out sheet and holds them to the rules.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyphen
+from markupsafe import Markup
+
+
+def _entries(path: Path) -> list[str]:
+    """The file's lines without comments and blank lines."""
+    if not path.is_file():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
 
 
 def read_exceptions(path: Path) -> list[str]:
-    if not path.is_file():
-        return []
-    words = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            words.append(line.lower())
-    return words
+    return [entry.lower() for entry in _entries(path)]
 
 
 def patterns(words: list[str]) -> dict[str, tuple[int, tuple[int, ...]]]:
@@ -46,3 +52,26 @@ def install(exceptions_file: Path, language: str) -> pyphen.Pyphen:
     hd.maxlen = max(len(key) for key in hd.patterns)
     pyphen.hdcache[path] = hd
     return pyphen.Pyphen(lang=language, left=3, right=3)
+
+
+def names(path: Path) -> list[str]:
+    """The proper names the file lists (written with a capital): never broken."""
+    return [entry for entry in _entries(path) if entry[:1].isupper()]
+
+
+# The last word of a paragraph is kept whole: a paragraph that ends on the
+# second half of a word ("min-/dre.") reads as a slip. The template wraps it
+# in a span that only breaks where the text says so. The span holds the space
+# before the word too: with the break opportunity outside it, WeasyPrint 70
+# broke such a line at its first opportunity instead of its last, leaving one
+# word alone on a line (fit.apart now fails a sheet that shows this).
+_LAST_WORD = re.compile(r"(\s[^\s<>]+)((?:\s*</[a-z]+>)*\s*)$")
+
+
+def whole_last_word(html: Markup | str) -> Markup:
+    """`…og<span class="whole"> mindre.</span>` for `…og mindre.` (markup kept)."""
+    text = str(html)
+    match = _LAST_WORD.search(text)
+    if not match:
+        return Markup(text)
+    return Markup(text[: match.start()] + '<span class="whole">' + match.group(1) + "</span>" + match.group(2))

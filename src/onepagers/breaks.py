@@ -1,0 +1,192 @@
+"""The words a laid-out sheet breaks at a line's end, and the rules they keep.
+
+For the editor's listing (`onepagers check --hyphenation`: every break with
+the file:line of its text) and for the test that holds the rules on every
+sheet of every variant: no proper name broken, a paragraph's last word
+whole, at most two hyphenated lines in a row, three letters a side.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import fit
+from .hyphenation import names
+
+HYPHEN = "\u2010"  # what sheet.css sets as the hyphenate character
+
+
+@dataclass(frozen=True)
+class Break:
+    """A word the layout broke at a line's end."""
+
+    page: int
+    before: str  # the word's part on the first line, without the hyphen
+    after: str  # its part on the next line
+    paragraph: str  # the paragraph's text, as laid out, hyphens removed
+    last_word: bool  # the paragraph's last word
+    run: int  # hyphenated lines in a row, this one included
+
+    @property
+    def word(self) -> str:
+        return self.before + self.after
+
+    def shown(self) -> str:
+        return f"{self.before}-{self.after}"
+
+
+def line_breaks(pages: list[Any]) -> list[Break]:
+    """Every hyphenated line end of a laid-out document, in reading order."""
+    found: list[Break] = []
+    for page_number, paragraph in _paragraphs(pages):
+        texts = ["".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox") for line in paragraph]
+        plain = "".join(t[:-1] if t.endswith(HYPHEN) else t.rstrip() + " " for t in texts).strip()
+        run = 0
+        for i, text in enumerate(texts[:-1]):
+            if not text.endswith(HYPHEN):
+                run = 0
+                continue
+            run += 1
+            before = re.split(r"[\s/]", text[:-1])[-1]
+            following = texts[i + 1].lstrip()
+            after = re.split(r"\s", following)[0] if following else ""
+            last = i + 1 == len(texts) - 1 and following.strip() == after
+            found.append(Break(page_number, _letters_end(before), after, plain, last, run))
+    return found
+
+
+def _letters_end(part: str) -> str:
+    """The word's part, without what opens it ("(", "’")."""
+    return part.lstrip("(\"'’“”«»")
+
+
+def _paragraphs(pages: list[Any]) -> Iterator[tuple[int, list[Any]]]:
+    """The lines of each paragraph (one element's text) in order; a paragraph that
+    runs on into the next column is one."""
+    for number, _section, _heading, box in fit._sections(pages):
+        order: dict[int, list[Any]] = {}
+        for block in fit._unmarked(box):
+            if type(block).__name__ in ("LineBox", "InlineBox", "TextBox"):
+                continue
+            if not any(type(c).__name__ == "LineBox" for c in getattr(block, "children", ()) or ()):
+                continue
+            lines = [c for c in block.children if type(c).__name__ == "LineBox" and fit._has_text(c)]
+            order.setdefault(id(block.element), []).extend(lines)
+        for lines in order.values():
+            yield number, lines
+
+
+def rule_problems(breaks: list[Break], name_list: list[str]) -> list[str]:
+    """What in `breaks` a typographer would not accept."""
+    problems = []
+    lowered = [n.lower() for n in name_list]
+    for b in breaks:
+        if b.last_word:
+            problems.append(f"'{b.shown()}' ends its paragraph on half a word")
+        if b.run > 2:
+            problems.append(f"'{b.shown()}' is the {b.run}th hyphenated line in a row")
+        if len(b.before) < 3 or len(re.sub(r"\W", "", b.after)) < 3:
+            problems.append(f"'{b.shown()}' leaves fewer than three letters on one side")
+        if any(name in b.word.lower() for name in lowered) or _looks_like_a_name(b):
+            problems.append(f"'{b.shown()}' breaks a name")
+    return problems
+
+
+def _looks_like_a_name(b: Break) -> bool:
+    """A capitalised word that does not open a sentence is a name."""
+    if not b.before[:1].isupper():
+        return False
+    at = b.paragraph.find(b.word)
+    before = b.paragraph[:at].rstrip()
+    return at > 0 and not before.endswith((".", "?", "!", ":", "–"))
+
+
+@dataclass(frozen=True)
+class Located:
+    """A break and where its text is kept: `data/themes/05-….yaml:23`."""
+
+    sheet: str
+    where: str
+    line: int
+    found: Break
+
+
+def _key(text: str) -> str:
+    """Letters and digits only: laid-out text and data text compare equal."""
+    return re.sub(r"[\W_]", "", text).lower()
+
+
+def sources(library: Any, number: int | None, variant: str) -> list[tuple[Any, tuple, str]]:
+    """(source file, field path, plain text) of every text a sheet may show,
+    the variant's own overlay first so that an overlaid text is found there."""
+    from .inline import to_plain
+
+    files = [library.series_source]
+    if number is None:
+        files.insert(0, library.introduction_source)
+    else:
+        files.insert(0, library.theme(number).source)
+    out = []
+    for source in files:
+        if source is None:
+            continue
+        entries = [(loc, text) for loc, text in source.strings() if not loc or loc[-1] != "url"]
+        own = [e for e in entries if len(e[0]) > 1 and e[0][0] == "variants" and e[0][1] == variant]
+        out += [(source, loc, to_plain(text)) for loc, text in own + [e for e in entries if e not in own]]
+    return out
+
+
+def locate(breaks: list[Break], texts: list[tuple[Any, tuple, str]], sheet: str) -> list[Located]:
+    from .diagnostics import display_path
+
+    keyed = [(source, loc, _key(text)) for source, loc, text in texts]
+    out = []
+    for b in breaks:
+        paragraph = _key(b.paragraph)
+        hit = next(((s, loc) for s, loc, key in keyed if key and key == paragraph), None)
+        hit = hit or next(((s, loc) for s, loc, key in keyed if len(key) > 20 and (key in paragraph or paragraph in key)), None)
+        if hit is None:
+            out.append(Located(sheet, "(templates)", 0, b))
+        else:
+            source, loc = hit
+            out.append(Located(sheet, display_path(source.path), source.position(loc)[0], b))
+    return out
+
+
+def listing(library: Any, project: Any, jobs: list[Any]) -> list[Located]:
+    """Lay out every job's sheet and list its breaks with file:line."""
+    from .html import html_for
+    from .pdf import Renderer
+
+    renderers: dict[str, Any] = {}
+    found: list[Located] = []
+    try:
+        for job in jobs:
+            renderer = renderers.get(job.profile.name) or renderers.setdefault(job.profile.name, Renderer(project, job.profile, library.series.language))
+            document, _ = renderer.layout(html_for(library, project, job))
+            found += locate(line_breaks(document.pages), sources(library, job.theme, job.variant), job.name)
+    finally:
+        for renderer in renderers.values():
+            renderer.close()
+    return found
+
+
+def report(library: Any, project: Any, themes: list[int] | None = None) -> tuple[list[str], int]:
+    """The lines of `check --hyphenation`, one per break of every sheet of every
+    variant (`file:line: sheet, page: kunde-kald`), rule breaches marked
+    `error:`; and how many breaches."""
+    from .plan import Selection, plan
+
+    jobs = plan(library, Path("."), Selection(themes=tuple(themes or ()), everything=themes is None, every_variant=True))
+    name_list = names(project.templates / "hyphenation.txt")
+    out, errors = [], 0
+    for located in listing(library, project, jobs):
+        where = f"{located.where}:{located.line}" if located.line else located.where
+        problems = rule_problems([located.found], name_list)
+        errors += len(problems)
+        head = f"{where}: {located.sheet}, page {located.found.page}: {located.found.shown()}"
+        out.append(head if not problems else f"{head}: error: " + "; ".join(problems))
+    return out, errors

@@ -1,0 +1,123 @@
+"""Composed pages (issue 12): a footer on every page, at most 60 mm of empty
+column above it, one body size, the actions' lines at most 75 characters.
+Measured on the laid-out boxes of every sheet of every variant."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from onepagers import compose, fit
+from onepagers.html import html_for
+from onepagers.plan import Selection, plan
+from onepagers.pdf import Renderer
+
+MAX_ROOM_MM = 60.0
+BODY_PT = 10.0
+ACTION_CHARS = 75
+
+
+def test_every_page_has_a_footer_and_at_most_60_mm_of_room_above_it(laid_out):
+    for job, pages in laid_out:
+        rooms = fit.empty_above_footer(pages)
+        assert len(rooms) == len(pages) >= 1, job.name
+        for page, room in rooms:
+            assert room is not None, f"{job.name}: page {page} has no footer"
+            assert room <= MAX_ROOM_MM, f"{job.name}: page {page} leaves {room:.0f} mm empty above its footer"
+
+
+def test_the_room_rule_sees_a_half_empty_page(library, project):
+    """Theme 5 without its pull quotes leaves page 2 mostly empty: the measure says so."""
+    (job,) = plan(library, project.root / "unused", Selection(themes=(5,)))
+    html = re.sub(r'<aside class="pull-quote".*?</aside>', "", html_for(library, project, job), flags=re.S)
+    renderer = Renderer(project, job.profile, library.series.language)
+    try:
+        document, _ = renderer.layout(html)
+    finally:
+        renderer.close()
+    rooms = dict(fit.empty_above_footer(document.pages))
+    assert rooms[2] > MAX_ROOM_MM
+
+
+def _body_boxes(pages):
+    """Text boxes of the body text: items and paragraphs, not headings, the
+    lead, the references, the pull quotes or the footers (display type and
+    small print)."""
+    small_print = {"items-references", "url", "pull-quote"}
+
+    def visit(box, in_body):
+        if fit._is_marker(box) or small_print & set((fit._element_attr(box, "class") or "").split()):
+            return
+        if getattr(box, "element_tag", None) in ("h1", "h2"):
+            return
+        in_body = in_body or getattr(box, "element_tag", None) in ("li", "p")
+        if in_body and type(box).__name__ == "TextBox" and box.text.strip():
+            yield box
+        for child in getattr(box, "children", ()) or ():
+            yield from visit(child, in_body)
+
+    for _number, section, _heading, box in fit._sections(pages):
+        if section not in ("title", "references"):
+            yield from visit(box, False)
+
+
+def test_one_body_size(laid_out):
+    sizes = {round(text.style["font_size"] * 72 / 96, 2) for _job, pages in laid_out for text in _body_boxes(pages)}
+    assert sizes == {BODY_PT}
+
+
+def test_the_actions_lines_hold_at_most_75_characters(laid_out):
+    longest = 0
+    for job, pages in laid_out:
+        for _number, section, _heading, box in fit._sections(pages):
+            if section != "actions":
+                continue
+            for block in fit._unmarked(box):
+                if getattr(block, "element_tag", None) == "li":
+                    for line in fit._lines(block):
+                        text = "".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox")
+                        longest = max(longest, len(text.strip()))
+                        assert len(text.strip()) <= ACTION_CHARS, f"{job.name}: {text!r}"
+    assert longest > 40  # the measure was read at all
+
+
+def test_a_pull_quote_is_a_sentence_of_the_sheets_own_cases(library):
+    for tf in library.themes:
+        for quote in compose.quotes(tf.theme.cases):
+            assert any(quote in case for case in tf.theme.cases)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Første sætning her. Anden sætning? Tredje!", ["Første sætning her.", "Anden sætning?", "Tredje!"]),
+        ("Fx er kort samtaletid vigtigst i regningsservice.", ["Fx er kort samtaletid vigtigst i regningsservice."]),
+    ],
+)
+def test_sentences(text, expected):
+    assert compose.sentences(text) == expected
+
+
+def _laid_out_with(project, library, tmp_path, css: str, number: int):
+    from conftest import copy_project
+
+    sandbox = copy_project(project, tmp_path, ("templates", "fonts"))
+    sheet = sandbox.templates / "sheet.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
+    (job,) = plan(library, tmp_path / "out", Selection(themes=(number,)))
+    renderer = Renderer(sandbox, job.profile, library.series.language)
+    try:
+        return [(job, renderer.layout(html_for(library, sandbox, job))[0].pages)]
+    finally:
+        renderer.close()
+
+
+def test_the_size_rule_sees_cases_set_larger(project, library, tmp_path):
+    with pytest.raises(AssertionError):
+        test_one_body_size(_laid_out_with(project, library, tmp_path, ".cases { font-size: 11pt; }", 4))
+
+
+def test_the_measure_rule_sees_actions_run_wide(project, library, tmp_path):
+    with pytest.raises(AssertionError, match="TEMA 7"):
+        test_the_actions_lines_hold_at_most_75_characters(_laid_out_with(project, library, tmp_path, ".actions h2 { width: 12mm; }", 7))
