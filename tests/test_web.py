@@ -22,7 +22,7 @@ import pypdf
 import pytest
 
 import webtext
-from onepagers import inline, web
+from onepagers import compose, inline, web
 from onepagers.accessibility import browser_unavailable, check_pages, documents
 from onepagers.build import build
 from onepagers.plan import Selection, plan
@@ -71,38 +71,51 @@ def test_selection_options_work_for_the_web_profile(project, tmp_path):
     assert result.stdout.strip().endswith("privat-1/tema-06-svaere-kald-privat-1.html")
 
 
-def _pdf_words(library, pdf: Path, number: int | None, variant: str) -> str:
+def _pdf_words(library, project, pdf: Path, number: int | None, variant: str) -> str:
     """The PDF's text with what only print repeats or draws taken out: the band
-    again at the top of page 2, and the numbers of the numbered lists (drawn by
-    the layout, extracted apart from their items; on the web an <ol> numbers)."""
+    again at the top of page 2, page 1's footer line and the pull quotes (all
+    three artifacts in the PDF: repetitions), and the numbers of the numbered
+    lists (drawn by the layout, extracted apart from their items; on the web
+    an <ol> numbers)."""
     pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
     if number is None:
         intro = resolve_introduction(library, variant)
         markers = [f"{i}." for block in intro.blocks if block.kind == "themes" for i in range(1, len(intro.theme_titles[block.themes]) + 1)]
-        band = ""
+        band, first, second = "", [], []
     else:
         sheet = resolve(library, library.theme(number), variant)
         markers = [str(i) for i in range(1, len(sheet.actions) + 1)]
         band = _squash(sheet.variant.series_name) + _squash(f"{sheet.number_label} {number}/{sheet.variant.theme_count}")
+        composition = compose.compose(sheet, project.fonts)
+        first = [inline.to_plain(sheet.footer)] + ([composition.quote_1.text] if composition.quote_1 else [])
+        second = [composition.quote_2.text] if composition.quote_2 else []
     lines = [line.strip() for line in pages[0].split("\n")]
     for marker in markers:
         lines.remove(marker)
+    page_1 = _squash("\n".join(lines))
+    for repeated in map(_squash, first):  # page 1 has no cases: the one occurrence is the repetition
+        assert repeated in page_1, repeated
+        page_1 = page_1.replace(repeated, "", 1)
     rest = _squash("".join(pages[1:]))
     assert rest.startswith(band), "page 2 does not start with the band"
-    return _squash("\n".join(lines)) + rest[len(band):]
+    rest = rest[len(band):]
+    for repeated in map(_squash, second):  # after the cases it repeats
+        at = rest.rindex(repeated)
+        rest = rest[:at] + rest[at + len(repeated):]
+    return page_1 + rest
 
 
-def test_web_text_is_the_pdf_text_word_for_word(library, site, web_jobs):
+def test_web_text_is_the_pdf_text_word_for_word(library, project, site, web_jobs):
     for job in web_jobs:
         pdf = job.path.with_suffix(".pdf")
         page = webtext.text(job.path.read_text(encoding="utf-8"))
-        assert _squash(page) == _pdf_words(library, pdf, job.theme, job.variant), job.name
+        assert _squash(page) == _pdf_words(library, project, pdf, job.theme, job.variant), job.name
 
 
-def test_the_comparison_sees_a_missing_word(library, site, web_jobs):
+def test_the_comparison_sees_a_missing_word(library, project, site, web_jobs):
     job = next(j for j in web_jobs if j.theme == 6)
     page = webtext.text(job.path.read_text(encoding="utf-8")).replace("truende", "", 1)
-    assert _squash(page) != _pdf_words(library, job.path.with_suffix(".pdf"), job.theme, job.variant)
+    assert _squash(page) != _pdf_words(library, project, job.path.with_suffix(".pdf"), job.theme, job.variant)
 
 
 class _Outline(webtext._Blocks):
