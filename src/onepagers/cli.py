@@ -58,15 +58,24 @@ def _fail_content(exc: ContentError) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _load(project_dir: Optional[Path]):
+def _load(project_dir: Optional[Path], partial: bool = False):
+    """With `partial`, a file that does not load is reported and the rest goes on
+    (the command exits 1 at its end); without, nothing goes on."""
     from .library import load_library
     from .project import Project
 
     project = Project.find(project_dir)
     try:
-        return project, load_library(project.data)
+        library = load_library(project.data, partial=partial)
     except ContentError as exc:
         raise _fail_content(exc) from None
+    for diagnostic in library.problems:
+        err.print(diagnostic.with_source(), markup=False)
+    if library.problems:
+        count = len(library.problems)
+        waiting = ", ".join(f"tema {n}" for n in sorted(library.broken))
+        err.print(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {waiting}." if waiting else "."), markup=False)
+    return project, library
 
 
 @app.command("list")
@@ -74,9 +83,11 @@ def list_themes(project_dir: ProjectOpt = None) -> None:
     """Show every theme with its number and title, and the variants it exists in."""
     from .variants import variants_of
 
-    _, library = _load(project_dir)
+    _, library = _load(project_dir, partial=True)
     for tf in library.themes:
         typer.echo(f"{tf.theme.number:>2}  {tf.theme.title}  [{', '.join(variants_of(library, tf))}]")
+    if library.problems:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -107,7 +118,11 @@ def build(
         raise typer.BadParameter("say which sheets: --theme N (repeatable) or --all", param_hint="--theme/--all")
     if theme and all_:
         raise typer.BadParameter("give --theme or --all, not both", param_hint="--theme/--all")
-    project, library = _load(project_dir)
+    project, library = _load(project_dir, partial=not watch)
+    # A theme whose file did not load was reported above; asking for it is no second mistake.
+    theme = [n for n in theme or () if n not in library.broken]
+    if not theme and not all_ and not watch:
+        raise typer.Exit(1)
 
     def plan_jobs(library):
         return plan(library, out, themes=theme or (), everything=all_, sector=sector, edition=edition, every_variant=every_variant, profile=profile.value)
@@ -134,7 +149,7 @@ def build(
         from .gallery import write_gallery
 
         err.print(f"gallery: {write_gallery(library, project, out)}", markup=False)
-    if any(not r.ok for r in results):
+    if any(not r.ok for r in results) or library.problems:
         raise typer.Exit(1)
 
 

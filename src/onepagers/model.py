@@ -190,3 +190,39 @@ class Introduction(Strict):
     series: str
     title: Text
     blocks: Annotated[list[Block], Field(min_length=1)]
+
+
+# `cases[2]`, `lead`: the field of a sheet that a correction is about.
+CORRECTED_FIELD = re.compile(r"^(?P<name>title|lead|actions|questions|cases|findings|references)(\[(?P<item>[1-9][0-9]*)\])?$")
+
+
+def _check_corrected_field(value: str) -> str:
+    if not CORRECTED_FIELD.match(value):
+        raise ValueError(f"'{value}' is not a field of a sheet: write e.g. lead, cases or cases[2]")
+    return value
+
+
+class Correction(Strict):
+    """A place where the data deliberately differs from the published sheet."""
+
+    theme: Annotated[int, Field(ge=1)]
+    variant: str
+    field: Annotated[str, AfterValidator(_check_corrected_field)]
+    published: Annotated[str, Field(min_length=1)]
+    data: str  # empty: the data leaves the published text out
+    reason: Text
+
+
+class Query(Strict):
+    """Published wording that looks like a slip, kept as published: the editor's call."""
+
+    theme: Annotated[int, Field(ge=1)]
+    variant: str
+    field: Annotated[str, AfterValidator(_check_corrected_field)]
+    published: Annotated[str, Field(min_length=1)]
+    note: Text
+
+
+class Corrections(Strict):
+    corrections: builtins.list[Correction] = []
+    queries: builtins.list[Query] = []
