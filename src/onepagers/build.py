@@ -144,9 +144,9 @@ def plan(
 def build_date() -> str:
     """The date written into every PDF: SOURCE_DATE_EPOCH's, else a fixed one,
     never the clock, so that the same input gives the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else DEFAULT_DATE
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    from .environment import source_date
+
+    return source_date(DEFAULT_DATE).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def html_for(library: Library, project: Project, job: Job, profile: str = "screen") -> str:
@@ -253,7 +253,10 @@ _worker_renderer = None
 def _start_worker(root: Path, profile: str) -> None:
     from multiprocessing.util import Finalize
 
+    from .environment import die_with_parent
     from .pdf import Renderer
+
+    die_with_parent()
 
     global _worker_renderer
     _worker_renderer = Renderer(Project(root), profile)
@@ -269,7 +272,7 @@ def _work(job: Job, page_html: str, thumbnails: bool) -> Result:
 
 def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str, thumbnail: bool = False) -> Result:
     """Render one sheet, check it, and write it (and its gallery thumbnail) if it passes."""
-    from .files import write_atomically
+    from .files import OutputError, write_atomically
 
     started = time.perf_counter()
     rendered = renderer.render(page_html)
@@ -277,11 +280,14 @@ def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str,
     if not rendered.missing:  # a missing font file also brings a fallback font; said better above
         problems += check_fonts(rendered.pdf, project)
     if not problems:
-        write_atomically(job.path, rendered.pdf)
-        if thumbnail:
-            from .gallery import thumbnail as make_thumbnail
+        try:
+            write_atomically(job.path, rendered.pdf)
+            if thumbnail:
+                from .gallery import thumbnail as make_thumbnail
 
-            make_thumbnail(job.path)
+                make_thumbnail(job.path)
+        except OutputError as exc:  # a full disk fails this sheet; the next may still fit
+            problems.append(str(exc))
     return Result(job, "failed" if problems else "built", rendered.pages, time.perf_counter() - started, tuple(problems))
 
 

@@ -200,9 +200,16 @@ def preview(
     pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
     if not pdfs:
         raise _fail(f"no PDFs under {out}; run `onepagers build` first")
+    damaged = 0
     for pdf in pdfs:
-        for path in previews.write(pdf, to or pdf.parent, dpi):
-            typer.echo(str(path))
+        try:
+            for path in previews.write(pdf, to or pdf.parent, dpi):
+                typer.echo(str(path))
+        except previews.DamagedPdf as exc:  # the others still get their pictures
+            err.print(f"error: {exc}", markup=False)
+            damaged += 1
+    if damaged:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -376,5 +383,13 @@ def _interrupt(signum: int, frame: object) -> None:
 def main() -> None:
     import signal
 
+    from .environment import EnvironmentProblem
+    from .files import OutputError
+
     signal.signal(signal.SIGTERM, _interrupt)
-    app()
+    try:
+        app()
+    except (OutputError, EnvironmentProblem) as exc:
+        # Not the text's fault, nor a command typed wrong: one line saying what to change.
+        err.print(f"error: {exc}", markup=False)
+        raise SystemExit(1) from None

@@ -15,19 +15,43 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
-from .diagnostics import Diagnostic
+from .diagnostics import ContentError, Diagnostic
 from .source import SourceFile
+
+
+FONT_SUFFIXES = (".ttf", ".otf")
 
 
 @lru_cache(maxsize=4)
 def _fonts(fonts_dir: Path) -> tuple[TTFont, ...]:
-    return tuple(TTFont(path, lazy=True) for path in sorted(fonts_dir.glob("*.[ot]tf")))
+    """The font files of `fonts_dir`, each read in full now: a folder or file
+    that cannot be read is one message naming it, not hundreds of letters
+    reported missing later."""
+    from .fingerprint import input_files
+
+    problems: list[Diagnostic] = []
+    if not fonts_dir.is_dir():
+        raise ContentError([Diagnostic(fonts_dir, 0, 0, "the fonts folder is missing or not a folder")])
+    paths = [p for p in input_files(fonts_dir, fonts_dir.parent, problems) if p.suffix.lower() in FONT_SUFFIXES]
+    fonts = []
+    for path in sorted(paths):
+        try:
+            font = TTFont(path)
+            font.getBestCmap()
+            fonts.append(font)
+        except Exception as exc:  # fontTools raises many kinds on a damaged file
+            problems.append(Diagnostic(path, 0, 0, f"not a font that can be read ({type(exc).__name__}: {exc})"[:200]))
+    if not problems and not fonts:
+        problems.append(Diagnostic(fonts_dir, 0, 0, "no font files (*.ttf, *.otf) in the fonts folder"))
+    if problems:
+        raise ContentError(problems)
+    return tuple(fonts)
 
 
 @lru_cache(maxsize=4)
 def coverage(fonts_dir: Path) -> frozenset[int]:
     """Characters that every font file can show (a heading's weight must cover what the body's does)."""
-    maps = [set(font.getBestCmap()) for font in _fonts(fonts_dir)]
+    maps = [set(font.getBestCmap() or {}) for font in _fonts(fonts_dir)]
     return frozenset(set.intersection(*maps)) if maps else frozenset()
 
 

@@ -5,6 +5,7 @@ Relative links only, so it works offline, from a file share or as a CI artifact.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +30,21 @@ class Card:
 
 
 def thumbnail(pdf: Path) -> Path:
-    """`<variant>/thumbs/<name>.png`, made again only when the PDF is newer."""
+    """`<variant>/thumbs/<name>.png`, made again only when the PDF is newer.
+    Raises preview.DamagedPdf for a PDF that cannot be read."""
     thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
     if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
         write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI)[0]))
     return thumb
+
+
+def _card_thumbnail(pdf: Path) -> Path | None:
+    try:
+        return thumbnail(pdf)
+    except preview.DamagedPdf as exc:
+        # Not linked from the page: the next build replaces it (its bytes are not the recorded ones).
+        print(f"notice: {exc}; left out of the gallery", file=sys.stderr)
+        return None
 
 
 def cards(library: Library, out: Path) -> list[Card]:
@@ -51,8 +62,8 @@ def cards(library: Library, out: Path) -> list[Card]:
         for profile in ("screen", "print"):
             for number, label, title in entries:
                 pdf = output_path(library, out, number, name, profile)
-                if pdf.is_file():
-                    found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out)))
+                if pdf.is_file() and (thumb := _card_thumbnail(pdf)) is not None:
+                    found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumb, out)))
     return found
 
 

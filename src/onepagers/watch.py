@@ -11,25 +11,44 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from .build import Job, build
-from .diagnostics import ContentError
+from .build import Job, Result, SelectionError, build
+from .diagnostics import ContentError, Diagnostic
+from .environment import EnvironmentProblem
+from .files import OutputError
 from .library import Library, load_library
 from .project import Project
 
 
 def rebuild_once(project: Project, plan_jobs: Callable[[Library], list[Job]], profile: str, renderer) -> str:
-    """One rebuild, told in one line."""
+    """One rebuild, told in one line. Whatever a save did (a file half-written,
+    moved away, not YAML, a NUL in it), this returns a line and the watch goes on."""
     started = time.perf_counter()
+    problems: tuple[Diagnostic, ...] = ()
+    results: list[Result] = []
     try:
-        library = load_library(project.data)
-        results = build(library, project, plan_jobs(library), profile=profile, renderer=renderer)
+        library = load_library(project.data, partial=True)
+        problems = library.problems
+        try:
+            jobs = plan_jobs(library)
+        except SelectionError:
+            if not problems:
+                raise
+            jobs = []  # the sheet asked for is the one whose file is broken: said below
+        if jobs:
+            results = build(library, project, jobs, profile=profile, renderer=renderer)
     except ContentError as exc:
-        first = exc.diagnostics[0].one_line()
-        more = f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
-        return f"{first}{more}; nothing written, still watching"
+        problems = tuple(exc.diagnostics)
+    except (SelectionError, OutputError, EnvironmentProblem, OSError) as exc:
+        return f"error: {exc}; still watching"
+    except Exception as exc:  # noqa: BLE001 - a watch outlives any one save
+        return f"error: {type(exc).__name__}: {exc}; still watching"
     seconds = time.perf_counter() - started
     built = [r for r in results if r.status == "built"]
     failed = [r for r in results if r.status == "failed"]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        others = f"; rebuilt {', '.join(r.job.label for r in built)}" if built else "; nothing written"
+        return f"{problems[0].one_line()}{more}{others}, still watching"
     if failed:
         return f"error: {failed[0].job.label}: {failed[0].problems[0]}" + (f" (and {len(failed) - 1} more sheets)" if len(failed) > 1 else "")
     if not built:
@@ -52,11 +71,26 @@ def watch(
     renderer = Renderer(project, profile)
     try:
         say(rebuild_once(project, plan_jobs, profile, renderer))
-        folders = [str(p) for p in (project.data, project.templates, project.fonts) if p.is_dir()]
-        for changes in watchfiles.watch(*folders, stop_event=stop_event, debounce=200, step=50):
-            if any(str(project.fonts) in path for _, path in changes):
-                renderer.close()
-                renderer = Renderer(project, profile)  # font files are loaded once per renderer
-            say(time.strftime("%H:%M:%S ") + rebuild_once(project, plan_jobs, profile, renderer))
+        while not (stop_event is not None and stop_event.is_set()):
+            folders = [str(p) for p in (project.data, project.templates, project.fonts) if p.is_dir()]
+            if not folders:
+                time.sleep(1)
+                continue
+            try:
+                for changes in watchfiles.watch(*folders, stop_event=stop_event, debounce=200, step=50):
+                    if any(str(project.fonts) in path for _, path in changes):
+                        try:
+                            fresh = Renderer(project, profile)  # font files are loaded once per renderer
+                        except Exception as exc:  # noqa: BLE001 - keep the last renderer that worked
+                            say(f"{time.strftime('%H:%M:%S ')}error: fonts: {exc}; still watching")
+                        else:
+                            renderer.close()
+                            renderer = fresh
+                    say(time.strftime("%H:%M:%S ") + rebuild_once(project, plan_jobs, profile, renderer))
+                return
+            except (OSError, RuntimeError) as exc:
+                # A watched folder moved away or replaced: watch what is there again.
+                say(f"{time.strftime('%H:%M:%S ')}error: {exc}; still watching")
+                time.sleep(1)
     finally:
         renderer.close()
