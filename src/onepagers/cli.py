@@ -27,8 +27,9 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-# soft_wrap: a message stays on one line, whatever the terminal's width.
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# soft_wrap: a message stays on one line, whatever the terminal's width;
+# emoji=False: ":smile:" quoted from the data stays as typed.
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 class Profile(str, Enum):
     screen = "screen"
@@ -229,8 +230,17 @@ def check(
 
     from .check import preflight
 
-    project, library = _load(project_dir)
-    findings = preflight(library, project, theme or None)
+    from .library import load_library
+    from .project import Project
+
+    # A file that does not load is a finding like any other (in --json too);
+    # the files that load are still checked.
+    project = Project.find(project_dir)
+    try:
+        library = load_library(project.data, partial=True)
+        findings = [*library.problems, *preflight(library, project, theme or None)]
+    except ContentError as exc:
+        findings = list(exc.diagnostics)
     if as_json:
         typer.echo(json.dumps([
             {"file": d.location().split(":")[0], "line": d.line, "column": d.column, "severity": d.severity,
@@ -324,7 +334,7 @@ def diff(
     name_a, name_b = _variant_of(library, a), _variant_of(library, b)
     sheet_a, sheet_b = _resolved(library, theme, name_a), _resolved(library, theme, name_b)
     diffs = worddiff.diff_sheets(sheet_a, sheet_b)
-    Console(highlight=False, soft_wrap=True).print(worddiff.to_rich(diffs, name_a, name_b))
+    Console(highlight=False, soft_wrap=True, emoji=False).print(worddiff.to_rich(diffs, name_a, name_b))
     if html_file is not None:
         title = f"TEMA {theme}: {name_a} → {name_b}"
         write_atomically(html_file, worddiff.to_html(diffs, title, name_a, name_b).encode("utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
 
 
@@ -51,9 +52,11 @@ class ContentError(Exception):
 
 def display_path(path: Path) -> str:
     """Paths relative to the working directory, as an editor would type them."""
+    # abspath, not resolve: a link is named as the editor sees it, never by
+    # where it points, and a link loop is no reason for a traceback.
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str(Path(os.path.abspath(path)).relative_to(os.getcwd()))
+    except (ValueError, OSError):
         return str(path)
 
 
