@@ -2,7 +2,8 @@
 no PDF of the sheet the file is for (the other sheets still build).
 
 Each file in tests/bad/ says in its first comment lines where it goes in a
-copy of the project (`# target:`) and what the message must say (`# expect:`).
+copy of the project (`# target:`), what the message must say (`# expect:`) and
+what it must not (`# absent:`, e.g. a second message about the same mistake).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ BAD = Path(__file__).parent / "bad"
 CASES = sorted(BAD.glob("*.yaml"))
 
 
-def _header(path: Path) -> tuple[str, list[str]]:
-    target, expects = "", []
+def _header(path: Path) -> tuple[str, list[str], list[str]]:
+    target, expects, absent = "", [], []
     for line in path.read_bytes().decode("utf-8", "replace").splitlines():
         if not line.startswith("#"):
             break
@@ -28,7 +29,9 @@ def _header(path: Path) -> tuple[str, list[str]]:
             target = value
         elif key == "expect":
             expects.append(value)
-    return target, expects
+        elif key == "absent":
+            absent.append(value)
+    return target, expects, absent
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -46,7 +49,7 @@ def project_copy(project, tmp_path) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_bad_input_is_reported_at_file_and_line(project_copy, case):
-    target, expects = _header(case)
+    target, expects, absent = _header(case)
     assert target and expects, f"{case.name} needs '# target:' and '# expect:' lines"
     shutil.copyfile(case, project_copy / "data" / target)
 
@@ -62,3 +65,5 @@ def test_bad_input_is_reported_at_file_and_line(project_copy, case):
     assert first.startswith(f"data/{target}:"), first
     for expect in expects:
         assert expect in result.stderr, f"expected {expect!r} in:\n{result.stderr}"
+    for unwanted in absent:
+        assert unwanted not in result.stderr, f"did not expect {unwanted!r} in:\n{result.stderr}"

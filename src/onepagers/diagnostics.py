@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import os
+import unicodedata
 from pathlib import Path
 
 
@@ -69,4 +70,6 @@ def _source_line(path: Path, line: int) -> str | None:
         return None
     if line > len(lines):
         return None
-    return lines[line - 1].replace("\t", " ")
+    # A control character quoted raw would reach the terminal (an escape
+    # sequence from the data could rewrite the screen): shown as a mark.
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in lines[line - 1].replace("\t", " "))

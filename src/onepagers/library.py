@@ -300,6 +300,8 @@ def _has_unknown_sibling(source: SourceFile, model: type[BaseModel], loc: FieldP
 
 def _is_text_with_colon(source: SourceFile, loc: FieldPath, allowed: list[str]) -> bool:
     """An item such as `- Se også: tema 3`: one unknown key, none of the known ones."""
+    if not loc or not isinstance(loc[-1], int):
+        return False  # only a list item can be a text that a colon turned into a mapping
     value = _value_at(source.data, loc)
     return isinstance(value, dict) and len(value) == 1 and not any(str(k) in allowed for k in value)
 

@@ -320,15 +320,16 @@ def _yaml_diagnostic(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagno
     if syntax and mark is not None and (opened := _unclosed_quote(text, mark.line + 1)) is not None and opened[0] <= mark.line:
         return Diagnostic(path, *opened, "YAML syntax: a quote opened here is not closed on this line",
                           suggestion='close the quote, or write a " inside text as \\"')
+    line, column = _mark(mark) if mark else (0, 0)
     if "mapping values are not allowed" in problem and mark is not None and _misindented(text, mark.line):
         problem = "expected <block end>"  # a field indented too far reads as the text above going on
+        column = len(text.splitlines()[mark.line]) - len(text.splitlines()[mark.line].lstrip()) + 1
     for words, detail, plain in _PLAIN_WORDS:
         if words in f"{context} {problem}" and detail in problem:
             meaning, hint = plain.split("|")
             break
     else:
         meaning, hint = f"{problem}" + (f" ({context})" if context else ""), ""
-    line, column = _mark(mark) if mark else (0, 0)
     return Diagnostic(path, line, column, f"YAML syntax: {meaning}", suggestion=hint)
 
 
