@@ -39,7 +39,12 @@ def die_with_parent() -> None:
     """Call first thing in a worker: when the process that started it dies (even
     by SIGKILL, with no chance to stop its pool), the worker dies too, rather
     than go on writing PDFs nobody waits for."""
-    parent = os.getppid()
+    import multiprocessing
+
+    # The pid the parent recorded when it started this process: if it died
+    # before this line, getppid() already names the orphan's new parent.
+    starter = multiprocessing.parent_process()
+    parent = starter.pid if starter is not None and starter.pid else os.getppid()
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)

@@ -108,7 +108,8 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
         if introduction is not None and intro_source is not None:
             problems += _check_introduction(series, introduction, intro_source, themes)
         if corrections is not None and corrections_source is not None:
-            numbers = {tf.theme.number for tf in themes} | set(claimed.values())
+            # Which themes exist is unknown if their folder could not be read.
+            numbers = None if _in(problems, theme_dir) else {tf.theme.number for tf in themes} | set(claimed.values())
             problems += _check_corrections(series, corrections, corrections_source, numbers)
 
     problems = list(dict.fromkeys(problems))  # one mistake, one message
@@ -431,12 +432,12 @@ def _check_introduction(series: SeriesFile, intro: Introduction, source: SourceF
     return problems
 
 
-def _check_corrections(series: SeriesFile, corrections: Corrections, source: SourceFile, numbers: set[int]) -> list[Diagnostic]:
+def _check_corrections(series: SeriesFile, corrections: Corrections, source: SourceFile, numbers: set[int] | None) -> list[Diagnostic]:
     problems = []
     for kind in ("corrections", "queries"):
         for i, entry in enumerate(getattr(corrections, kind)):
             loc = (kind, i)
-            if entry.theme not in numbers:
+            if numbers is not None and entry.theme not in numbers:
                 problems.append(source.error(loc + ("theme",), f"theme {entry.theme} does not exist"))
             if entry.variant not in series.variants:
                 problems.append(source.error(loc + ("variant",), f"unknown variant '{entry.variant}'", suggestion=_choices(series.variants)))
