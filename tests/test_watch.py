@@ -58,3 +58,39 @@ def test_watch_rebuilds_on_change_and_survives_a_yaml_error(copy):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     assert (copy / "out" / "privat-2" / "tema-03-udviklingsmuligheder-privat-2.pdf").is_file()
+
+
+def test_watch_survives_every_kind_of_bad_save(copy):
+    """A theme file moved away and back, saved with a NUL, replaced by a folder,
+    by a link out of the project: each is one line, and the watch goes on."""
+    theme = copy / "data" / "themes" / "03-udviklingsmuligheder.yaml"
+    good = theme.read_text(encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "onepagers", "build", "--watch", "--theme", "3", "--out", "out"],
+        cwd=copy, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    lines = _lines(proc.stderr)
+    try:
+        assert _next(lines).startswith("watching ")
+        assert "rebuilt tema 3 (privat@2)" in _next(lines)
+
+        saves = [
+            lambda: theme.rename(copy / "03-away.yaml"),
+            lambda: (copy / "03-away.yaml").rename(theme),
+            lambda: theme.write_bytes(good.encode("utf-8").replace(b"number: 3", b"number: 3\0")),
+            lambda: (theme.unlink(), theme.mkdir()),
+            lambda: (theme.rmdir(), theme.symlink_to("/etc/hostname")),
+            lambda: (theme.unlink(), theme.write_text(good.replace("YouSee’s kundeservicecenter", "YouSee’s gamle kundeservicecenter"), encoding="utf-8")),
+        ]
+        for save in saves:
+            time.sleep(0.5)
+            save()
+            line = _next(lines)
+            assert "Traceback" not in line and proc.poll() is None, line
+        while "rebuilt tema 3 (privat@2)" not in line:  # a save may come as two events
+            line = _next(lines)
+            assert "Traceback" not in line, line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=30)
+    assert "Traceback" not in rest

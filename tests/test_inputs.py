@@ -1,0 +1,86 @@
+"""templates/ and fonts/ as they may be found: linked out of the project,
+unreadable, damaged. One message naming the path, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from onepagers import fonts
+from onepagers.diagnostics import ContentError
+from test_bad_input import run_cli
+
+
+@pytest.fixture
+def copy(project, tmp_path) -> Path:
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, tmp_path / part)
+    return tmp_path
+
+
+def test_a_template_linked_to_outside_the_project_is_not_read(copy, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "sheet.html.j2"
+    outside.write_text("SECRET {{ sheet.title }}", encoding="utf-8")
+    template = copy / "templates" / "sheet.html.j2"
+    template.unlink()
+    template.symlink_to(outside)
+    result = run_cli("build", "--theme", "4", "--out", "out", cwd=copy)
+    assert result.returncode == 1
+    assert "templates/sheet.html.j2: error: is a link to outside the project" in result.stderr
+    assert "SECRET" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+    assert not list((copy / "out").rglob("*.pdf"))
+
+
+def test_a_fonts_folder_linked_to_outside_the_project_is_one_message(copy, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("fonts-elsewhere")
+    shutil.copytree(copy / "fonts", outside, dirs_exist_ok=True)
+    shutil.rmtree(copy / "fonts")
+    (copy / "fonts").symlink_to(outside)
+    result = run_cli("build", "--theme", "4", "--out", "out", cwd=copy)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == ["fonts: error: is a link to a folder outside the project; it is not read"], result.stderr
+
+
+def test_an_unreadable_fonts_folder_is_one_message(copy, monkeypatch):
+    folder = copy / "fonts"
+    real = Path.iterdir
+
+    def iterdir(self):
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with pytest.raises(ContentError) as caught:
+        fonts.coverage(folder)
+    assert [(d.path, d.message) for d in caught.value.diagnostics] == [(folder, "cannot read folder: Permission denied")]
+
+
+def test_a_damaged_font_file_is_named(copy):
+    (copy / "fonts" / "Lato-Bold.ttf").write_bytes(b"\0\1\0\0 not a font")
+    result = run_cli("check", cwd=copy)
+    assert result.returncode == 1
+    assert "fonts/Lato-Bold.ttf: error: not a font that can be read" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot show" not in result.stderr  # not hundreds of letters reported missing
+
+
+def test_check_json_is_json_when_a_file_does_not_load(copy):
+    theme = next((copy / "data" / "themes").glob("04-*.yaml"))
+    theme.write_text(theme.read_text(encoding="utf-8").replace("number: 4", "number: [4"), encoding="utf-8")
+    result = run_cli("check", "--json", cwd=copy)
+    assert result.returncode == 1
+    findings = json.loads(result.stdout)
+    assert [f for f in findings if f["severity"] == "error"][0]["file"] == f"data/themes/{theme.name}"
+
+
+def test_check_json_is_json_when_series_does_not_load(copy):
+    series = copy / "data" / "series.yaml"
+    series.write_text(series.read_text(encoding="utf-8") + "\nextra: *nothing\n", encoding="utf-8")
+    result = run_cli("check", "--json", cwd=copy)
+    assert result.returncode == 1
+    assert [f["file"] for f in json.loads(result.stdout)] == ["data/series.yaml"]
