@@ -119,14 +119,14 @@ def build(
         raise typer.BadParameter("say which sheets: --theme N (repeatable) or --all", param_hint="--theme/--all")
     if theme and all_:
         raise typer.BadParameter("give --theme or --all, not both", param_hint="--theme/--all")
-    project, library = _load(project_dir, partial=not watch)
-    # A theme whose file did not load was reported above; asking for it is no second mistake.
-    theme = [n for n in theme or () if n not in library.broken]
-    if not theme and not all_ and not watch:
-        raise typer.Exit(1)
+    project, library = _load(project_dir, partial=True)
+    if theme and not all_ and not watch and set(theme) <= library.broken:
+        raise typer.Exit(1)  # each sheet asked for waits for a file reported above
 
     def plan_jobs(library):
-        return plan(library, out, themes=theme or (), everything=all_, sector=sector, edition=edition, every_variant=every_variant, profile=profile.value)
+        # A theme whose file did not load was reported; asking for it is no second mistake.
+        wanted = [n for n in theme or () if n not in library.broken]
+        return plan(library, out, themes=wanted, everything=all_, sector=sector, edition=edition, every_variant=every_variant, profile=profile.value)
 
     try:
         jobs = plan_jobs(library)

@@ -25,15 +25,16 @@ def rebuild_once(project: Project, plan_jobs: Callable[[Library], list[Job]], pr
     started = time.perf_counter()
     problems: tuple[Diagnostic, ...] = ()
     results: list[Result] = []
+    unavailable = ""
     try:
         library = load_library(project.data, partial=True)
         problems = library.problems
         try:
             jobs = plan_jobs(library)
-        except SelectionError:
+        except SelectionError as exc:
             if not problems:
                 raise
-            jobs = []  # the sheet asked for is the one whose file is broken: said below
+            jobs, unavailable = [], str(exc)  # most likely the sheet of the broken file: both said below
         if jobs:
             results = build(library, project, jobs, profile=profile, renderer=renderer)
     except ContentError as exc:
@@ -47,7 +48,7 @@ def rebuild_once(project: Project, plan_jobs: Callable[[Library], list[Job]], pr
     failed = [r for r in results if r.status == "failed"]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        others = f"; rebuilt {', '.join(r.job.label for r in built)}" if built else "; nothing written"
+        others = f"; rebuilt {', '.join(r.job.label for r in built)}" if built else f"; {unavailable or 'nothing written'}"
         return f"{problems[0].one_line()}{more}{others}, still watching"
     if failed:
         return f"error: {failed[0].job.label}: {failed[0].problems[0]}" + (f" (and {len(failed) - 1} more sheets)" if len(failed) > 1 else "")
