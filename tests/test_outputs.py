@@ -218,3 +218,15 @@ def test_a_damaged_pdf_is_named_by_preview_and_left_out_of_the_gallery(built):
     listed = cards(load_library(copy / "data"), copy / "out")
     assert [c.pdf for c in listed] == [str(three.relative_to(copy / "out"))]
 
+
+
+def test_nothing_is_written_through_a_link_out_of_the_output_folder(built, tmp_path_factory):
+    copy, three, four = built
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    folder = four.parent
+    shutil.rmtree(folder)
+    folder.symlink_to(elsewhere)
+    result = run_cli("build", "--theme", "3", "--theme", "4", "--out", "out", cwd=copy)
+    assert result.returncode == 1
+    assert "is a link to outside the output folder" in result.stderr and "Traceback" not in result.stderr
+    assert list(elsewhere.iterdir()) == []

@@ -281,7 +281,7 @@ def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str,
         problems += check_fonts(rendered.pdf, project)
     if not problems:
         try:
-            write_atomically(job.path, rendered.pdf)
+            write_atomically(job.path, rendered.pdf, inside=job.path.parent.parent)
             if thumbnail:
                 from .gallery import thumbnail as make_thumbnail
 

@@ -30,11 +30,13 @@ class OutputError(Exception):
     """An output that cannot be written, or may not be: said in one line, with the way out."""
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, inside: Path | None = None) -> None:
     """Write beside the target, then rename: a reader sees the old file or the new one, never half.
 
     An existing target that is not a regular file (a folder, a device, a
-    pipe) is refused, never replaced: `/dev/null` given as an output stays a device.
+    pipe) is refused, never replaced: `/dev/null` given as an output stays a
+    device. With `inside` (the output folder), a target whose folder leads
+    elsewhere through a link is refused: nothing is written outside it.
     """
     _refuse_to_replace(path)
     try:
@@ -43,6 +45,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise OutputError(f"{path}: cannot write it: {_first_file(path.parent)} is a file, not a folder") from None
     except OSError as exc:
         raise _error(path, exc) from None
+    if inside is not None and not Path(os.path.realpath(path.parent)).is_relative_to(os.path.realpath(inside)):
+        raise OutputError(f"{path}: not written: {path.parent} is a link to outside the output folder {inside}")
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)

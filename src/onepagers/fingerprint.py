@@ -115,6 +115,8 @@ def _locked(out: Path) -> Iterator[Path]:
     folder = out / MANIFEST.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if not Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(out)):
+            raise OutputError(f"{folder}: is a link to outside the output folder; not used")
         # Not followed if a link, not waited on if a pipe: only a regular file is a lock.
         fd = os.open(folder / "lock", os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
@@ -183,7 +185,7 @@ def record(out: Path, digests: dict[Path, tuple[str, int]]) -> None:
             except OSError:
                 outputs.pop(os.path.relpath(path, out), None)  # gone already: nothing to vouch for
         data = json.dumps({"outputs": dict(sorted(outputs.items()))}, indent=1).encode()
-        write_atomically(manifest, data)
+        write_atomically(manifest, data, inside=out)
 
 
 def current(out: Path, path: Path, digest: str, manifest: dict[str, dict]) -> int | None:

@@ -34,7 +34,7 @@ def thumbnail(pdf: Path) -> Path:
     Raises preview.DamagedPdf for a PDF that cannot be read."""
     thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
     if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
-        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI)[0]))
+        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI)[0]), inside=pdf.parent)
     return thumb
 
 
@@ -72,5 +72,5 @@ def write_gallery(library: Library, project: Project, out: Path) -> Path:
     series = {v.name: v.series_name for v in (variant(library, n) for n in library.series.variants)}
     page = template.render(cards=cards(library, out), series=series, title=library.series.series[variant(library, next(iter(library.series.variants))).sector].name)
     path = out / "index.html"
-    write_atomically(path, page.encode("utf-8"))
+    write_atomically(path, page.encode("utf-8"), inside=out)
     return path
