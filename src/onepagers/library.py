@@ -265,6 +265,9 @@ def _diagnostic(source: SourceFile, model: type[BaseModel], err: dict) -> Diagno
     if "[key]" in err["loc"]:
         spelled = source.names.get(loc, str(loc[-1]))
         return source.error(loc, f"'{spelled}' in '{source.field(loc[:-1])}' must be an item number, counted from 1", suggestion="a mapping replaces single items: 1: …, 2: …")
+    if kind == "invalid_key":
+        spelled = source.names.get(loc, str(loc[-1]))
+        return source.error(loc, f"'{spelled}' is not a field name", suggestion="a field name is a word, e.g. title")
     if kind == "list_or_patch":
         return source.error(loc, f"'{name}' must be a list of texts, or a mapping of item numbers to texts (3: …)")
     if kind == "string_type" and isinstance(_value_at(source.data, loc), dict):

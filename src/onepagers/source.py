@@ -180,11 +180,22 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # A merge key (`<<:`) would let one field hide another without a word.
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(key_node.start_mark, "'<<' merges another mapping into this one (a YAML merge key); the data does not use them",
+                               suggestion="write the fields out where they belong")
+        super().flatten_mapping(node)
+
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
         if sum(ch.isalnum() for ch in node.value) > MAX_DIGITS:
             raise _Refused(node.start_mark, f"a number of {len(node.value)} digits; no number in the data has more than {MAX_DIGITS}",
                            suggestion="if it is text, put it in quotes")
-        return super().construct_yaml_int(node)
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # `!!int abc`: a tag that says number on something that is not one
+            raise _Refused(node.start_mark, f"'{node.value}' is marked as a whole number (!!int) but is not one") from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
@@ -246,6 +257,11 @@ def _walk(
             if spelled != str(key):
                 names[loc + (key,)] = spelled
             positions[loc + (key,)] = here
+            if not isinstance(key, (str, int)):
+                # pydantic names a key that is no text (null, 1.5, a date) by its str().
+                for named in (str(key), repr(key)):
+                    names.setdefault(loc + (named,), spelled)
+                    positions.setdefault(loc + (named,), here)
             _walk(loader, path, value_node, loc + (key,), positions, sequences, names, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         sequences.add(loc)
