@@ -84,3 +84,25 @@ def test_check_json_is_json_when_series_does_not_load(copy):
     result = run_cli("check", "--json", cwd=copy)
     assert result.returncode == 1
     assert [f["file"] for f in json.loads(result.stdout)] == ["data/series.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("append", "message"),
+    [
+        (b"\xff\xfe", "templates/sheet.html.j2: error: template is not UTF-8 text"),
+        (b'{% include "/etc/passwd" %}', "templates/sheet.html.j2: error: template '/etc/passwd' not found in templates/"),
+        (b'{% include "../data/series.yaml" %}', "template '../data/series.yaml' not found in templates/"),
+        (b"{{ no_such_name }}", "templates/sheet.html.j2: error: template: 'no_such_name' is undefined"),
+    ],
+    ids=["not-utf8", "include-absolute", "include-parent", "undefined"],
+)
+def test_a_broken_template_is_named_without_a_traceback(copy, append, message):
+    """Also an include: resolved at render time, after the template itself loaded."""
+    template = copy / "templates" / "sheet.html.j2"
+    original = template.read_bytes()
+    assert b"{% block pages %}" in original
+    template.write_bytes(original.replace(b"{% block pages %}", b"{% block pages %}" + append, 1))
+    result = run_cli("build", "--theme", "4", "--out", "out", cwd=copy)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert "root:" not in result.stderr  # nothing of /etc/passwd

@@ -61,22 +61,38 @@ def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = 
     name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
     try:
         template = environment(templates).get_template(name)
-    except jinja2.TemplateNotFound as exc:
-        raise ContentError([Diagnostic(templates / exc.name, 0, 0, "template file not found")]) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise ContentError([Diagnostic(Path(exc.filename or templates / name), exc.lineno, 0, f"template: {exc.message}")]) from None
+    except jinja2.TemplateError as exc:
+        raise _template_error(exc, templates, name) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([Diagnostic(templates / name, 0, 0, f"template is not UTF-8 text (byte {exc.start}): save it as UTF-8")]) from None
     keywords = [document.variant.series_name, document.variant.name]
     if is_sheet:
         keywords.insert(0, inline.to_plain(document.title))
-    return template.render(
-        sheet=document,
-        intro=document,
-        body_class="sheet" if is_sheet else "introduction",
-        doc_title=document_title(document),
-        author=document.author,
-        subject=f"{document.variant.series_name} ({document.variant.label})",
-        keywords=keywords,
-        profile=profile,
-        links=profile != "print",  # PDF/X wants no annotations on the printed area
-        date=date,
-    )
+    try:
+        return template.render(
+            sheet=document,
+            intro=document,
+            body_class="sheet" if is_sheet else "introduction",
+            doc_title=document_title(document),
+            author=document.author,
+            subject=f"{document.variant.series_name} ({document.variant.label})",
+            keywords=keywords,
+            profile=profile,
+            links=profile != "print",  # PDF/X wants no annotations on the printed area
+            date=date,
+        )
+    except jinja2.TemplateError as exc:  # an {% include %} not found, an undefined name
+        raise _template_error(exc, templates, name) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([Diagnostic(templates / name, 0, 0, f"a template it includes is not UTF-8 text (byte {exc.start})")]) from None
+
+
+def _template_error(exc: jinja2.TemplateError, templates: Path, name: str) -> ContentError:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        # Named as the template asked for it, never resolved: no path outside templates/ is shown or read.
+        message = "template file not found" if exc.name == name else f"template '{exc.name}' not found in templates/"
+        return ContentError([Diagnostic(templates / name, 0, 0, message)])
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return ContentError([Diagnostic(Path(exc.filename or templates / name), exc.lineno, 0, f"template: {exc.message}")])
+    return ContentError([Diagnostic(templates / name, 0, 0, f"template: {exc.message or exc}")])
+
