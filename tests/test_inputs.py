@@ -89,7 +89,7 @@ def test_check_json_is_json_when_series_does_not_load(copy):
 @pytest.mark.parametrize(
     ("append", "message"),
     [
-        (b"\xff\xfe", "templates/sheet.html.j2: error: template is not UTF-8 text"),
+        (b"\xff\xfe", "error: file is not UTF-8 text"),
         (b'{% include "/etc/passwd" %}', "templates/sheet.html.j2: error: template '/etc/passwd' not found in templates/"),
         (b'{% include "../data/series.yaml" %}', "template '../data/series.yaml' not found in templates/"),
         (b"{{ no_such_name }}", "templates/sheet.html.j2: error: template: 'no_such_name' is undefined"),
@@ -106,3 +106,13 @@ def test_a_broken_template_is_named_without_a_traceback(copy, append, message):
     assert result.returncode == 1
     assert message in result.stderr and "Traceback" not in result.stderr
     assert "root:" not in result.stderr  # nothing of /etc/passwd
+
+
+def test_a_hyphenation_list_not_utf8_is_named_at_its_line(copy):
+    words = copy / "templates" / "hyphenation.txt"
+    lines = words.read_bytes().splitlines(keepends=True)
+    words.write_bytes(b"".join(lines) + b"med-ar-bej-\xe6-re\n")
+    result = run_cli("build", "--all", "--out", "out", cwd=copy)
+    assert result.returncode == 1
+    assert f"templates/hyphenation.txt:{len(lines) + 1}:12: error: file is not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr

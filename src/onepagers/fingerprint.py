@@ -43,11 +43,28 @@ def _files_digest(folders: tuple[Path, ...], inside: Path) -> str:
             except OSError as exc:
                 problems.append(Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror or exc}"))
                 continue
+            if path.suffix in TEXT_SUFFIXES and (problem := _not_utf8(path, content)) is not None:
+                problems.append(problem)
             digest.update(str(path.relative_to(folder.parent)).encode() + b"\0")
             digest.update(hashlib.sha256(content).digest())
     if problems:
         raise ContentError(problems)
     return digest.hexdigest()
+
+
+# The text files of templates/: read as UTF-8 by Jinja, WeasyPrint and the
+# hyphenation list, checked here once, before any worker meets them.
+TEXT_SUFFIXES = (".j2", ".html", ".css", ".txt")
+
+
+def _not_utf8(path: Path, content: bytes) -> Diagnostic | None:
+    from .source import line_column
+
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Diagnostic(path, *line_column(content, exc.start), "file is not UTF-8 text: save it as UTF-8")
+    return None
 
 
 def input_files(folder: Path, inside: Path, problems: list[Diagnostic]) -> list[Path]:

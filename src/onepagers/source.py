@@ -72,12 +72,12 @@ def load_yaml(path: Path, inside: Path | None = None) -> SourceFile:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, column = _line_column(raw, exc.start)
+        line, column = line_column(raw, exc.start)
         raise ContentError(
             [Diagnostic(path, line, column, "file is not UTF-8 text: save it as UTF-8")]
         ) from None
     if bad := _NOT_YAML.search(text):
-        line, column = _line_column(text, bad.start())
+        line, column = line_column(text, bad.start())
         raise ContentError([Diagnostic(
             path, line, column, f"the file contains the control character U+{ord(bad.group()):04X}, which YAML does not allow",
             suggestion="delete it; an editor or a copy from another program put it there",
@@ -140,7 +140,7 @@ def _read(path: Path, inside: Path | None) -> bytes:
     return raw
 
 
-def _line_column(text: str | bytes, offset: int) -> tuple[int, int]:
+def line_column(text: str | bytes, offset: int) -> tuple[int, int]:
     newline = "\n" if isinstance(text, str) else b"\n"
     line = text[:offset].count(newline) + 1  # type: ignore[arg-type]
     return line, offset - (text.rfind(newline, 0, offset) + 1) + 1  # type: ignore[arg-type]
