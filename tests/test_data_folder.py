@@ -152,16 +152,9 @@ def test_an_unreadable_file_is_one_message(copy, monkeypatch):
     assert {d.path.name for d in problems} >= {"series.yaml"}
 
 
-def test_an_unreadable_themes_folder_is_one_message(copy, monkeypatch):
+def test_an_unreadable_themes_folder_is_one_message(copy, unreadable_folder):
     themes = copy / "data" / "themes"
-    real = Path.iterdir
-
-    def iterdir(self):
-        if self == themes:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
-
-    monkeypatch.setattr(Path, "iterdir", iterdir)
+    unreadable_folder(themes)
     problems = _problems(copy)
     assert [(d.path, d.message) for d in problems] == [(themes, "cannot read folder: Permission denied")]
 

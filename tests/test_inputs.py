@@ -45,16 +45,9 @@ def test_a_fonts_folder_linked_to_outside_the_project_is_one_message(copy, tmp_p
     assert errors == ["fonts: error: is a link to a folder outside the project; it is not read"], result.stderr
 
 
-def test_an_unreadable_fonts_folder_is_one_message(copy, monkeypatch):
+def test_an_unreadable_fonts_folder_is_one_message(copy, unreadable_folder):
     folder = copy / "fonts"
-    real = Path.iterdir
-
-    def iterdir(self):
-        if self == folder:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
-
-    monkeypatch.setattr(Path, "iterdir", iterdir)
+    unreadable_folder(folder)
     with pytest.raises(ContentError) as caught:
         fonts.coverage(folder)
     assert [(d.path, d.message) for d in caught.value.diagnostics] == [(folder, "cannot read folder: Permission denied")]
