@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import yaml
@@ -26,17 +29,54 @@ def corrections(project: Project) -> list[dict]:
     return yaml.safe_load((project.data / "corrections.yaml").read_text(encoding="utf-8"))["corrections"]
 
 
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run the command line in this process, through its error boundary, as a user would."""
+    from onepagers.cli import run
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+def copy_project(source: Project, root: Path) -> Project:
+    """A copy of the project's data, templates and fonts under `root`, to edit freely."""
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(source.root / part, root / part)
+    return Project(root)
+
+
+@pytest.fixture
+def sandbox(project: Project, tmp_path: Path) -> Project:
+    """A fresh copy of the project for one test."""
+    return copy_project(project, tmp_path)
+
+
 @pytest.fixture(scope="session")
 def built(library, project, tmp_path_factory):
     """Every sheet in every variant, built once for the whole session."""
     out = tmp_path_factory.mktemp("build")
-    from onepagers.build import build, plan
+    from onepagers.build import build
+    from onepagers.plan import Selection
 
-    jobs = plan(library, out, everything=True, every_variant=True)
-    results = build(library, project, jobs)
-    failed = [r for r in results if not r.ok]
-    assert not failed, [(r.job.label, r.problems) for r in failed]
-    return results
+    report = build(project, Selection(everything=True, every_variant=True), out, library=library)
+    assert report.ok, [d.one_line() for d in report.diagnostics]
+    return report.results
 
 
 

@@ -41,10 +41,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def project_copy(project, tmp_path) -> Path:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    return tmp_path
+def project_copy(sandbox) -> Path:
+    return sandbox.root
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])

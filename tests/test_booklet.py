@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import pypdf
-from typer.testing import CliRunner
-
-from onepagers.cli import app
-
-runner = CliRunner()
 
 
-def test_booklet_holds_every_sheet_in_order_with_a_bookmark_each(project, library, tmp_path):
-    result = runner.invoke(app, ["booklet", "--edition", "1", "--out", str(tmp_path), "--project", str(project.root)])
+def test_booklet_holds_every_sheet_in_order_with_a_bookmark_each(project, library, tmp_path, cli):
+    result = cli("booklet", "--edition", "1", "--out", str(tmp_path), "--project", str(project.root))
     assert result.exit_code == 0, result.output
     reader = pypdf.PdfReader(result.stdout.strip())
     themes = len(library.themes)
@@ -21,8 +16,9 @@ def test_booklet_holds_every_sheet_in_order_with_a_bookmark_each(project, librar
     assert "1. udgave" in reader.metadata.title
 
 
-def test_booklet_of_a_series_without_all_its_text_is_refused(project, tmp_path):
-    result = runner.invoke(app, ["booklet", "--sector", "offentlig", "--out", str(tmp_path), "--project", str(project.root)])
-    assert result.exit_code == 1
+def test_booklet_of_a_series_without_all_its_text_is_refused(project, tmp_path, cli):
+    """A selection that does not exist: a usage error (2), not a problem in the text."""
+    result = cli("booklet", "--sector", "offentlig", "--out", str(tmp_path), "--project", str(project.root))
+    assert result.exit_code == 2
     assert "1 of its 9 themes" in result.output
     assert not any(tmp_path.rglob("*.pdf"))

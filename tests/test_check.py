@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from onepagers.check import preflight
-from onepagers.cli import app
 from onepagers.library import load_library
 from onepagers.project import Project
 
-runner = CliRunner()
+from conftest import copy_project
+
 
 
 def _published_copy(project: Project, corrections: list[dict], root: Path) -> Project:
     """The data with every listed correction undone: the text as it was printed."""
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, root / part)
+    copy_project(project, root)
     for c in corrections:
         path = next((root / "data" / "themes").glob(f"{c['theme']:02d}-*.yaml"))
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -53,10 +50,10 @@ def _line_of(path: Path, needle: str) -> int:
     return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
 
 
-def test_shipped_data_passes(project, library):
+def test_shipped_data_passes(project, library, cli):
     findings = preflight(library, project)
     assert [d for d in findings if d.severity == "error"] == []
-    result = runner.invoke(app, ["check", "--project", str(project.root)])
+    result = cli("check", "--project", str(project.root))
     assert result.exit_code == 0, result.output
 
 
@@ -78,26 +75,25 @@ def test_published_text_slips_are_flagged_at_their_line(published, theme_file, n
     assert hits, f"no {rule} at {theme_file}:{line}; found: " + "\n".join(d.one_line() for d in findings)
 
 
-def test_check_cli_on_published_text_fails_and_names_file_line_rule(published):
-    result = runner.invoke(app, ["check", "--project", str(published.root)])
+def test_check_cli_on_published_text_fails_and_names_file_line_rule(published, cli):
+    result = cli("check", "--project", str(published.root))
     assert result.exit_code == 1  # the pasted block is an error
     assert re.search(r"themes/10-fysiske-rammer\.yaml:\d+:\d+: error: identical to TEMA 9 \(actions\[1\]\).*\[pasted-text\]", result.output)
 
 
-def test_check_json_lists_findings(published):
-    result = runner.invoke(app, ["check", "--json", "--theme", "7", "--project", str(published.root)])
+def test_check_json_lists_findings(published, cli):
+    result = cli("check", "--json", "--theme", "7", "--project", str(published.root))
     findings = json.loads(result.stdout)
     assert {f["rule"] for f in findings} >= {"repeated-word"}
     assert all(f["file"].endswith("07-salg.yaml") and f["line"] > 0 and f["suggestion"] for f in findings)
 
 
-def test_strict_fails_on_warnings(project):
-    assert runner.invoke(app, ["check", "--strict", "--project", str(project.root)]).exit_code == 1
+def test_strict_fails_on_warnings(project, cli):
+    assert cli("check", "--strict", "--project", str(project.root)).exit_code == 1
 
 
 def test_retyped_title_and_wrong_theme_number(project, tmp_path):
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     path = tmp_path / "data" / "themes" / "02-variation-og-indflydelse.yaml"
     text = path.read_text(encoding="utf-8").replace("tema {number} om {title_lower}", "tema 4 om udvikling")
     path.write_text(text, encoding="utf-8")

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import yaml
 
-from onepagers.build import build, plan
+from onepagers.build import build
+from onepagers.plan import Selection
 from onepagers.library import load_library
 from onepagers.project import Project
 
 
-@pytest.fixture
-def sandbox(project, tmp_path) -> Project:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    return Project(tmp_path)
+def lines(result) -> list[str]:
+    return [d.one_line() for d in result.problems]
 
 
 def _build_theme_4(sandbox: Project, **changes):
@@ -25,8 +22,7 @@ def _build_theme_4(sandbox: Project, **changes):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data.update(changes)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    library = load_library(sandbox.data)
-    (result,) = build(library, sandbox, plan(library, sandbox.root / "out", themes=[4]))
+    (result,) = build(sandbox, Selection(themes=(4,)), sandbox.root / "out").results
     return result
 
 
@@ -34,8 +30,13 @@ def test_findings_made_too_long_fail_with_section_and_amount(sandbox, library):
     findings = list(library.theme(4).theme.findings)
     result = _build_theme_4(sandbox, findings=findings + findings[:3])
     assert not result.ok and not result.job.path.exists()
-    (problem,) = result.problems
+    (diagnostic,) = result.problems
+    problem = diagnostic.one_line()
     assert "'Forskning og undersøgelser viser:' (findings)" in problem
+    # Said where the editor shortens it: the theme file, at its findings.
+    source = load_library(sandbox.data).theme(4).source
+    assert (diagnostic.path, diagnostic.line) == (source.path, source.positions[("findings",)][0])
+    assert diagnostic.subject == "TEMA 4 (privat@2)"
     millimetres, lines = map(int, re.search(r"runs (\d+) mm \(about (\d+) lines?\) past the bottom of page 1", problem).groups())
     assert 1 <= millimetres < 120 and lines >= 1
 
@@ -49,20 +50,20 @@ def test_cases_too_long_fail_on_page_2(sandbox, library):
     cases = list(library.theme(4).theme.cases)
     result = _build_theme_4(sandbox, cases=cases * 4)
     assert not result.ok
-    assert any(re.search(r"\((cases|references)\) runs \d+ mm .* page 2", p) for p in result.problems), result.problems
+    assert any(re.search(r"\((cases|references)\) runs \d+ mm .* page 2", p) for p in lines(result)), lines(result)
 
 
 def test_a_section_pushed_wholly_off_the_page_is_blamed_on_the_one_above(sandbox, library):
     cases = list(library.theme(4).theme.cases)
     result = _build_theme_4(sandbox, cases=cases * 6)
     assert not result.ok
-    assert any("(cases)" in p and "pushing 'Henvisninger' off the page" in p for p in result.problems), result.problems
+    assert any("(cases)" in p and "pushing 'Henvisninger' off the page" in p for p in lines(result)), lines(result)
 
 
 def test_text_running_out_of_its_column_sideways_fails(sandbox):
     result = _build_theme_4(sandbox, findings=["Se 12345678901234567890123456789012345678901234567890123456789012345"])
     assert not result.ok
-    assert any("(findings)" in p and "out of its column" in p for p in result.problems), result.problems
+    assert any("(findings)" in p and "out of its column" in p for p in lines(result)), lines(result)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_text_hidden_by_the_stylesheet_is_caught(sandbox, css, expected):
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
     result = _build_theme_4(sandbox)
     assert not result.ok
-    assert any("(title)" in p and expected in p for p in result.problems), result.problems
+    assert any("(title)" in p and expected in p for p in lines(result)), lines(result)
 
 
 def test_text_the_layout_drops_is_caught(sandbox):
@@ -89,4 +90,4 @@ def test_text_the_layout_drops_is_caught(sandbox):
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n.lead { display: none; }\n", encoding="utf-8")
     result = _build_theme_4(sandbox)
     assert not result.ok
-    assert any("letters of the text were not laid out" in p for p in result.problems), result.problems
+    assert any("letters of the text were not laid out" in p for p in lines(result)), lines(result)

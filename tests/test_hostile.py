@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,10 +26,8 @@ HTML_IN_TEXT = [
 
 
 @pytest.fixture
-def copy(project, tmp_path) -> Path:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    return tmp_path
+def copy(sandbox) -> Path:
+    return sandbox.root
 
 
 def _edit_theme(root: Path, number: int, **changes) -> None:
@@ -114,7 +111,7 @@ def _line_naming(path: Path, name: str) -> int:
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
-        ("fonts/Lato-Black.ttf", lambda copy: f"templates/sheet.css:{_line_naming(copy / 'templates/sheet.css', 'Lato-Black.ttf')}: file not found: fonts/Lato-Black.ttf"),
+        ("fonts/Lato-Black.ttf", lambda copy: f"templates/sheet.css:{_line_naming(copy / 'templates/sheet.css', 'Lato-Black.ttf')}:"),
         ("templates/sheet.html.j2", lambda copy: "templates/sheet.html.j2: error: template file not found"),
     ],
     ids=["font", "template"],
@@ -125,6 +122,7 @@ def test_a_missing_font_or_template_is_named(copy, missing, message):
     result = run_cli("build", "--theme", "4", "--out", "out", cwd=copy)
     assert result.returncode == 1
     assert expected in result.stderr
+    assert f"file not found: {missing}" in result.stderr or missing.endswith(".j2")
     assert "Traceback" not in result.stderr
     assert not (copy / "out").exists()
 
@@ -136,7 +134,7 @@ def test_a_failing_sheet_does_not_stop_the_others(copy):
     written = result.stdout.split()
     assert len(written) == 10  # nine themes and the introduction
     assert not any("tema-04" in path for path in written)
-    assert "tema 4 (privat@2)" in result.stderr and "(findings)" in result.stderr
+    assert "TEMA 4 (privat@2)" in result.stderr and "(findings)" in result.stderr
     assert "1 of 11 sheets failed" in result.stderr
 
 

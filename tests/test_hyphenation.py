@@ -9,7 +9,7 @@ from onepagers import hyphenation
 
 @pytest.fixture(scope="module")
 def dictionary(project):
-    return hyphenation.install(project.templates / "hyphenation.txt")
+    return hyphenation.install(project.templates / "hyphenation.txt", "da")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,8 @@ from test_bad_input import run_cli
 
 
 @pytest.fixture
-def copy(project, tmp_path) -> Path:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    return tmp_path
+def copy(sandbox) -> Path:
+    return sandbox.root
 
 
 def test_second_build_renders_nothing_and_still_prints_every_path(copy):
@@ -35,7 +32,7 @@ def test_editing_one_theme_rebuilds_only_its_sheets(copy):
     path.write_text(text.replace("Medarbejderne i Falck Global Assistance har adgang", "Medarbejderne i Falck Global Assistance har nu adgang"), encoding="utf-8")
     result = run_cli("build", "--all", "--every-variant", "--out", "out", cwd=copy)
     assert result.returncode == 0, result.stderr
-    rebuilt = {line.split()[1] + " " + line.split()[2] for line in result.stderr.splitlines() if line.startswith("tema") and " built " in line}
+    rebuilt = {line.split()[1] + " " + line.split()[2] for line in result.stderr.splitlines() if line.startswith("TEMA") and " built " in line}
     assert rebuilt == {"6 privat@1", "6 privat@2"}, result.stderr
     assert len(result.stdout.split()) == 23
 

@@ -20,7 +20,7 @@ def _squash(text: str) -> str:
 
 def _sheet_texts(library, result) -> list[str]:
     job = result.job
-    if job.number is None:
+    if job.theme is None:
         intro = resolve_introduction(library, job.variant)
         texts = [intro.title]
         for block in intro.blocks:
@@ -33,7 +33,7 @@ def _sheet_texts(library, result) -> list[str]:
             else:
                 texts.append(getattr(block, block.kind))
         return texts + [intro.footer, intro.partnership]
-    s = resolve(library, library.theme(job.number), job.variant)
+    s = resolve(library, library.theme(job.theme), job.variant)
     h = s.headings
     return [
         s.theme_label, s.title, s.lead,
@@ -50,7 +50,7 @@ def _sheet_texts(library, result) -> list[str]:
 def test_every_sheet_is_two_a4_pages(built):
     for result in built:
         reader = pypdf.PdfReader(result.job.path)
-        expected = (1, 2) if result.job.number is None else (2, 2)
+        expected = (1, 2) if result.job.theme is None else (2, 2)
         assert expected[0] <= len(reader.pages) <= expected[1], result.job.label
         for page in reader.pages:
             width, height = float(page.mediabox.width), float(page.mediabox.height)
@@ -71,9 +71,9 @@ def test_pdf_text_holds_every_heading_and_item_in_order(library, built):
 
 def test_band_names_series_and_theme_number_out_of_the_series_count(library, built):
     for result in built:
-        if result.job.number is None:
+        if result.job.theme is None:
             continue
-        sheet = resolve(library, library.theme(result.job.number), result.job.variant)
+        sheet = resolve(library, library.theme(result.job.theme), result.job.variant)
         first_page = pypdf.PdfReader(result.job.path).pages[0].extract_text()
         assert sheet.variant.series_name.upper() in first_page
         assert f"TEMA {sheet.number}/{sheet.variant.theme_count}" in first_page
@@ -99,7 +99,7 @@ def test_a_system_fallback_font_is_caught(project):
 
 
 def test_every_variant_builds_every_defined_combination_and_nothing_else(library, built):
-    names = {(r.job.number, r.job.variant) for r in built}
+    names = {(r.job.theme, r.job.variant) for r in built}
     expected = {(n, v) for n in range(1, 11) for v in ("privat@1", "privat@2")}
     expected |= {(6, "offentlig@2"), (None, "privat@1"), (None, "privat@2")}
     assert names == expected

@@ -8,7 +8,9 @@ import hashlib
 import pypdf
 import pytest
 
-from onepagers.build import build, plan
+from onepagers.build import build
+from onepagers.plan import Selection
+from onepagers.profiles import PROFILES
 
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
@@ -18,15 +20,12 @@ A4 = (210 * MM, 297 * MM)
 def sheets(library, project, tmp_path_factory):
     """TEMA 6 and the introduction in both profiles, each built twice into different folders."""
     out = {}
-    for profile in ("screen", "print"):
+    for profile in PROFILES:
         for run in (1, 2):
             folder = tmp_path_factory.mktemp(f"{profile}{run}")
-            jobs = plan(library, folder, themes=[6], profile=profile) + [
-                j for j in plan(library, folder, everything=True, profile=profile) if j.number is None
-            ]
-            results = build(library, project, jobs, profile=profile)
-            assert all(r.ok for r in results), [r.problems for r in results]
-            out[profile, run] = [r.job.path for r in results]
+            report = build(project, Selection(everything=True, profile=profile), folder, library=library)
+            assert report.ok, [d.one_line() for d in report.diagnostics]
+            out[profile, run] = [r.job.path for r in report.results if r.job.theme in (6, None)]
     return out
 
 
@@ -98,7 +97,7 @@ def test_the_same_input_gives_the_same_bytes(sheets, profile):
 
 def test_source_date_epoch_sets_the_dates(library, project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    (result,) = build(library, project, plan(library, tmp_path, themes=[6], profile="print"), profile="print")
+    (result,) = build(project, Selection(themes=(6,), profile="print"), tmp_path, library=library).results
     assert pypdf.PdfReader(result.job.path).metadata["/CreationDate"].startswith("D:20231114")
 
 

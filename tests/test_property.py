@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,10 +10,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onepagers.build import build, plan
-from onepagers.diagnostics import ContentError
-from onepagers.library import load_library
+from onepagers.build import build
+from onepagers.plan import Selection
 from onepagers.project import Project
+
+from conftest import copy_project
 
 SECTIONS = ["title", "lead", "actions", "questions", "cases", "findings", "references"]
 
@@ -29,10 +29,7 @@ texts = st.one_of(
 
 @pytest.fixture(scope="module")
 def sandbox(project, tmp_path_factory) -> Project:
-    root = tmp_path_factory.mktemp("property")
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, root / part)
-    return Project(root)
+    return copy_project(project, tmp_path_factory.mktemp("property"))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -48,14 +45,12 @@ def test_any_text_builds_or_fails_cleanly(sandbox, section, text):
         data[section] = [text]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
-    try:
-        library = load_library(sandbox.data)
-        out = Path(tempfile.mkdtemp(dir=sandbox.root))  # one per example: hypothesis reuses fixtures
-        results = build(library, sandbox, plan(library, out, themes=[4]))
-    except ContentError as exc:
-        assert exc.diagnostics and all(d.path.name for d in exc.diagnostics)
+    out = Path(tempfile.mkdtemp(dir=sandbox.root))  # one per example: hypothesis reuses fixtures
+    report = build(sandbox, Selection(themes=(4,)), out)
+    if report.problems:  # the text does not load: said at a file and line
+        assert all(d.path is not None and d.path.name for d in report.problems)
         return
-    (result,) = results
+    (result,) = report.results
     if result.ok:
         assert result.job.path.is_file()
     else:

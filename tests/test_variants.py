@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
 from onepagers import diff
-from onepagers.cli import app
 from onepagers.variants import default_variant, resolve, variants_of
-
-runner = CliRunner()
 
 
 def test_default_is_the_newest_edition_of_the_private_series(library):
@@ -61,19 +57,17 @@ def test_identical_variants_have_an_empty_diff(library):
     assert not any(s.changed for s in diff.diff_sheets(a, a))
 
 
-def test_cli_show_prints_the_resolved_variant_as_yaml(project):
-    result = runner.invoke(app, ["show", "--theme", "6", "--sector", "offentlig", "--project", str(project.root)])
+def test_cli_show_prints_the_resolved_variant_as_yaml(project, cli):
+    result = cli("show", "--theme", "6", "--sector", "offentlig", "--project", str(project.root))
     assert result.exit_code == 0, result.output
     assert "variant: offentlig@2" in result.stdout
     assert "number: 6/9" in result.stdout
     assert "Aarhus Kommunes Kontaktcenter" in result.stdout
 
 
-def test_cli_diff_writes_a_self_contained_html_page(project, tmp_path):
+def test_cli_diff_writes_a_self_contained_html_page(project, tmp_path, cli):
     page = tmp_path / "d.html"
-    result = runner.invoke(
-        app, ["diff", "--theme", "6", "privat@2", "offentlig@2", "--html", str(page), "--project", str(project.root)]
-    )
+    result = cli("diff", "--theme", "6", "privat@2", "offentlig@2", "--html", str(page), "--project", str(project.root))
     assert result.exit_code == 0, result.output
     html = page.read_text(encoding="utf-8")
     assert "<del>" in html and "<ins>" in html
@@ -81,7 +75,7 @@ def test_cli_diff_writes_a_self_contained_html_page(project, tmp_path):
     assert "src=" not in html and "href=" not in html  # nothing to fetch
 
 
-def test_cli_variant_without_text_exits_1_naming_what_exists(project):
-    result = runner.invoke(app, ["build", "--theme", "4", "--sector", "offentlig", "--project", str(project.root)])
-    assert result.exit_code == 1
+def test_cli_variant_without_text_exits_2_naming_what_exists(project, cli, tmp_path):
+    result = cli("build", "--theme", "4", "--sector", "offentlig", "--out", str(tmp_path), "--project", str(project.root))
+    assert result.exit_code == 2
     assert "privat@1, privat@2" in result.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,10 +15,8 @@ import pytest
 
 
 @pytest.fixture
-def copy(project, tmp_path) -> Path:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
-    return tmp_path
+def copy(sandbox) -> Path:
+    return sandbox.root
 
 
 def _lines(stream) -> queue.Queue:
@@ -42,18 +39,18 @@ def test_watch_rebuilds_on_change_and_survives_a_yaml_error(copy):
     lines = _lines(proc.stderr)
     try:
         assert _next(lines).startswith("watching ")
-        assert "rebuilt tema 3 (privat@2)" in _next(lines)
+        assert "rebuilt TEMA 3 (privat@2)" in _next(lines)
 
         time.sleep(0.5)
         theme.write_text(good.replace("YouSee’s kundeservicecenter", "YouSee’s nye kundeservicecenter"), encoding="utf-8")
-        assert "rebuilt tema 3 (privat@2)" in _next(lines)
+        assert "rebuilt TEMA 3 (privat@2)" in _next(lines)
 
         theme.write_text(good + "number: [\n", encoding="utf-8")
         line = _next(lines)
         assert "03-udviklingsmuligheder.yaml:" in line and "still watching" in line and "Traceback" not in line
 
         theme.write_text(good, encoding="utf-8")
-        assert "rebuilt tema 3 (privat@2)" in _next(lines)
+        assert "rebuilt TEMA 3 (privat@2)" in _next(lines)
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGINT)
@@ -84,7 +81,7 @@ def test_watch_survives_every_kind_of_bad_save(copy, library):
         cwd=copy, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )
     lines = _lines(proc.stderr)
-    label = f"tema {number} (privat@2)"
+    label = f"TEMA {number} (privat@2)"
     try:
         assert _next(lines).startswith("watching ")
         assert f"rebuilt {label}" in _next(lines)

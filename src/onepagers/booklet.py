@@ -4,27 +4,25 @@ with a bookmark per sheet (each sheet's title) and its sections below it."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import time
 from pathlib import Path
 
-from .build import SelectionError, build_date, pdf_path, check_characters, check_fonts, check_layout, html_for, plan
+from . import profiles, verify
+from .build import Result, Status
+from .diagnostics import ContentError, Diagnostic, SelectionError
+from .html import document_date, html_for
 from .library import Library
+from .plan import Job, Selection, plan
 from .project import Project
 from .variants import has_text
 
 
-@dataclass(frozen=True)
-class Booklet:
-    path: Path | None
-    pages: int
-    problems: tuple[str, ...]
-
-
-def make_booklet(library: Library, project: Project, out: Path, variant: str, profile: str = "screen") -> Booklet:
+def make_booklet(library: Library, project: Project, out: Path, variant: str, profile: str = profiles.DEFAULT.name) -> Result:
+    """Lay out every sheet of `variant`, check each as `build` would, and write
+    them as one PDF; a `Result` for the booklet, failed with every problem found."""
     from .files import write_atomically
     from .pdf import Renderer
 
-    check_characters(library, project)
     spec = library.series.variants[variant]
     count = library.series.series[spec.series].themes
     have = [tf.theme.number for tf in library.themes if has_text(library, tf, variant)]
@@ -33,29 +31,36 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
             f"{variant} has text for {len(have)} of its {count} themes ({', '.join(map(str, have))}); "
             "a booklet holds the whole series: build single sheets with `onepagers build --sector …`"
         )
-    jobs = plan(library, out, everything=True, sector=spec.series, edition=spec.edition, profile=profile)
-    intro = [j for j in jobs if j.number is None]
-    sheets = intro + [j for j in jobs if j.number is not None]  # the introduction first
-    renderer = Renderer(project, profile)
-    documents, problems, digest = [], [], hashlib.sha256(build_date().encode())
+    selection = Selection(everything=True, sector=spec.series, edition=spec.edition, profile=profile)
+    jobs = plan(library, out, selection)
+    sheets = [j for j in jobs if j.theme is None] + [j for j in jobs if j.theme is not None]  # the introduction first
+    whole_job = Job(None, variant, jobs[0].profile, out, library.series.file_names.booklet, library.series.series[spec.series].name)
+    started = time.perf_counter()
+    problems: list[Diagnostic] = verify.characters(library, project)
+    if problems:
+        return Result(whole_job, Status.FAILED, problems=tuple(problems))
+    renderer = Renderer(project, whole_job.profile, library.series.language)
+    documents, digest = [], hashlib.sha256(document_date().encode())
     try:
         for job in sheets:
-            page_html = html_for(library, project, job, profile)
+            try:
+                page_html = html_for(library, project, job)
+            except ContentError as exc:
+                problems += exc.diagnostics
+                continue
             document, rendered = renderer.layout(page_html)
-            problems += [f"{job.label}: {p}" for p in check_layout(job, rendered, project)]
+            problems += verify.layout(project, job, rendered, verify.section_sources(library, job))
             documents.append(document)
             digest.update(page_html.encode("utf-8"))
         if problems:
-            return Booklet(None, 0, tuple(problems))
+            return Result(whole_job, Status.FAILED, problems=tuple(problems))
         whole = documents[0].copy([page for document in documents for page in document.pages])
-        info = library.series.series[spec.series]
-        whole.metadata.title = f"{info.name} ({spec.label})"
+        whole.metadata.title = f"{whole_job.label} ({spec.label})"
         data = renderer.write(whole, digest.hexdigest())
-        problems += check_fonts(data, project)
+        problems += verify.embedded_fonts(data, project, whole_job.name)
         if problems:
-            return Booklet(None, 0, tuple(problems))
+            return Result(whole_job, Status.FAILED, problems=tuple(problems))
     finally:
         renderer.close()
-    path = pdf_path(out, "haefte", variant, profile)
-    write_atomically(path, data)
-    return Booklet(path, len(whole.pages), ())
+    write_atomically(whole_job.path, data)
+    return Result(whole_job, Status.BUILT, len(whole.pages), time.perf_counter() - started)

@@ -1,8 +1,10 @@
-"""Build sheets: the library API behind `onepagers build`.
+"""Build sheets: the library call behind `build`, `--watch`, `serve` and the gallery.
 
-`plan` decides which sheets in which variants go where; `build` renders them.
-Paths depend only on the sheet and the variant, never on the time, so an open
-PDF viewer reloads the same file after a rebuild.
+`build(project, selection, out)` plans the jobs, renders every one whose inputs
+changed (in this process and in worker processes), checks each against the
+acceptance rules of `verify`, writes those that pass, and returns a `Report`.
+A sheet that fails does not stop the others; nothing about a failed sheet is
+written.
 """
 
 from __future__ import annotations
@@ -10,330 +12,282 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
-from . import fingerprint, fonts, html
-from .diagnostics import ContentError, display_path
-from .library import Library
+from . import fingerprint
+from .diagnostics import ContentError, Diagnostic
+from .plan import Job, Selection
 from .project import Project
-from .variants import (
-    default_variant,
-    has_text,
-    introduction_variants,
-    resolve,
-    resolve_introduction,
-    variants_of,
-)
 
+# The data layer, the templates and WeasyPrint are imported where they are
+# used: a build with nothing to do answers from the manifest without them.
 if TYPE_CHECKING:
-    from .pdf import Rendered, Renderer
+    from .library import Library
+    from .pdf import Renderer
+    from .verify import Sources
 
-SHEET_PAGES = 2
-# A worker process costs about 0.5 s to start (Python, WeasyPrint, fonts),
-# four sheets' rendering: below this many sheets one process is faster.
-POOL_MIN_SHEETS = 5
-# No publication dates are known for the editions: a fixed, obviously
-# conventional date (as reproducible-builds use) unless SOURCE_DATE_EPOCH says.
-DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
-A4_MM = (210.0, 297.0)
+# Below this many sheets to render, one process is faster than starting workers
+# (a worker costs about half a second: Python, WeasyPrint, the fonts).
+POOL_MIN_SHEETS = 4
 
 
-class SelectionError(Exception):
-    """The sheets asked for do not exist (a theme, a variant, a combination)."""
-
-
-@dataclass(frozen=True)
-class Job:
-    number: int | None  # None: the introduction
-    variant: str
-    path: Path
-
-    @property
-    def label(self) -> str:
-        what = "introduktion" if self.number is None else f"tema {self.number}"
-        return f"{what} ({self.variant})"
+class Status(str, Enum):
+    BUILT = "built"
+    UP_TO_DATE = "up to date"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class Result:
     job: Job
-    status: str  # "built", "up to date" or "failed"
-    pages: int
-    seconds: float
-    problems: tuple[str, ...] = ()
+    status: Status
+    pages: int = 0
+    seconds: float = 0.0
+    problems: tuple[Diagnostic, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        return self.status is not Status.FAILED
 
 
-def output_path(library: Library, out: Path, number: int | None, variant_name: str, profile: str = "screen") -> Path:
-    """`build/privat-2/tema-06-svaere-kald-privat-2.pdf`: folder and name both say the variant
-    (and `-print` the print profile)."""
-    if number is None:
-        key = "introduktion"
-    else:
-        tf = library.theme(number)
-        assert tf is not None
-        key = f"tema-{tf.slug}"
-    return pdf_path(out, key, variant_name, profile)
+@dataclass
+class Report:
+    """What a build did: one result per job, and the problems that stopped it
+    before any sheet was rendered (text that does not load, or that the fonts lack)."""
 
+    results: list[Result] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    gallery: Path | None = None
+    # Files that did not load: their sheets (and those that name them) are not
+    # built, the others are (see `load_library(partial=True)`).
+    skipped: list[Diagnostic] = field(default_factory=list)
+    waiting: frozenset[int] = frozenset()  # the theme numbers those files cost
 
-def pdf_path(out: Path, key: str, variant_name: str, profile: str = "screen") -> Path:
-    """`<out>/<variant>/<key>-<variant>[-<profile>].pdf`, for sheets and booklets alike."""
-    slug = variant_name.replace("@", "-")
-    suffix = "" if profile == "screen" else f"-{profile}"
-    return out / slug / f"{key}-{slug}{suffix}.pdf"
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.skipped and all(r.ok for r in self.results)
 
+    def count(self, status: Status) -> int:
+        return sum(r.status is status for r in self.results)
 
-def pick_variant(library: Library, sector: str | None, edition: int | None) -> str:
-    specs = library.series.variants
-    default = specs[default_variant(library)]
-    sector = sector or default.series
-    candidates = [(s.edition, n) for n, s in specs.items() if s.series == sector and (edition is None or s.edition == edition)]
-    if not candidates:
-        defined = ", ".join(specs)
-        raise SelectionError(f"no variant for sector '{sector}'" + (f" and edition {edition}" if edition else "") + f"; defined: {defined}")
-    return max(candidates)[1]
-
-
-def plan(
-    library: Library,
-    out: Path,
-    *,
-    themes: Iterable[int] = (),
-    everything: bool = False,
-    sector: str | None = None,
-    edition: int | None = None,
-    every_variant: bool = False,
-    profile: str = "screen",
-) -> list[Job]:
-    numbers = [tf.theme.number for tf in library.themes] if everything else list(dict.fromkeys(themes))
-    for number in numbers:
-        if library.theme(number) is None:
-            have = ", ".join(str(t.theme.number) for t in library.themes)
-            raise SelectionError(f"there is no theme {number}; themes: {have}")
-    jobs: list[Job] = []
-    if every_variant:
-        for number in numbers:
-            tf = library.theme(number)
-            assert tf is not None
-            jobs += [Job(number, v, output_path(library, out, number, v, profile)) for v in variants_of(library, tf)]
-        if everything:
-            jobs += [Job(None, v, output_path(library, out, None, v, profile)) for v in introduction_variants(library)]
-        return jobs
-
-    name = pick_variant(library, sector, edition)
-    for number in numbers:
-        tf = library.theme(number)
-        assert tf is not None
-        if not has_text(library, tf, name):
-            raise SelectionError(
-                f"theme {number} has no text in variant {name}; it exists in: {', '.join(variants_of(library, tf))}"
-            )
-        jobs.append(Job(number, name, output_path(library, out, number, name, profile)))
-    if everything and name in introduction_variants(library):
-        jobs.append(Job(None, name, output_path(library, out, None, name, profile)))
-    return jobs
-
-
-def build_date() -> str:
-    """The date written into every PDF: SOURCE_DATE_EPOCH's, else a fixed one,
-    never the clock, so that the same input gives the same bytes."""
-    from .environment import source_date
-
-    return source_date(DEFAULT_DATE).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def html_for(library: Library, project: Project, job: Job, profile: str = "screen") -> str:
-    document = (
-        resolve_introduction(library, job.variant)
-        if job.number is None
-        else resolve(library, library.theme(job.number), job.variant)  # type: ignore[arg-type]
-    )
-    return html.render(document, project.templates, profile=profile, date=build_date())
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [*self.problems, *self.skipped, *(d for r in self.results for d in r.problems)]
 
 
 def build(
+    project: Project,
+    selection: Selection,
+    out: Path,
+    *,
+    library: Library | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    renderer: Renderer | None = None,
+    on_result: Callable[[Result], None] | None = None,
+    gallery: bool = True,
+) -> Report:
+    """Plan `selection` into `out` and build every job whose inputs changed (all with `force`).
+
+    Raises `SelectionError` if the selection names something that does not
+    exist; every other problem is in the report.
+    """
+    whole = fingerprint.selection_digest(project, selection, out)
+    if not force and gallery and (known := fingerprint.unchanged(out, whole)) is not None:
+        report = Report([Result(job, Status.UP_TO_DATE, pages) for job, pages in known])
+        for result in report.results:
+            if on_result:
+                on_result(result)
+        return report
+
+    from .library import load_library
+    from .plan import plan
+
+    try:
+        library = library or load_library(project.data, partial=True)
+    except ContentError as exc:
+        return Report(problems=exc.diagnostics)
+    if library.broken:  # a sheet whose file did not load is said once, by that file
+        selection = replace(selection, themes=tuple(n for n in selection.themes if n not in library.broken))
+    report = build_jobs(library, project, plan(library, out, selection), workers=workers, force=force, renderer=renderer, on_result=on_result)
+    report.skipped, report.waiting = list(library.problems), library.broken
+    wrote = report.count(Status.BUILT)
+    if gallery and not report.problems and (wrote or (report.count(Status.UP_TO_DATE) and not (out / "index.html").exists())):
+        from .gallery import write_gallery
+
+        report.gallery = write_gallery(library, project, out)
+    if gallery and report.ok and report.results:
+        fingerprint.remember(out, whole, [(r.job, r.pages) for r in report.results])
+    return report
+
+
+def build_jobs(
     library: Library,
     project: Project,
     jobs: list[Job],
-    on_result: Callable[[Result], None] | None = None,
-    profile: str = "screen",
     *,
     workers: int | None = None,
     force: bool = False,
-    renderer: "Renderer | None" = None,
-    thumbnails: bool = False,
-) -> list[Result]:
-    """Render every job that changed, across processes; a sheet that fails does not stop the others.
+    renderer: Renderer | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> Report:
+    """Build planned jobs; see `build`."""
+    from . import verify
+    from .html import html_for
 
-    A job whose output exists and was made from the same inputs (see
-    `fingerprint`) is not rendered again unless `force`.
-    """
-    check_characters(library, project)
+    if problems := verify.characters(library, project):
+        return Report(problems=problems)
+
+    def done(result: Result) -> Result:
+        if on_result:
+            on_result(result)
+        return result
+
     inputs = fingerprint.inputs_digest(project)
     manifests: dict[Path, dict] = {}
     results: list[Result] = []
-    todo: list[tuple[Job, str, str]] = []
+    todo: list[Todo] = []
     for job in jobs:
-        out = job.path.parent.parent
-        manifest = manifests.setdefault(out, fingerprint.read(out))
+        manifest = manifests.setdefault(job.out, fingerprint.read(job.out))
         try:
-            page_html = html_for(library, project, job, profile)
+            page_html = html_for(library, project, job)
         except ContentError as exc:
-            results.append(_report(Result(job, "failed", 0, 0.0, tuple(d.one_line() for d in exc.diagnostics)), on_result))
+            results.append(done(Result(job, Status.FAILED, problems=tuple(exc.diagnostics))))
             continue
-        digest = fingerprint.sheet_digest(page_html, profile, inputs)
-        current = fingerprint.current(out, job.path, digest, manifest)
-        if current is not None and not force:
-            results.append(_report(Result(job, "up to date", current, 0.0), on_result))
+        digest = fingerprint.sheet_digest(page_html, job.profile.name, inputs)
+        pages = fingerprint.current(job.out, job.path, digest, manifest)
+        if pages is not None and not force:
+            results.append(done(Result(job, Status.UP_TO_DATE, pages)))
         else:
-            todo.append((job, page_html, digest))
+            todo.append(Todo(job, page_html, digest, verify.section_sources(library, job)))
 
-    count = min(workers or os.cpu_count() or 1, len(todo))
+    count = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     if renderer is not None or (workers is None and len(todo) < POOL_MIN_SHEETS):
         count = 1
-    if count > 1:
-        built = _render_in_pool(project, profile, todo, count, on_result, thumbnails)
-    else:
-        built = _render_here(project, profile, todo, on_result, renderer, thumbnails)
+    built = _render(project, library.series.language, todo, count, renderer, done) if todo else []
     for out in manifests:
-        fingerprint.record(out, {r.job.path: (digest, r.pages) for r, digest in built if r.ok and r.job.path.parent.parent == out})
+        fingerprint.record(out, {r.job.path: (d, r.pages) for r, d in built if r.ok and r.job.out == out})
     results += [r for r, _ in built]
     order = {job: i for i, job in enumerate(jobs)}
-    return sorted(results, key=lambda r: order[r.job])
+    return Report(sorted(results, key=lambda r: order[r.job]))
 
 
-def _report(result: Result, on_result: Callable[[Result], None] | None) -> Result:
-    if on_result:
-        on_result(result)
-    return result
+@dataclass(frozen=True)
+class Todo:
+    """A job to render, with all a worker needs: no library crosses to a worker."""
+
+    job: Job
+    html: str
+    digest: str
+    sources: Sources
 
 
-def _render_here(project: Project, profile: str, todo: list[tuple[Job, str, str]], on_result, renderer: "Renderer | None" = None, thumbnails: bool = False) -> list[tuple[Result, str]]:
-    """In this process: for one sheet (a worker pool costs more than it saves) or
-    with the warm renderer that `--watch` keeps between rebuilds."""
-    if not todo:
-        return []
-    from .pdf import Renderer  # WeasyPrint loads only when something is rendered
+def _render(
+    project: Project,
+    language: str,
+    todo: list[Todo],
+    count: int,
+    renderer: Renderer | None,
+    done: Callable[[Result], Result],
+) -> list[tuple[Result, str]]:
+    """Render in this process and in `count - 1` workers, taking jobs from one queue.
 
+    The workers start (spawn, import WeasyPrint, load the fonts) while this
+    process imports WeasyPrint and renders its first sheets, so the cost of a
+    worker's start is hidden, and no process waits while another has work.
+    """
+    from .pdf import Renderer
+
+    profile = todo[0].job.profile
+    queue = deque(todo)
+    finished: list[tuple[Result, str]] = []
+    pool: ProcessPoolExecutor | None = None
+    in_flight: dict[Future[Result], Todo] = {}
+    if count > 1:
+        # spawn, not fork: forked workers share the parent's pages copy-on-write
+        # and paid four times the page faults; spawn was about 20 % faster.
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(count - 1, mp_context=context, initializer=_start_worker, initargs=(project.root, profile.name, language))
     own = renderer is None
-    renderer = renderer or Renderer(project, profile)
+    local = renderer or Renderer(project, profile, language)
     try:
-        return [(_report(render_job(renderer, project, job, page_html, thumbnails), on_result), digest) for job, page_html, digest in todo]
-    finally:
-        if own:
-            renderer.close()
-
-
-def _render_in_pool(project: Project, profile: str, todo: list[tuple[Job, str, str]], count: int, on_result, thumbnails: bool = False) -> list[tuple[Result, str]]:
-    # spawn, not fork: forked workers share the parent's pages copy-on-write
-    # and paid four times the page faults; spawn was about 20 % faster.
-    context = multiprocessing.get_context("spawn")
-    done: list[tuple[Result, str]] = []
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(project.root, profile)) as pool:
-        futures = {pool.submit(_work, job, page_html, thumbnails): digest for job, page_html, digest in todo}
-        try:
-            for future in as_completed(futures):
-                done.append((_report(future.result(), on_result), futures[future]))
-        except BaseException:
+        while queue or in_flight:
+            # Each worker holds one job and has the next waiting, so it never idles
+            # while this process is busy with a sheet of its own.
+            while pool is not None and queue and len(in_flight) < 2 * (count - 1):
+                item = queue.popleft()
+                in_flight[pool.submit(_work, item)] = item
+            if queue:
+                item = queue.popleft()
+                finished.append((done(render_job(local, project, item)), item.digest))
+                ready = [f for f in in_flight if f.done()]
+            else:
+                ready = list(wait(in_flight, return_when=FIRST_COMPLETED).done)
+            for future in ready:
+                finished.append((done(future.result()), in_flight.pop(future).digest))
+    except BaseException:
+        if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    return done
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        if own:
+            local.close()
+    return finished
 
 
-_worker_renderer = None
+_worker_renderer: Renderer | None = None
 
 
-def _start_worker(root: Path, profile: str) -> None:
+def _start_worker(root: Path, profile: str, language: str) -> None:
+    import signal
     from multiprocessing.util import Finalize
 
+    from . import profiles
     from .environment import die_with_parent
     from .pdf import Renderer
 
+    # Ctrl-C reaches the whole process group: the parent alone decides what
+    # stops, so a worker never prints a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-
     global _worker_renderer
-    _worker_renderer = Renderer(Project(root), profile)
+    _worker_renderer = Renderer(Project(root), profiles.get(profile), language)
     # Workers leave through multiprocessing's exit, which skips atexit: this
     # is what removes the worker's /tmp/weasyprint-* font folder.
     Finalize(None, _worker_renderer.close, exitpriority=10)
 
 
-def _work(job: Job, page_html: str, thumbnails: bool) -> Result:
+def _work(item: Todo) -> Result:
     assert _worker_renderer is not None
-    return render_job(_worker_renderer, _worker_renderer.project, job, page_html, thumbnails)
+    return render_job(_worker_renderer, _worker_renderer.project, item)
 
 
-def render_job(renderer: "Renderer", project: Project, job: Job, page_html: str, thumbnail: bool = False) -> Result:
+def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     """Render one sheet, check it, and write it (and its gallery thumbnail) if it passes."""
+    from . import verify
     from .files import OutputError, write_atomically
+    from .gallery import thumbnail
 
+    job = item.job
     started = time.perf_counter()
-    rendered = renderer.render(page_html)
-    problems = check_layout(job, rendered, project)
+    rendered = renderer.render(item.html)
+    problems = verify.layout(project, job, rendered, item.sources)
     if not rendered.missing:  # a missing font file also brings a fallback font; said better above
-        problems += check_fonts(rendered.pdf, project)
+        problems += verify.embedded_fonts(rendered.pdf, project, job.name)
     if not problems:
         try:
-            write_atomically(job.path, rendered.pdf, inside=job.path.parent.parent)
-            if thumbnail:
-                from .gallery import thumbnail as make_thumbnail
-
-                make_thumbnail(job.path)
+            write_atomically(job.path, rendered.pdf, inside=job.out)
+            thumbnail(job.path)
         except OutputError as exc:  # a full disk fails this sheet; the next may still fit
-            problems.append(str(exc))
-    return Result(job, "failed" if problems else "built", rendered.pages, time.perf_counter() - started, tuple(problems))
+            problems.append(Diagnostic(None, 0, 0, str(exc), subject=job.name))
+    status = Status.FAILED if problems else Status.BUILT
+    return Result(job, status, rendered.pages, time.perf_counter() - started, tuple(problems))
 
-
-def check_characters(library: Library, project: Project) -> None:
-    """Refuse text that the fonts cannot show, before WeasyPrint swaps in a system font."""
-    covered = fonts.coverage(project.fonts)
-    sources = [library.series_source, *(tf.source for tf in library.themes)]
-    if library.introduction_source is not None:
-        sources.append(library.introduction_source)
-    problems = [d for source in sources for d in fonts.uncovered(source, covered)]
-    if problems:
-        raise ContentError(problems)
-
-
-def check_layout(job: Job, rendered: Rendered, project: Project) -> list[str]:
-    """Why this laid-out sheet must not be written, if anything: files it could not
-    read, overflowing text, the wrong number or size of pages."""
-    problems = [f"{_referenced_at(project, path)}: file not found: {display_path(path)}" for path in rendered.missing]
-    problems += [f"refused to fetch {url} (only templates/ and fonts/ are read)" for url in rendered.refused]
-    problems += [o.describe() for o in rendered.overflows]
-    if rendered.lost_letters and not rendered.overflows:
-        problems.append(f"{rendered.lost_letters} letters of the text were not laid out (lost without an overflow to show where)")
-    expected = (1, SHEET_PAGES) if job.number is None else (SHEET_PAGES, SHEET_PAGES)
-    if not expected[0] <= rendered.pages <= expected[1] and not rendered.overflows:
-        problems.append(f"has {rendered.pages} pages, expected {SHEET_PAGES}")
-    for i, (w, h) in enumerate(rendered.page_sizes_mm, start=1):
-        if abs(w - A4_MM[0]) > 0.5 or abs(h - A4_MM[1]) > 0.5:
-            problems.append(f"page {i} is {w:.1f} x {h:.1f} mm, not A4")
-    return problems
-
-
-def check_fonts(pdf: bytes, project: Project) -> list[str]:
-    return [f"uses a font that is not in fonts/: {name}" for name in fonts.foreign_fonts(pdf, project.fonts)]
-
-
-def _referenced_at(project: Project, path: Path) -> str:
-    """`templates/sheet.css:12`: where a template names the missing file."""
-    for template in sorted(project.templates.glob("*")):
-        if not template.is_file() or template.suffix not in (".css", ".j2", ".html"):
-            continue
-        for number, line in enumerate(template.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-            if path.name in line:
-                return f"{display_path(template)}:{number}"
-    return display_path(project.templates)
-
-
-def describe(result: Result) -> str:
-    where = display_path(result.job.path)
-    return f"{result.job.label}: " + "; ".join(result.problems) + f" [{where} not written]"

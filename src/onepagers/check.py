@@ -37,14 +37,15 @@ class Item:
 
 
 def preflight(library: Library, project: Project, themes: list[int] | None = None) -> list[Diagnostic]:
-    """Every problem of the data, errors and warnings, in file order."""
-    from .build import check_characters
+    """Every problem of the data, errors and warnings, in file order.
 
-    problems: list[Diagnostic] = []
-    try:
-        check_characters(library, project)
-    except ContentError as exc:
-        problems += exc.diagnostics
+    Raises `SelectionError` for a theme number that does not exist."""
+    from .plan import theme_file
+    from .verify import characters
+
+    for number in themes or ():
+        theme_file(library, number)
+    problems: list[Diagnostic] = characters(library, project)
     for tf in library.themes:
         for name in variants_of(library, tf):
             try:

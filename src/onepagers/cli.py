@@ -7,76 +7,89 @@ can rely on it; progress and messages go to stderr. Exit status: 0 success,
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
 
-from .diagnostics import ContentError
+from . import profiles
+from .diagnostics import ContentError, Diagnostic, SelectionError
 
 app = typer.Typer(
     help=(
         "Turn the text of the theme sheets (YAML under data/) into print-ready "
         "two-page A4 PDFs.\n\n"
-        "Start with `onepagers list` to see the themes, then "
-        "`onepagers build --theme 6` or `onepagers build --all`."
+        "Examples:\n\n"
+        "  onepagers list                       the themes and their variants\n\n"
+        "  onepagers build --theme 6            one sheet, newest edition\n\n"
+        "  onepagers build --all --profile print   every sheet for the print shop\n\n"
+        "  onepagers check                      preflight the text\n\n"
+        "Exit status: 0 done, 1 a problem in the text or a sheet that does not fit, "
+        "2 a command typed wrong or a selection that does not exist, 130 interrupted."
     ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    # A traceback is for a bug in onepagers, never for a user's mistake: those
+    # reach `main` as ContentError or SelectionError and are printed plainly.
+    pretty_exceptions_enable=False,
 )
 # soft_wrap: a message stays on one line, whatever the terminal's width;
 # emoji=False: ":smile:" quoted from the data stays as typed.
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
-class Profile(str, Enum):
-    screen = "screen"
-    print = "print"
-
-
+ProfileName = typer.Option(
+    "--profile",
+    metavar="NAME",
+    help="; ".join(f"{p.name}: {p.help}" for p in profiles.PROFILES.values()) + f". Default: {profiles.DEFAULT.name}.",
+)
 SectorOpt = Annotated[Optional[str], typer.Option(metavar="NAME", help="Sector: privat or offentlig. Default: privat.")]
 EditionOpt = Annotated[Optional[int], typer.Option(metavar="N", help="Edition number. Default: the newest of the sector.")]
 ThemeOpt = Annotated[int, typer.Option("--theme", "-t", metavar="N", help="Theme number.")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")]
 ProjectOpt = Annotated[
     Optional[Path],
     typer.Option("--project", metavar="DIR", help="The project folder (holds data/, templates/, fonts/). Default: found from the current folder."),
 ]
 
 
-def _fail(problem: object) -> typer.Exit:
-    """A selection that does not exist (theme, variant): said on stderr, exit 1."""
-    err.print(f"error: {problem}", markup=False)
-    return typer.Exit(1)
+def say(line: str) -> None:
+    err.print(line, markup=False)
 
 
-def _fail_content(exc: ContentError) -> typer.Exit:
-    for diagnostic in exc.diagnostics:
-        err.print(diagnostic.with_source(), markup=False)
-    count = len(exc.diagnostics)
-    err.print(f"{count} problem{'s' if count != 1 else ''} in the data; nothing was written.", markup=False)
-    return typer.Exit(1)
+def print_diagnostics(diagnostics: list[Diagnostic], quote: bool = True) -> None:
+    for diagnostic in diagnostics:
+        say(diagnostic.with_source() if quote else diagnostic.one_line())
 
 
 def _load(project_dir: Optional[Path], partial: bool = False):
-    """With `partial`, a file that does not load is reported and the rest goes on
-    (the command exits 1 at its end); without, nothing goes on."""
+    """With `partial`, a file that does not load is reported and the rest goes
+    on (the command then exits 1 at its end); without, nothing goes on."""
     from .library import load_library
     from .project import Project
 
     project = Project.find(project_dir)
-    try:
-        library = load_library(project.data, partial=partial)
-    except ContentError as exc:
-        raise _fail_content(exc) from None
-    for diagnostic in library.problems:
-        err.print(diagnostic.with_source(), markup=False)
-    if library.problems:
-        count = len(library.problems)
-        waiting = ", ".join(f"tema {n}" for n in sorted(library.broken))
-        err.print(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {waiting}." if waiting else "."), markup=False)
+    library = load_library(project.data, partial=partial)
+    report_skipped(library.problems, library.broken)
     return project, library
+
+
+def report_skipped(problems, waiting) -> None:
+    """The files that did not load, and the sheets that therefore wait."""
+    if not problems:
+        return
+    print_diagnostics(list(problems))
+    count = len(problems)
+    sheets = ", ".join(f"tema {n}" for n in sorted(waiting))
+    say(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {sheets}." if sheets else "."))
+
+
+def _output_folder(out: Path) -> Path:
+    """An output folder, existing or to be made; anything else there is refused, never replaced."""
+    if out.exists() and not out.is_dir():
+        raise SelectionError(f"--out {out} is a file, not a folder: name a folder (it is made if missing)")
+    return out
 
 
 @app.command("list")
@@ -98,8 +111,8 @@ def build(
     sector: SectorOpt = None,
     edition: EditionOpt = None,
     every_variant: Annotated[bool, typer.Option("--every-variant", help="Build every edition and sector the data defines.")] = False,
-    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
-    profile: Annotated[Profile, typer.Option(help="screen: tagged, accessible PDF/UA-1. print: PDF/X-4 with 3 mm bleed and crop marks, for the print shop.")] = Profile.screen,
+    out: OutOpt = Path("build"),
+    profile: Annotated[str, ProfileName] = profiles.DEFAULT.name,
     workers: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Render in N processes. Default: one per core.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Render every sheet, even those whose inputs have not changed.")] = False,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Keep running: rebuild the affected sheets whenever a file under data/, templates/ or fonts/ changes (Ctrl-C stops).")] = False,
@@ -113,44 +126,25 @@ def build(
     Examples: `onepagers build --theme 6`, `onepagers build --all`,
     `onepagers build --theme 6 --sector offentlig`.
     """
-    from .build import SelectionError, plan
+    from .plan import Selection
+    from .project import Project
 
     if not theme and not all_:
         raise typer.BadParameter("say which sheets: --theme N (repeatable) or --all", param_hint="--theme/--all")
     if theme and all_:
         raise typer.BadParameter("give --theme or --all, not both", param_hint="--theme/--all")
-    project, library = _load(project_dir, partial=True)
-    if theme and not all_ and not watch and set(theme) <= library.broken:
-        raise typer.Exit(1)  # each sheet asked for waits for a file reported above
-
-    def plan_jobs(library):
-        # A theme whose file did not load was reported; asking for it is no second mistake.
-        wanted = [n for n in theme or () if n not in library.broken]
-        return plan(library, out, themes=wanted, everything=all_, sector=sector, edition=edition, every_variant=every_variant, profile=profile.value)
-
-    try:
-        jobs = plan_jobs(library)
-    except SelectionError as exc:
-        raise _fail(exc) from None
+    profiles.get(profile)
+    selection = Selection(tuple(theme or ()), all_, sector, edition, every_variant, profile)
+    project = Project.find(project_dir)
+    out = _output_folder(out)
     if watch:
         from .watch import watch as run_watch
 
-        err.print(f"watching {project.data}, {project.templates} and {project.fonts}; Ctrl-C stops", markup=False)
-        try:
-            run_watch(project, plan_jobs, profile.value, lambda line: err.print(line, markup=False))
-        except KeyboardInterrupt:
-            pass
+        say(f"watching {project.data}, {project.templates} and {project.fonts}; Ctrl-C stops")
+        run_watch(project, selection, out, say)
         return
-
-    try:
-        results = _run_build(library, project, jobs, profile.value, workers, force, thumbnails=all_)
-    except ContentError as exc:
-        raise _fail_content(exc) from None
-    if all_ and (any(r.status == "built" for r in results) or not (out / "index.html").exists()):
-        from .gallery import write_gallery
-
-        err.print(f"gallery: {write_gallery(library, project, out)}", markup=False)
-    if any(not r.ok for r in results) or library.problems:
+    report = _run_build(project, selection, out, workers, force)
+    if not report.ok:
         raise typer.Exit(1)
 
 
@@ -158,8 +152,8 @@ def build(
 def booklet(
     sector: SectorOpt = None,
     edition: EditionOpt = None,
-    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")] = Path("build"),
-    profile: Annotated[Profile, typer.Option(help="screen (download) or print (PDF/X-4 for the print shop).")] = Profile.screen,
+    out: OutOpt = Path("build"),
+    profile: Annotated[str, ProfileName] = profiles.DEFAULT.name,
     project_dir: ProjectOpt = None,
 ) -> None:
     """Build one PDF of a whole variant: the introduction and every theme in order,
@@ -168,22 +162,18 @@ def booklet(
     Example: `onepagers booklet --edition 1`.
     """
     from .booklet import make_booklet
-    from .build import SelectionError
+    from .plan import pick_variant
 
+    profiles.get(profile)
     project, library = _load(project_dir)
-    name = _variant_of(library, f"{sector or ''}@{edition or ''}")
-    try:
-        result = make_booklet(library, project, out, name, profile.value)
-    except ContentError as exc:
-        raise _fail_content(exc) from None
-    except SelectionError as exc:
-        raise _fail(exc) from None
-    if result.path is None:
-        for problem in result.problems:
-            err.print(f"error: {problem}", markup=False)
+    name = pick_variant(library, sector, edition)
+    result = make_booklet(library, project, _output_folder(out), name, profile)
+    if not result.ok:
+        print_diagnostics(list(result.problems))
+        say(f"{result.job.name}: not written")
         raise typer.Exit(1)
-    typer.echo(str(result.path))
-    err.print(f"booklet {name}: {result.pages} pages", markup=False)
+    typer.echo(str(result.job.path))
+    say(f"booklet {name}: {result.pages} pages")
 
 
 @app.command()
@@ -200,14 +190,14 @@ def preview(
 
     pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
     if not pdfs:
-        raise _fail(f"no PDFs under {out}; run `onepagers build` first")
+        raise SelectionError(f"no PDFs under {out}; run `onepagers build` first")
     damaged = 0
     for pdf in pdfs:
         try:
             for path in previews.write(pdf, to or pdf.parent, dpi):
                 typer.echo(str(path))
         except previews.DamagedPdf as exc:  # the others still get their pictures
-            err.print(f"error: {exc}", markup=False)
+            say(f"error: {exc}")
             damaged += 1
     if damaged:
         raise typer.Exit(1)
@@ -242,14 +232,9 @@ def check(
     except ContentError as exc:
         findings = list(exc.diagnostics)
     if as_json:
-        typer.echo(json.dumps([
-            {"file": d.location().split(":")[0], "line": d.line, "column": d.column, "severity": d.severity,
-             "rule": d.rule, "message": d.message, "suggestion": d.suggestion}
-            for d in findings
-        ], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([d.as_dict() for d in findings], ensure_ascii=False, indent=2))
     else:
-        for d in findings:
-            err.print(d.one_line(), markup=False)
+        print_diagnostics(findings, quote=False)
     errors = sum(d.severity == "error" for d in findings)
     warnings = len(findings) - errors
     err.print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.", markup=False)
@@ -259,27 +244,22 @@ def check(
 
 def _variant_of(library, spec: str) -> str:
     """`privat@1`, `offentlig@2`, or just `offentlig` (its newest edition)."""
-    from .build import SelectionError, pick_variant
+    from .plan import pick_variant
 
     sector, _, edition = spec.partition("@")
-    try:
-        return pick_variant(library, sector, int(edition) if edition.isdigit() else None)
-    except SelectionError as exc:
-        raise _fail(exc) from None
+    if edition and not edition.isdigit():
+        raise SelectionError(f"'{spec}' is not a variant: write sector@edition, e.g. privat@2")
+    return pick_variant(library, sector or None, int(edition) if edition else None)
 
 
 def _resolved(library, number: int, name: str):
-    from .variants import resolve
+    from .plan import theme_file
+    from .variants import has_text, resolve, variants_of
 
-    tf = library.theme(number)
-    if tf is None:
-        raise _fail(f"there is no theme {number}; themes: {', '.join(str(t.theme.number) for t in library.themes)}")
-    try:
-        return resolve(library, tf, name)
-    except LookupError as exc:
-        raise _fail(exc) from None
-    except ContentError as exc:
-        raise _fail_content(exc) from None
+    tf = theme_file(library, number)
+    if not has_text(library, tf, name):
+        raise SelectionError(f"theme {number} has no text in variant {name}", choices=tuple(variants_of(library, tf)))
+    return resolve(library, tf, name)
 
 
 @app.command()
@@ -295,24 +275,11 @@ def show(
     """
     import yaml
 
-    from .model import TEXT_SECTIONS
+    from .plan import pick_variant
 
     _, library = _load(project_dir)
-    name = _variant_of(library, f"{sector or ''}@{edition or ''}")
-    sheet = _resolved(library, theme, name)
-    data = {
-        "variant": sheet.variant.name,
-        "series": sheet.variant.series_name,
-        "number": f"{sheet.number}/{sheet.variant.theme_count}",
-        "title": sheet.title,
-        "lead": sheet.lead,
-        **{section: list(getattr(sheet, section)) for section in TEXT_SECTIONS},
-        "references": [r.model_dump(exclude_none=True) for r in sheet.references],
-        "headings": sheet.headings.model_dump(),
-        "footer": sheet.footer,
-        "partnership": sheet.partnership,
-    }
-    typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), nl=False)
+    sheet = _resolved(library, theme, pick_variant(library, sector, edition))
+    typer.echo(yaml.safe_dump(sheet.as_data(), allow_unicode=True, sort_keys=False, width=10_000), nl=False)
 
 
 @app.command()
@@ -341,47 +308,52 @@ def diff(
         err.print(f"wrote {html_file}", markup=False)
 
 
-def _run_build(library, project, jobs, profile: str, workers, force: bool, thumbnails: bool = False):
-    """Build with a progress bar (on a terminal) and a summary table, both on stderr."""
+def _run_build(project, selection, out: Path, workers: Optional[int], force: bool):
+    """Build with a progress bar (on a terminal) and a summary table, both on
+    stderr; the path of every PDF that is there and current on stdout."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from .build import build as run, describe
+    from .build import Status, build as run
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True, disable=not err.is_terminal)
+    task = progress.add_task("building", total=None)
 
-    def report(result) -> None:
+    def report_one(result) -> None:
         progress.advance(task)
-        if result.status == "failed":
-            progress.console.print(f"error: {describe(result)}", markup=False)
+        if not result.ok:
+            print_diagnostics(list(result.problems))
+            say(f"{result.job.name}: not written")
 
     with progress:
-        task = progress.add_task("building", total=len(jobs))
-        results = run(library, project, jobs, on_result=report, profile=profile, workers=workers, force=force, thumbnails=thumbnails)
-    for result in results:
+        report = run(project, selection, out, workers=workers, force=force, on_result=report_one)
+    if report.problems:
+        print_diagnostics(report.problems)
+        count = len(report.problems)
+        say(f"{count} problem{'s' if count != 1 else ''} in the data; nothing was written.")
+        return report
+    report_skipped(report.skipped, report.waiting)
+    for result in report.results:
         if result.ok:
             typer.echo(str(result.job.path))
 
-    built = [r for r in results if r.status == "built"]
-    failed = [r for r in results if r.status == "failed"]
+    built, failed = report.count(Status.BUILT), report.count(Status.FAILED)
+    total = len(report.results)
+    if report.gallery is not None:
+        say(f"gallery: {report.gallery}")
     if not built and not failed:
-        err.print(f"Nothing changed: {len(results)} sheet{'s' if len(results) != 1 else ''} up to date.", markup=False)
-        return results
+        say(f"Nothing changed: {total} sheet{'s' if total != 1 else ''} up to date.")
+        return report
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("sheet", "variant", "pages", "status", "time"):
         table.add_column(column, justify="right" if column in ("pages", "time") else "left")
-    for r in results:
-        name = "introduktion" if r.job.number is None else f"tema {r.job.number}"
-        style = {"failed": "red", "built": "", "up to date": "dim"}[r.status]
-        table.add_row(name, r.job.variant, str(r.pages or ""), r.status, f"{r.seconds:.2f} s" if r.seconds else "", style=style)
+    styles = {Status.FAILED: "red", Status.BUILT: "", Status.UP_TO_DATE: "dim"}
+    for r in report.results:
+        table.add_row(r.job.label, r.job.variant, str(r.pages or ""), r.status.value, f"{r.seconds:.2f} s" if r.seconds else "", style=styles[r.status])
     err.print(table)
-    err.print(
-        f"{len(built)} built, {len(results) - len(built) - len(failed)} up to date"
-        + (f", {len(failed)} of {len(results)} sheets failed." if failed else "."),
-        markup=False,
-    )
-    return results
+    say(f"{built} built, {total - built - failed} up to date" + (f", {failed} of {total} sheets failed." if failed else "."))
+    return report
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -390,16 +362,43 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> None:
-    import signal
-
+def run(args: list[str] | None = None) -> int:
+    """The command line's one error boundary: every user's mistake becomes a
+    message and an exit status here (0 done, 1 a problem in the text, 2 a
+    usage error, 130 interrupted), and no command catches errors of its own."""
     from .environment import EnvironmentProblem
     from .files import OutputError
 
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        app()
+        result = app(args=args, standalone_mode=False, prog_name="onepagers")
+        return result if isinstance(result, int) else 0
+    except ContentError as exc:
+        print_diagnostics(exc.diagnostics)
+        count = len(exc.diagnostics)
+        say(f"{count} problem{'s' if count != 1 else ''} in the data; nothing was written.")
+        return 1
+    except SelectionError as exc:
+        say(f"error: {exc}")
+        return 2
     except (OutputError, EnvironmentProblem) as exc:
         # Not the text's fault, nor a command typed wrong: one line saying what to change.
-        err.print(f"error: {exc}", markup=False)
-        raise SystemExit(1) from None
+        say(f"error: {exc}")
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # a command typed wrong: usage and the problem
+        show = getattr(exc, "show", None)
+        show() if show else say(f"error: {exc.format_message()}")
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        return 130
+    except BrokenPipeError:  # `onepagers build --all | head`: the reader has gone
+        return 0
+
+
+def main() -> None:
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    sys.exit(run())

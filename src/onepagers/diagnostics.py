@@ -1,4 +1,11 @@
-"""Content errors that point at a file, a line and a field, compiler style."""
+"""Every problem a user can fix, in one shape, and the two errors that carry them.
+
+A `Diagnostic` points at where the fix goes: a file and line (the data, a
+template), or, for a problem only the layout reveals, the sheet and the section,
+with the data file and line of that section where it is known. `ContentError`
+(exit status 1) carries diagnostics about the text, templates or fonts;
+`SelectionError` (exit status 2) says that what was asked for does not exist.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +17,18 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Diagnostic:
-    path: Path
+    path: Path | None  # None when no file is to blame (a selection, a whole build)
     line: int  # 1-based; 0 when the whole file is meant
     column: int  # 1-based; 0 when unknown
     message: str
     severity: str = "error"
     rule: str = ""
     suggestion: str = ""
+    subject: str = ""  # the output it is about, e.g. a sheet and its variant
 
     def location(self) -> str:
+        if self.path is None:
+            return ""
         loc = display_path(self.path)
         if self.line:
             loc += f":{self.line}"
@@ -29,12 +39,27 @@ class Diagnostic:
     def one_line(self) -> str:
         rule = f" [{self.rule}]" if self.rule else ""
         hint = f" ({self.suggestion})" if self.suggestion else ""
-        return f"{self.location()}: {self.severity}: {self.message}{rule}{hint}"
+        where = ": ".join(part for part in (self.location(), self.severity) if part)
+        subject = f"{self.subject}: " if self.subject else ""
+        return f"{where}: {subject}{self.message}{rule}{hint}"
+
+    def as_dict(self) -> dict[str, object]:
+        """For `--json` and other tools: the same fields, the path as the user would type it."""
+        return {
+            "file": display_path(self.path) if self.path is not None else None,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "subject": self.subject,
+            "rule": self.rule,
+            "message": self.message,
+            "suggestion": self.suggestion,
+        }
 
     def with_source(self) -> str:
         """The one-line message, then the offending line quoted and marked."""
         text = self.one_line()
-        quoted = _source_line(self.path, self.line)
+        quoted = _source_line(self.path, self.line) if self.path is not None else None
         if quoted is None:
             return text
         marker = " " * max(self.column - 1, 0) + "^"
@@ -49,6 +74,19 @@ class ContentError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(d.one_line() for d in self.diagnostics)
+
+
+class SelectionError(Exception):
+    """What was asked for does not exist (a theme, a variant, a profile, an output
+    path that is not a folder): a usage error, not a problem in the text."""
+
+    def __init__(self, message: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.choices = choices
+
+    def __str__(self) -> str:
+        return self.message + (f"; choose from: {', '.join(self.choices)}" if self.choices else "")
 
 
 def display_path(path: Path) -> str:

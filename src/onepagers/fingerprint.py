@@ -2,11 +2,16 @@
 
 A sheet's fingerprint is a hash of its HTML (which holds the resolved text of
 its variant), of every file under templates/ and fonts/, of the profile and
-of the versions of onepagers and WeasyPrint. The fingerprints of the outputs
-of a folder are kept in `<out>/.onepagers/manifest.json`, with the hash of
-each PDF's bytes: the manifest is proof, not trust. A PDF that was damaged,
-emptied or swapped since is built again; a manifest that is not one this
-tool wrote is set aside with a notice.
+of onepagers' code and WeasyPrint's version. The fingerprints of the outputs
+of a folder are kept in `<out>/.onepagers/manifest.json`.
+
+A whole build is fingerprinted too, by every file it reads: the same build
+again, with nothing changed, is answered from the manifest (each output's
+bytes checked) without loading the data or laying out anything.
+
+The manifest is proof, not trust: it holds the hash of each output's bytes,
+and a PDF damaged, emptied or swapped since is built again; a manifest that
+is not one this tool wrote is set aside with a notice.
 """
 
 from __future__ import annotations
@@ -23,21 +28,27 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__
-from .diagnostics import ContentError, Diagnostic, display_path
+from . import __version__, profiles
+from .diagnostics import ContentError, Diagnostic, SelectionError, display_path
 from .files import sweep
+from .plan import Job
 from .project import Project
 
 MANIFEST = Path(".onepagers") / "manifest.json"
+KEEP_BUILDS = 8
 
 
-def _files_digest(folders: tuple[Path, ...], inside: Path) -> str:
-    """Every file under `folders`, hashed; a file that cannot be read, or that
-    is a link to outside the project, is refused here, before anything renders."""
+def _files_digest(folders: tuple[Path, ...], inside: Path | None = None) -> str:
+    """Every file under `folders`, hashed. With `inside` (the project), a file
+    that cannot be read, is not a regular file, leads out of the project
+    through a link, or (a template) is not UTF-8, is refused here by name,
+    before anything renders. Without, such files are only left out: the data's
+    are named by the loader, in their place."""
     digest = hashlib.sha256()
-    problems = []
+    problems: list[Diagnostic] = []
     for folder in folders:
-        for path in sorted(input_files(folder, inside, problems)):
+        found = input_files(folder, inside or folder.parent, problems)
+        for path in sorted(found):
             try:
                 content = path.read_bytes()
             except OSError as exc:
@@ -47,7 +58,7 @@ def _files_digest(folders: tuple[Path, ...], inside: Path) -> str:
                 problems.append(problem)
             digest.update(str(path.relative_to(folder.parent)).encode() + b"\0")
             digest.update(hashlib.sha256(content).digest())
-    if problems:
+    if problems and inside is not None:
         raise ContentError(problems)
     return digest.hexdigest()
 
@@ -114,11 +125,110 @@ def _weasyprint_version() -> str:
         return "?"
 
 
-def inputs_digest(project: Project) -> str:
-    """Everything shared by all sheets: templates, stylesheets, fonts, tool versions."""
+def _tool_digest() -> str:
+    """onepagers' own code and WeasyPrint's version: a changed tool may make other bytes."""
     return hashlib.sha256(
-        f"{_files_digest((project.templates, project.fonts), project.root)} onepagers {__version__} weasyprint {_weasyprint_version()}".encode()
+        f"{_files_digest((Path(__file__).parent,))} onepagers {__version__} weasyprint {_weasyprint_version()}".encode()
     ).hexdigest()
+
+
+def inputs_digest(project: Project) -> str:
+    """Everything shared by all sheets: templates, stylesheets, fonts, the tool."""
+    return hashlib.sha256(f"{_files_digest((project.templates, project.fonts), project.root)} {_tool_digest()}".encode()).hexdigest()
+
+
+def selection_digest(project: Project, selection: object, out: Path) -> str:
+    """Everything a whole build reads: every input file, the selection, the
+    output folder, the tool, and the date it writes into the documents."""
+    files = _files_digest((project.data, project.templates, project.fonts))
+    date = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return hashlib.sha256(f"{files}\0{_tool_digest()}\0{selection!r}\0{out.resolve()}\0{date}".encode()).hexdigest()
+
+
+def unchanged(out: Path, digest: str) -> list[tuple[Job, int]] | None:
+    """The jobs (and page counts) of the last complete build of exactly these
+    inputs into `out`, if every output it wrote is still there, byte for byte;
+    else None, and the build must look sheet by sheet."""
+    try:
+        entry = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("builds", {}).get(digest)
+        if not isinstance(entry, list) or not (out / "index.html").is_file():
+            return None
+        known = []
+        for item in entry:
+            job = Job(item["theme"], item["variant"], profiles.get(item["profile"]), out, item["key"], item["label"])
+            if _sha256(job.path) != item["sha256"]:
+                return None
+            known.append((job, int(item["pages"])))
+        return known
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, SelectionError):
+        return None  # no record, or one of another shape: look sheet by sheet
+
+
+def remember(out: Path, digest: str, outputs: list[tuple[Job, int]]) -> None:
+    """Record a complete build of these inputs, so that the same build again is
+    answered from here without loading the data."""
+    from .files import write_atomically
+
+    entry = [
+        {"theme": job.theme, "variant": job.variant, "profile": job.profile.name, "key": job.key,
+         "label": job.label, "pages": pages, "sha256": _sha256(job.path)}
+        for job, pages in outputs
+    ]
+    with _locked(out) as manifest:
+        document = _document(out, quiet=True)
+        # One record per selection is enough; keep the few most recent.
+        builds = {k: v for k, v in document.get("builds", {}).items() if k != digest}
+        document["builds"] = {**dict(list(builds.items())[-(KEEP_BUILDS - 1):]), digest: entry}
+        write_atomically(manifest, json.dumps(document, indent=1).encode(), inside=out)
+
+
+def _sha256(path: Path) -> str:
+    """The hash of a regular file's bytes; anything else (a pipe would block) is refused."""
+    if not stat.S_ISREG(path.lstat().st_mode):
+        raise OSError(f"{path} is not a regular file")
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _document(out: Path, quiet: bool = False) -> dict:
+    """The manifest, or an empty one if there is none or it is not what this
+    tool writes (then with a notice: every sheet is built again)."""
+    path = out / MANIFEST
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return _discard(path, "is not a regular file", quiet)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        return _discard(path, f"cannot be read ({exc.strerror or exc})", quiet)
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return _discard(path, "is not a manifest this tool wrote", quiet)
+    outputs = document.get("outputs", {}) if isinstance(document, dict) else None
+    builds = document.get("builds", {}) if isinstance(document, dict) else None
+    if not isinstance(outputs, dict) or not isinstance(builds, dict) or not all(_valid(k, v) for k, v in outputs.items()):
+        return _discard(path, "is not a manifest this tool wrote", quiet)
+    return document
+
+
+def _valid(name: object, entry: object) -> bool:
+    return (
+        isinstance(name, str)
+        and isinstance(entry, dict)
+        and isinstance(entry.get("digest"), str)
+        and isinstance(entry.get("sha256", ""), str)  # absent in older manifests: rebuilt, no notice
+        and type(entry.get("pages")) is int
+        and 0 < entry["pages"] < 1000
+    )
+
+
+def _discard(path: Path, why: str, quiet: bool) -> dict:
+    if not quiet:
+        notice = Diagnostic(path, 0, 0, f"{why}; it is set aside and every sheet in {display_path(path.parent.parent)} is built again", severity="notice")
+        print(notice.one_line(), file=sys.stderr)
+    return {}
 
 
 def sheet_digest(html: str, profile: str, inputs: str) -> str:
@@ -145,63 +255,29 @@ def _locked(out: Path) -> Iterator[Path]:
         yield out / MANIFEST
 
 
-def read(out: Path, quiet: bool = False) -> dict[str, dict]:
-    """The outputs recorded for `out`, or none if the manifest does not hold
-    what this tool writes (then with a notice: every sheet is built again).
-    Temporary files of interrupted builds are swept on the way."""
+def read(out: Path) -> dict[str, dict]:
+    """The outputs recorded for `out`. Temporary files of interrupted builds
+    are swept on the way: a build reads this before it writes anything."""
     sweep(out)
-    path = out / MANIFEST
-    try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return _discard(path, "is not a regular file", quiet)
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        return _discard(path, f"cannot be read ({exc.strerror or exc})", quiet)
-    try:
-        outputs = json.loads(raw.decode("utf-8"))["outputs"]
-    except (ValueError, KeyError, TypeError, RecursionError):
-        return _discard(path, "is not a manifest this tool wrote", quiet)
-    if not isinstance(outputs, dict) or not all(_valid(name, entry) for name, entry in outputs.items()):
-        return _discard(path, "is not a manifest this tool wrote", quiet)
-    return outputs
-
-
-def _valid(name: object, entry: object) -> bool:
-    return (
-        isinstance(name, str)
-        and isinstance(entry, dict)
-        and isinstance(entry.get("digest"), str)
-        and isinstance(entry.get("sha256", ""), str)  # absent in older manifests: rebuilt, no notice
-        and type(entry.get("pages")) is int
-        and 0 < entry["pages"] < 1000
-    )
-
-
-def _discard(path: Path, why: str, quiet: bool) -> dict[str, dict]:
-    if quiet:
-        return {}
-    notice = Diagnostic(path, 0, 0, f"{why}; it is set aside and every sheet in {display_path(path.parent.parent)} is built again", severity="notice")
-    print(notice.one_line(), file=sys.stderr)
-    return {}
+    return _document(out).get("outputs", {})
 
 
 def record(out: Path, digests: dict[Path, tuple[str, int]]) -> None:
-    """Add (or replace) the fingerprints (and page counts) of the outputs just
-    written, with the hash of each file's bytes as written."""
+    """Add (or replace) the fingerprints (and page counts) of the outputs just written."""
     if not digests:
         return
     from .files import write_atomically
 
     with _locked(out) as manifest:
-        outputs = read(out, quiet=True)
+        document = _document(out, quiet=True)
+        outputs = document.get("outputs", {})
         for path, (digest, pages) in digests.items():
             try:
-                outputs[os.path.relpath(path, out)] = {"digest": digest, "pages": pages, "sha256": _file_hash(path)}
+                outputs[os.path.relpath(path, out)] = {"digest": digest, "pages": pages, "sha256": _sha256(path)}
             except OSError:
                 outputs.pop(os.path.relpath(path, out), None)  # gone already: nothing to vouch for
-        data = json.dumps({"outputs": dict(sorted(outputs.items()))}, indent=1).encode()
+        document["outputs"] = dict(sorted(outputs.items()))
+        data = json.dumps(document, indent=1).encode()
         write_atomically(manifest, data, inside=out)
 
 
@@ -212,13 +288,8 @@ def current(out: Path, path: Path, digest: str, manifest: dict[str, dict]) -> in
     if not isinstance(entry, dict) or entry.get("digest") != digest:
         return None
     try:
-        if not stat.S_ISREG(path.lstat().st_mode) or _file_hash(path) != entry.get("sha256"):
+        if _sha256(path) != entry.get("sha256"):
             return None
     except OSError:
         return None
     return int(entry["pages"])
-
-
-def _file_hash(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import html, inline, preview
-from .build import output_path
 from .files import write_atomically
 from .library import Library
+from .plan import sheet_job
+from .profiles import PROFILES, Profile
 from .project import Project
 from .variants import introduction_variants, resolve, resolve_introduction, variant, variants_of
 
@@ -24,7 +25,7 @@ class Card:
     number: str  # "TEMA 6/10", or "" for the introduction
     title: str
     label: str  # the variant, for people
-    profile: str
+    profile: Profile
     pdf: str  # relative to index.html
     thumbnail: str
 
@@ -34,7 +35,7 @@ def thumbnail(pdf: Path) -> Path:
     Raises preview.DamagedPdf for a PDF that cannot be read."""
     thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
     if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
-        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI)[0]), inside=pdf.parent)
+        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI, first=1)[0], optimize=False), inside=pdf.parent)
     return thumb
 
 
@@ -59,9 +60,9 @@ def cards(library: Library, out: Path) -> list[Card]:
             if name in variants_of(library, tf):
                 sheet = resolve(library, tf, name)
                 entries.append((tf.theme.number, f"{sheet.number_label} {sheet.number}/{v.theme_count}", inline.to_plain(sheet.title)))
-        for profile in ("screen", "print"):
+        for profile in PROFILES.values():
             for number, label, title in entries:
-                pdf = output_path(library, out, number, name, profile)
+                pdf = sheet_job(library, out, number, name, profile).path
                 if pdf.is_file() and (thumb := _card_thumbnail(pdf)) is not None:
                     found.append(Card(label, title, v.label, profile, os.path.relpath(pdf, out), os.path.relpath(thumb, out)))
     return found

@@ -6,15 +6,26 @@ Autoescaping is on and the only markup that reaches the HTML is what
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import jinja2
 
 from . import inline
 from .diagnostics import ContentError, Diagnostic
-from .variants import IntroductionSheet, Sheet
+from .profiles import Profile
+from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction
+
+if TYPE_CHECKING:
+    from .library import Library
+    from .plan import Job
+    from .project import Project
+
+# No publication dates are known for the editions: a fixed, obviously
+# conventional date (as reproducible builds use) unless SOURCE_DATE_EPOCH says.
+DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
 
 
 def balance(items: Sequence[str], columns: int = 2) -> list[list[str]]:
@@ -55,7 +66,33 @@ def document_title(sheet: Sheet | IntroductionSheet) -> str:
     return f"{name} ({sheet.variant.label})"
 
 
-def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = "screen", date: str = "") -> str:
+def document_date() -> str:
+    """The date written into every document: SOURCE_DATE_EPOCH's, else a fixed
+    one, never the clock, so that the same input gives the same bytes."""
+    from .environment import source_date
+
+    return source_date(DEFAULT_DATE).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets: bool = False) -> str:
+    """The HTML of a job's sheet in its variant and profile. The renderer brings
+    the profile's stylesheets itself (parsed once per process); a standalone
+    copy for other tools links them."""
+    if job.theme is None:
+        document: Sheet | IntroductionSheet = resolve_introduction(library, job.variant)
+    else:
+        document = resolve(library, library.theme(job.theme), job.variant)  # type: ignore[arg-type]
+    return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets)
+
+
+def render(
+    document: Sheet | IntroductionSheet,
+    templates: Path,
+    profile: Profile,
+    language: str,
+    *,
+    linked_stylesheets: bool = False,
+) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
     name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
@@ -78,8 +115,10 @@ def render(document: Sheet | IntroductionSheet, templates: Path, profile: str = 
             subject=f"{document.variant.series_name} ({document.variant.label})",
             keywords=keywords,
             profile=profile,
-            links=profile != "print",  # PDF/X wants no annotations on the printed area
-            date=date,
+            stylesheets=profile.stylesheets if linked_stylesheets else (),
+            links=profile.live_links,
+            language=language,
+            date=document_date(),
         )
     except jinja2.TemplateError as exc:  # an {% include %} not found, an undefined name
         raise _template_error(exc, templates, name) from None
@@ -95,4 +134,3 @@ def _template_error(exc: jinja2.TemplateError, templates: Path, name: str) -> Co
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return ContentError([Diagnostic(Path(exc.filename or templates / name), exc.lineno, 0, f"template: {exc.message}")])
     return ContentError([Diagnostic(templates / name, 0, 0, f"template: {exc.message or exc}")])
-

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pyphen
 
-LANG = "da"
-
 
 def read_exceptions(path: Path) -> list[str]:
     if not path.is_file():
@@ -40,11 +38,11 @@ def patterns(words: list[str]) -> dict[str, tuple[int, tuple[int, ...]]]:
     return out
 
 
-def install(exceptions_file: Path) -> pyphen.Pyphen:
-    """Make `lang="da"` hyphenate with the corrections, for every later layout."""
-    path = pyphen.LANGUAGES[pyphen.language_fallback(LANG)]
+def install(exceptions_file: Path, language: str) -> pyphen.Pyphen:
+    """Make `lang=<language>` hyphenate with the corrections, for every later layout."""
+    path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
     hd = pyphen.HyphDict(path)
     hd.patterns.update(patterns(read_exceptions(exceptions_file)))
     hd.maxlen = max(len(key) for key in hd.patterns)
     pyphen.hdcache[path] = hd
-    return pyphen.Pyphen(lang=LANG, left=3, right=3)
+    return pyphen.Pyphen(lang=language, left=3, right=3)

@@ -157,7 +157,19 @@ class VariantSpec(Strict):
     wording: WordingOverrides = WordingOverrides()
 
 
+class FileNames(Strict):
+    """The first word of output file names (ASCII: they end up in URLs)."""
+
+    theme: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    introduction: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    booklet: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+
+
 class SeriesFile(Strict):
+    # The language of the text: the documents' `lang`, and the hyphenation
+    # dictionary WeasyPrint uses for it.
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+    file_names: FileNames
     series: dict[str, SeriesInfo]
     wording: Wording
     variants: Annotated[dict[str, VariantSpec], Field(min_length=1)]

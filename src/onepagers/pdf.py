@@ -18,10 +18,12 @@ from urllib.request import url2pathname
 
 import pydyf
 import weasyprint
+from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from . import fit, hyphenation
+from .profiles import Profile
 from .project import Project
 
 
@@ -63,15 +65,6 @@ class Rendered:
     lost_letters: int = 0  # letters of the HTML that the layout does not hold
 
 
-# What each output profile asks of WeasyPrint. `screen` is tagged for
-# accessibility (PDF/UA-1); `print` is PDF/X-4 with print.css (bleed, crop
-# marks, CMYK and its output intent). WeasyPrint cannot make one file both.
-PROFILES = {
-    "screen": {"pdf_variant": "pdf/ua-1"},
-    "print": {"pdf_variant": "pdf/x-4"},
-}
-
-
 def stable_ids(seed: str):
     """A finisher: WeasyPrint writes a random XMP DocumentID for PDF/X-4 (and
     the file's /ID follows from it); make it follow from the content instead,
@@ -90,15 +83,37 @@ _XMP_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 
 
 class Renderer:
-    """One per process: keeps WeasyPrint's font configuration across sheets."""
+    """One per process and profile: WeasyPrint's fonts and the profile's
+    stylesheets are loaded once and serve every sheet rendered here."""
 
-    def __init__(self, project: Project, profile: str = "screen") -> None:
-        if profile not in PROFILES:
-            raise ValueError(f"unknown profile {profile!r}; profiles: {', '.join(PROFILES)}")
+    def __init__(self, project: Project, profile: Profile, language: str) -> None:
         self.project = project
         self.profile = profile
+        self.language = language
         self.fonts = FontConfiguration()
-        hyphenation.install(project.templates / "hyphenation.txt")
+        hyphenation.install(project.templates / "hyphenation.txt", language)
+        # Parsing the stylesheets (and their @font-face rules) cost more than a
+        # third of a sheet's render when every sheet did it again.
+        self._fetcher = ProjectFetcher((project.templates, project.fonts))
+        # What the stylesheets declare beside their rules (@color-profile for
+        # the output intent, @counter-style) is kept here and given to every render.
+        self.counter_style = CounterStyle()
+        self.color_profiles: dict = {}
+        self.stylesheets = []
+        for name in profile.stylesheets:
+            path = project.templates / name
+            if path.is_file():
+                self.stylesheets.append(
+                    weasyprint.CSS(
+                        filename=str(path),
+                        url_fetcher=self._fetcher,
+                        font_config=self.fonts,
+                        counter_style=self.counter_style,
+                        color_profiles=self.color_profiles,
+                    )
+                )
+            else:
+                self._fetcher.missing.append(path.resolve())
 
     def close(self) -> None:
         """Remove the font copies WeasyPrint keeps in /tmp/weasyprint-* for this renderer."""
@@ -115,17 +130,29 @@ class Renderer:
             base_url=self.project.templates.resolve().as_uri() + "/",
             url_fetcher=fetcher,
         )
-        document = source.render(font_config=self.fonts)
+        document = source.render(**self._context(self.stylesheets))
         sizes = [(p.width / fit.PX_PER_MM, p.height / fit.PX_PER_MM) for p in document.pages]
         overflows = fit.overflows(document.pages)
         lost = fit.letters_in_html(html) - fit.letters_laid_out(document.pages)
         if overflows or lost > 0 or len(document.pages) > fit.design_pages(document.pages):
-            measured = source.render(font_config=self.fonts, stylesheets=[weasyprint.CSS(string=fit.MEASURE_CSS)])
+            measure = [*self.stylesheets, weasyprint.CSS(string=fit.MEASURE_CSS)]
+            measured = source.render(**self._context(measure))
             overflows = fit.overflows(measured.pages) or overflows
-        return document, Rendered(b"", len(document.pages), sizes, overflows, fetcher.refused, fetcher.missing, max(lost, 0))
+        refused = [*self._fetcher.refused, *fetcher.refused]
+        missing = [*self._fetcher.missing, *fetcher.missing]
+        return document, Rendered(b"", len(document.pages), sizes, overflows, refused, missing, max(lost, 0))
+
+    def _context(self, stylesheets: list[weasyprint.CSS]) -> dict:
+        return {
+            "font_config": self.fonts,
+            "counter_style": self.counter_style,
+            "color_profiles": self.color_profiles,
+            "stylesheets": stylesheets,
+        }
 
     def write(self, document: weasyprint.Document, seed: str) -> bytes:
-        return document.write_pdf(finisher=stable_ids(seed), **PROFILES[self.profile])
+        variant = {"pdf_variant": self.profile.pdf_variant} if self.profile.pdf_variant else {}
+        return document.write_pdf(finisher=stable_ids(seed), **variant)
 
     def render(self, html: str) -> Rendered:
         document, rendered = self.layout(html)

@@ -20,7 +20,8 @@ class DamagedPdf(Exception):
     """A file named .pdf that PDFium cannot read: damaged, emptied, or not a PDF."""
 
 
-def pages(pdf: Path, dpi: float) -> list["Image"]:
+def pages(pdf: Path, dpi: float, first: int | None = None) -> list["Image"]:
+    """Pictures of the PDF's pages (only the `first` so many, if given)."""
     import pypdfium2
 
     try:
@@ -30,7 +31,7 @@ def pages(pdf: Path, dpi: float) -> list["Image"]:
     try:
         scale = dpi / 72
         images = []
-        for page in document:
+        for page in list(document)[:first]:
             width, height = page.get_size()
             if width * height * scale * scale > MAX_PIXELS:
                 raise DamagedPdf(f"{pdf}: a page of {width:.0f} x {height:.0f} pt is not a sheet's; not rendered")
@@ -44,9 +45,11 @@ def pages(pdf: Path, dpi: float) -> list["Image"]:
         document.close()
 
 
-def png_bytes(image: "Image") -> bytes:
+def png_bytes(image: "Image", optimize: bool = True) -> bytes:
+    """PNG; `optimize` makes it a few per cent smaller at five times the cost,
+    worth it for files kept in git, not for thumbnails made on every build."""
     buffer = BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", optimize=optimize)
     return buffer.getvalue()
 
 

@@ -46,6 +46,21 @@ class Sheet:
     partnership: str
     author: str
 
+    def as_data(self) -> dict[str, Any]:
+        """Everything the sheet says, as plain data in reading order (for `show` and tools)."""
+        return {
+            "variant": self.variant.name,
+            "series": self.variant.series_name,
+            "number": f"{self.number}/{self.variant.theme_count}",
+            "title": self.title,
+            "lead": self.lead,
+            **{section: list(getattr(self, section)) for section in TEXT_SECTIONS},
+            "references": [r.model_dump(exclude_none=True) for r in self.references],
+            "headings": self.headings.model_dump(),
+            "footer": self.footer,
+            "partnership": self.partnership,
+        }
+
 
 @dataclass(frozen=True)
 class IntroductionSheet:

@@ -1,77 +1,78 @@
 """build --watch: rebuild the affected sheets whenever data, templates or fonts change.
 
 One warm renderer is kept between rebuilds (WeasyPrint imported once, its
-fonts loaded once), and the incremental build decides what is affected. A
-file that does not load (a YAML error mid-edit) is reported and the watch
-goes on.
+fonts and stylesheets loaded once), and the incremental build decides what
+is affected. A file that does not load (a YAML error mid-edit) is reported,
+the sheets that do load are built, and the watch goes on: whatever a save
+did (a file moved away, a NUL in it, a folder in its place), a rebuild is one
+line and never the end of the watch.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Callable
 
-from .build import Job, Result, SelectionError, build
-from .diagnostics import ContentError, Diagnostic
+from . import profiles
+from .build import Report, Status, build
+from .diagnostics import ContentError, SelectionError
 from .environment import EnvironmentProblem
 from .files import OutputError
-from .library import Library, load_library
+from .plan import Selection
 from .project import Project
 
 
-def rebuild_once(project: Project, plan_jobs: Callable[[Library], list[Job]], profile: str, renderer) -> str:
-    """One rebuild, told in one line. Whatever a save did (a file half-written,
-    moved away, not YAML, a NUL in it), this returns a line and the watch goes on."""
-    started = time.perf_counter()
-    problems: tuple[Diagnostic, ...] = ()
-    results: list[Result] = []
-    unavailable = ""
-    try:
-        library = load_library(project.data, partial=True)
-        problems = library.problems
-        try:
-            jobs = plan_jobs(library)
-        except SelectionError as exc:
-            if not problems:
-                raise
-            jobs, unavailable = [], str(exc)  # most likely the sheet of the broken file: both said below
-        if jobs:
-            results = build(library, project, jobs, profile=profile, renderer=renderer)
-    except ContentError as exc:
-        problems = tuple(exc.diagnostics)
-    except (SelectionError, OutputError, EnvironmentProblem, OSError) as exc:
-        return f"error: {exc}; still watching"
-    except Exception as exc:  # noqa: BLE001 - a watch outlives any one save
-        return f"error: {type(exc).__name__}: {exc}; still watching"
-    seconds = time.perf_counter() - started
-    built = [r for r in results if r.status == "built"]
-    failed = [r for r in results if r.status == "failed"]
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        others = f"; rebuilt {', '.join(r.job.label for r in built)}" if built else f"; {unavailable or 'nothing written'}"
-        return f"{problems[0].one_line()}{more}{others}, still watching"
-    if failed:
-        return f"error: {failed[0].job.label}: {failed[0].problems[0]}" + (f" (and {len(failed) - 1} more sheets)" if len(failed) > 1 else "")
+def summary(report: Report, seconds: float) -> str:
+    """A rebuild told in one line."""
+    built = [r.job.name for r in report.results if r.status is Status.BUILT]
+    if not report.ok:
+        # One line a rebuild, so that the watch's output stays a log of saves:
+        # the first problem, as `build` words it, and how many more there are.
+        first, *more = report.diagnostics
+        also = f"; rebuilt {', '.join(built)}" if built else ""
+        return first.one_line() + (f" (and {len(more)} more)" if more else "") + also + "; still watching"
     if not built:
-        return f"nothing changed ({len(results)} up to date, {seconds:.2f} s)"
-    names = ", ".join(r.job.label for r in built)
-    return f"rebuilt {names} in {seconds:.2f} s"
+        return f"nothing changed ({len(report.results)} up to date, {seconds:.2f} s)"
+    return f"rebuilt {', '.join(built)} in {seconds:.2f} s"
 
 
 def watch(
     project: Project,
-    plan_jobs: Callable[[Library], list[Job]],
-    profile: str,
+    selection: Selection,
+    out: Path,
     say: Callable[[str], None],
     stop_event=None,
 ) -> None:
     import watchfiles
 
+    from .library import load_library
     from .pdf import Renderer
 
-    renderer = Renderer(project, profile)
+    profile = profiles.get(selection.profile)
+    renderer: Renderer | None = None
+
+    def rebuild() -> str:
+        nonlocal renderer
+        started = time.perf_counter()
+        try:
+            library = load_library(project.data, partial=True)
+            if renderer is None or renderer.language != library.series.language:
+                if renderer is not None:
+                    renderer.close()
+                    renderer = None
+                renderer = Renderer(project, profile, library.series.language)
+            report = build(project, selection, out, library=library, renderer=renderer)
+        except ContentError as exc:
+            return summary(Report(problems=exc.diagnostics), 0.0)
+        except (SelectionError, OutputError, EnvironmentProblem, OSError) as exc:  # a theme watched for was removed or renumbered, a disk full
+            return f"error: {exc}; still watching"
+        except Exception as exc:  # noqa: BLE001 - a watch outlives any one save
+            return f"error: {type(exc).__name__}: {exc}; still watching"
+        return summary(report, time.perf_counter() - started)
+
     try:
-        say(rebuild_once(project, plan_jobs, profile, renderer))
+        say(rebuild())
         while not (stop_event is not None and stop_event.is_set()):
             folders = [str(p) for p in (project.data, project.templates, project.fonts) if p.is_dir()]
             if not folders:
@@ -79,19 +80,15 @@ def watch(
                 continue
             try:
                 for changes in watchfiles.watch(*folders, stop_event=stop_event, debounce=200, step=50):
-                    if any(str(project.fonts) in path for _, path in changes):
-                        try:
-                            fresh = Renderer(project, profile)  # font files are loaded once per renderer
-                        except Exception as exc:  # noqa: BLE001 - keep the last renderer that worked
-                            say(f"{time.strftime('%H:%M:%S ')}error: fonts: {exc}; still watching")
-                        else:
-                            renderer.close()
-                            renderer = fresh
-                    say(time.strftime("%H:%M:%S ") + rebuild_once(project, plan_jobs, profile, renderer))
+                    if renderer is not None and any(str(project.fonts) in path or str(project.templates) in path for _, path in changes):
+                        renderer.close()  # fonts and stylesheets are loaded once per renderer
+                        renderer = None
+                    say(time.strftime("%H:%M:%S ") + rebuild())
                 return
             except (OSError, RuntimeError) as exc:
                 # A watched folder moved away or replaced: watch what is there again.
                 say(f"{time.strftime('%H:%M:%S ')}error: {exc}; still watching")
                 time.sleep(1)
     finally:
-        renderer.close()
+        if renderer is not None:
+            renderer.close()

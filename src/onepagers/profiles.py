@@ -1,0 +1,56 @@
+"""Output profiles: what each kind of output asks of the pipeline.
+
+This registry is the one place that knows the profiles. Code asks an entry for
+what it needs (its PDF variant, its stylesheets, whether links are live, the
+file suffix) and never compares a profile's name; adding a profile is one
+entry here and, usually, one stylesheet under templates/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    help: str  # for `--profile`'s help and the docs
+    pdf_variant: str | None  # what WeasyPrint is asked to conform to
+    stylesheets: tuple[str, ...]  # under templates/, in cascade order
+    live_links: bool  # clickable links; PDF/X wants no annotations on the printed area
+    marks: bool  # crop marks around the trim
+    suffix: str  # before the extension: `…-privat-2-print.pdf`
+    extension: str = ".pdf"
+
+
+SCREEN = Profile(
+    name="screen",
+    help="tagged, accessible PDF (PDF/UA-1) for download and screen",
+    pdf_variant="pdf/ua-1",
+    stylesheets=("sheet.css",),
+    live_links=True,
+    marks=False,
+    suffix="",
+)
+PRINT = Profile(
+    name="print",
+    help="PDF/X-4 for the print shop: CMYK, 3 mm bleed, crop marks",
+    pdf_variant="pdf/x-4",
+    stylesheets=("sheet.css", "print.css"),
+    live_links=False,
+    marks=True,
+    suffix="-print",
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (SCREEN, PRINT)}
+DEFAULT = SCREEN
+
+
+def get(name: str) -> Profile:
+    """The profile called `name`; a `SelectionError` listing the profiles if there is none."""
+    from .diagnostics import SelectionError
+
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise SelectionError(f"there is no profile '{name}'", choices=tuple(PROFILES)) from None

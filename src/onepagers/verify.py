@@ -1,0 +1,111 @@
+"""The acceptance rules a sheet must pass before it is written, each problem a `Diagnostic`.
+
+A problem only the layout reveals (a section too long for its page) is placed
+at the data that causes it: the section's line in the theme file (in the
+variant's overlay where it has one), with the sheet named as its subject.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import fonts
+from .diagnostics import Diagnostic
+from .library import Library
+from .plan import Job
+from .project import Project
+
+if TYPE_CHECKING:
+    from .pdf import Rendered
+
+A4_MM = (210.0, 297.0)
+SHEET_PAGES = 2
+
+
+def characters(library: Library, project: Project) -> list[Diagnostic]:
+    """Text that the fonts cannot show, found before WeasyPrint swaps in a system font."""
+    covered = fonts.coverage(project.fonts)
+    sources = [library.series_source, *(tf.source for tf in library.themes)]
+    if library.introduction_source is not None:
+        sources.append(library.introduction_source)
+    return [d for source in sources for d in fonts.uncovered(source, covered)]
+
+
+# Where each section of a sheet is written in the data ("" for the sheet as a
+# whole): a plain mapping, so that it crosses to a worker process cheaply.
+Sources = dict[str, tuple[Path, int, int]]
+
+
+def layout(project: Project, job: Job, rendered: Rendered, sources: Sources) -> list[Diagnostic]:
+    """Files the templates name but could not be read, text that overflows or was
+    lost, the wrong number or size of pages."""
+    def sheet(message: str, section: str = "") -> Diagnostic:
+        path, line, column = sources.get(section) or sources[""]
+        return Diagnostic(path, line, column, message, subject=job.name)
+
+    problems = [
+        Diagnostic(*template_line(project, path), f"file not found: {_in_project(project, path)}", subject=job.name)
+        for path in rendered.missing
+    ]
+    problems += [Diagnostic(None, 0, 0, f"refused to fetch {url} (only templates/ and fonts/ are read)", subject=job.name) for url in rendered.refused]
+    problems += [sheet(o.describe(), o.section) for o in rendered.overflows]
+    if rendered.lost_letters and not rendered.overflows:
+        problems.append(sheet(f"{rendered.lost_letters} letters of the text were not laid out (lost without an overflow to show where)"))
+    expected = (1, SHEET_PAGES) if job.theme is None else (SHEET_PAGES, SHEET_PAGES)
+    if not expected[0] <= rendered.pages <= expected[1] and not rendered.overflows:
+        problems.append(sheet(f"has {rendered.pages} pages, expected {SHEET_PAGES}"))
+    for i, (w, h) in enumerate(rendered.page_sizes_mm, start=1):
+        if abs(w - A4_MM[0]) > 0.5 or abs(h - A4_MM[1]) > 0.5:
+            problems.append(Diagnostic(None, 0, 0, f"page {i} is {w:.1f} x {h:.1f} mm, not A4", subject=job.name))
+    return problems
+
+
+def embedded_fonts(pdf: bytes, project: Project, subject: str) -> list[Diagnostic]:
+    return [
+        Diagnostic(project.fonts, 0, 0, f"uses a font that is not in fonts/: {name}", subject=subject)
+        for name in fonts.foreign_fonts(pdf, project.fonts)
+    ]
+
+
+def section_sources(library: Library, job: Job) -> Sources:
+    """Where the text of each section of the job's sheet is written: the
+    variant's overlay if it words that section, else the theme's own text;
+    series-wide wording (the footer) in series.yaml."""
+    if job.theme is None:
+        source = library.introduction_source or library.series_source
+        return {"": (source.path, 0, 0)}
+    tf = library.theme(job.theme)
+    assert tf is not None  # planned jobs name existing themes
+    found: Sources = {"": (tf.source.path, 0, 0)}
+    series = library.series_source
+    for section, loc in (("footer", ("wording", "footer")), ("colophon", ("wording", "footer"))):
+        if loc in series.positions:
+            found[section] = (series.path, *series.positions[loc])
+    overlay = ("variants", job.variant)
+    for loc, position in tf.source.positions.items():
+        if len(loc) == 1 and isinstance(loc[0], str) and loc[0] != "variants":
+            found.setdefault(loc[0], (tf.source.path, *position))
+        elif len(loc) == 3 and loc[:2] == overlay and isinstance(loc[2], str):
+            found[loc[2]] = (tf.source.path, *position)  # the overlay's wording wins
+    return found
+
+
+def template_line(project: Project, path: Path) -> tuple[Path, int, int]:
+    """`templates/sheet.css:12`: where a template names a file that is missing."""
+    for template in sorted(project.templates.glob("*")):
+        if not template.is_file() or template.suffix not in (".css", ".j2", ".html"):
+            continue
+        for number, line in enumerate(template.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+            if path.name in line:
+                return template, number, line.index(path.name) + 1
+    return project.templates, 0, 0
+
+
+
+def _in_project(project: Project, path: Path) -> str:
+    """`fonts/Lato-Black.ttf`: as the templates name it, from the project's folder."""
+    try:
+        return str(path.relative_to(project.root.resolve()))
+    except ValueError:
+        return str(path)
