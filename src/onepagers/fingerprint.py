@@ -150,7 +150,9 @@ def unchanged(out: Path, digest: str) -> list[tuple[Job, int]] | None:
     inputs into `out`, if every output it wrote is still there, byte for byte;
     else None, and the build must look sheet by sheet."""
     try:
-        entry = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("builds", {}).get(digest)
+        # Quietly: if the manifest is not one this tool wrote, the build that
+        # follows reads it again and says so.
+        entry = _document(out, quiet=True).get("builds", {}).get(digest)
         if not isinstance(entry, list) or not (out / "index.html").is_file():
             return None
         known = []
