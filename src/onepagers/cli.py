@@ -343,7 +343,8 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     if report.gallery is not None:
         say(f"gallery: {report.gallery}")
     if not built and not failed:
-        say(f"Nothing changed: {total} sheet{'s' if total != 1 else ''} up to date.")
+        if total or not report.skipped:  # with none asked for but the ones that wait, said above
+            say(f"Nothing changed: {total} sheet{'s' if total != 1 else ''} up to date.")
         return report
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("sheet", "variant", "pages", "status", "time"):
