@@ -171,7 +171,7 @@ def test_workers_die_with_their_parent(copy):
     workers: set[int] = set()
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
         # The pool's workers, not multiprocessing's resource tracker.
-        workers = {c for c in _children(proc.pid) if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()} if Path(f"/proc/{proc.pid}").exists() else set()
+        workers = {c for c in _children(proc.pid) if b"spawn_main" in _cmdline(c)}
         time.sleep(0.1)
     assert len(workers) == 2, "the build should have started two workers (and rendered in itself)"
     proc.kill()
@@ -183,6 +183,13 @@ def test_workers_die_with_their_parent(copy):
     for w in survivors:
         os.kill(w, signal.SIGKILL)
     assert survivors == [], "workers outlived their parent"
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
 
 
 def _alive(pid: int) -> bool:
