@@ -8,6 +8,7 @@ import hashlib
 import pypdf
 import pytest
 
+from onepagers import finish
 from onepagers.build import build
 from onepagers.plan import Selection
 from onepagers.profiles import PROFILES
@@ -34,13 +35,13 @@ def _box(page, name):
 
 
 def test_print_profile_has_bleed_trim_and_output_intent(sheets):
+    """The boxes, marks and the intent's identification: tests/test_print_preflight.py."""
     for path in sheets["print", 1]:
         reader = pypdf.PdfReader(path)
         for page in reader.pages:
-            media, trim, bleed = _box(page, "/MediaBox"), _box(page, "/TrimBox"), _box(page, "/BleedBox")
+            trim, bleed = _box(page, "/TrimBox"), _box(page, "/BleedBox")
             assert trim == pytest.approx([0, 0, *A4], abs=0.05)
-            assert media == pytest.approx([-3 * MM, -3 * MM, A4[0] + 3 * MM, A4[1] + 3 * MM], abs=0.05)
-            assert bleed == pytest.approx(media, abs=0.05)
+            assert bleed == pytest.approx([-3 * MM, -3 * MM, A4[0] + 3 * MM, A4[1] + 3 * MM], abs=0.05)
         intents = reader.trailer["/Root"]["/OutputIntents"]
         assert intents[0]["/S"] == "/GTS_PDFX" and "/DestOutputProfile" in intents[0]
         assert "PDF/X-4" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8", "replace")
@@ -53,11 +54,12 @@ def test_print_backgrounds_reach_the_edge_of_the_bleed(sheets):
     pdf = pypdfium2.PdfDocument(str(sheets["print", 1][0]))
     image = pdf[0].render(scale=1).to_pil().convert("RGB")  # 72 dpi: one pixel a point
     width, _ = image.size
-    band_row = int(8 * MM)  # inside the band, 5 mm below the trim
-    for x in (0, 1, width - 2, width - 1):
+    slug = round(finish.SLUG_MM * MM)  # the marks' margin outside the bleed
+    band_row = slug + int(8 * MM)  # inside the band, 5 mm below the trim
+    for x in (slug, slug + 1, width - slug - 2, width - slug - 1):
         red, green, blue = image.getpixel((x, band_row))
-        assert red + green + blue < 300, f"pixel {x},{band_row} at the edge is {red, green, blue}, not the band"
-    top = image.getpixel((width // 2, 0))
+        assert red + green + blue < 300, f"pixel {x},{band_row} at the edge of the bleed is {red, green, blue}, not the band"
+    top = image.getpixel((width // 2, slug))
     assert sum(top) < 300, f"the band does not run into the top bleed: {top}"
 
 
@@ -107,19 +109,3 @@ def test_screen_links_are_annotations_and_print_has_none(sheets):
     assert "https://bfakontor.dk/vejledninger/konflikthaandtering" in links
     for path in sheets["print", 1]:
         assert all(not p.get("/Annots") for p in pypdf.PdfReader(path).pages)
-
-
-def test_print_pages_carry_crop_marks(sheets):
-    """Below the bottom corners of page 1 (white paper there), a mark runs out
-    through the outer half of the bleed on each trim line."""
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(str(sheets["print", 1][0]))
-    dpi = 600
-    image = pdf[0].render(scale=dpi / 72).to_pil().convert("L")
-    px = dpi / 25.4  # pixels a millimetre
-    width, height = image.size
-    for x in (3 * px, width - 1 - 3 * px):  # the vertical marks on the trim lines
-        for y in (height - 1 - 0.7 * px,):
-            column = [image.getpixel((int(x) + dx, int(y))) for dx in range(-3, 4)]
-            assert min(column) < 100, f"no crop mark at {x / px:.1f} mm, {y / px:.1f} mm"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import profiles, verify
@@ -15,6 +16,18 @@ from .library import Library
 from .plan import Job, Selection, plan
 from .project import Project
 from .variants import has_text
+
+
+@dataclass(frozen=True)
+class BookletResult(Result):
+    blank_pages: int = 0  # added at the end of a print booklet to make its pages a multiple of 4
+
+
+# A stitched booklet is folded sheets of four pages. The introduction is page 1
+# (a right-hand page), so each theme's two pages already face each other; the
+# blanks go at the end. The renderer adds the profile's stylesheets.
+PAGES_PER_SHEET_OF_PAPER = 4
+BLANK_PAGE = '<!DOCTYPE html><html lang="da"><body><section class="page"></section></body></html>'
 
 
 def make_booklet(library: Library, project: Project, out: Path, variant: str, profile: str = profiles.DEFAULT.name) -> Result:
@@ -54,7 +67,14 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
             digest.update(page_html.encode("utf-8"))
         if problems:
             return Result(whole_job, Status.FAILED, problems=tuple(problems))
-        whole = documents[0].copy([page for document in documents for page in document.pages])
+        pages = [page for document in documents for page in document.pages]
+        # Only what goes to a press (PDF/X) is stitched; a screen booklet keeps its pages.
+        for_press = (whole_job.profile.pdf_variant or "").startswith("pdf/x")
+        blanks = (-len(pages)) % PAGES_PER_SHEET_OF_PAPER if for_press else 0
+        if blanks:
+            blank, _ = renderer.layout(BLANK_PAGE)
+            pages += blank.pages * blanks
+        whole = documents[0].copy(pages)
         whole.metadata.title = f"{whole_job.label} ({spec.label})"
         data = renderer.write(whole, digest.hexdigest())
         problems += verify.embedded_fonts(data, project, whole_job.name)
@@ -63,4 +83,4 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
     finally:
         renderer.close()
     write_atomically(whole_job.path, data)
-    return Result(whole_job, Status.BUILT, len(whole.pages), time.perf_counter() - started)
+    return BookletResult(whole_job, Status.BUILT, len(whole.pages), time.perf_counter() - started, blank_pages=blanks)

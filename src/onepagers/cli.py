@@ -173,7 +173,8 @@ def booklet(
         say(f"{result.job.name}: not written")
         raise typer.Exit(1)
     typer.echo(str(result.job.path))
-    say(f"booklet {name}: {result.pages} pages")
+    blanks = getattr(result, "blank_pages", 0)
+    say(f"booklet {name}: {result.pages} pages" + (f" ({blanks} blank at the end, for a multiple of 4)" if blanks else ""))
 
 
 @app.command()
@@ -239,6 +240,29 @@ def check(
     warnings = len(findings) - errors
     err.print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.", markup=False)
     if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    files: Annotated[list[Path], typer.Argument(metavar="PDF...", exists=True, dir_okay=False, help="PDFs to audit.")],
+) -> None:
+    """Say which gates each PDF passes: the print shop's PDF/X-4 preflight for
+    print files, the PDF/UA-1 structure audit and checker for screen files.
+    Exit 1 if any file fails one.
+
+    Example: `onepagers audit build/privat-2/*.pdf`.
+    """
+    from .preflight import gates
+
+    failed = False
+    for path in files:
+        for gate in gates(path):
+            failed = failed or not gate.passed
+            typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
+            for finding in gate.findings:
+                err.print(f"  {finding.one_line()}", markup=False)
+    if failed:
         raise typer.Exit(1)
 
 

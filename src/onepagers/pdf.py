@@ -22,7 +22,7 @@ from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from . import fit, hyphenation
+from . import finish, fit, hyphenation
 from .profiles import Profile
 from .project import Project
 
@@ -151,8 +151,8 @@ class Renderer:
         }
 
     def write(self, document: weasyprint.Document, seed: str) -> bytes:
-        variant = {"pdf_variant": self.profile.pdf_variant} if self.profile.pdf_variant else {}
-        return document.write_pdf(finisher=stable_ids(seed), **variant)
+        finisher, options = finish.for_profile(self.profile)
+        return document.write_pdf(finisher=finish.chain(stable_ids(seed), finisher), **options)
 
     def render(self, html: str) -> Rendered:
         document, rendered = self.layout(html)

@@ -8,7 +8,7 @@ entry here and, usually, one stylesheet under templates/.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ SCREEN = Profile(
 )
 PRINT = Profile(
     name="print",
-    help="PDF/X-4 for the print shop: CMYK, 3 mm bleed, crop marks",
+    help="PDF/X-4 for the print shop: CMYK, 3 mm bleed, crop marks in a slug outside it",
     pdf_variant="pdf/x-4",
     stylesheets=("sheet.css", "print.css"),
     live_links=False,
@@ -42,7 +42,15 @@ PRINT = Profile(
     suffix="-print",
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (SCREEN, PRINT)}
+PRINT_NOMARKS = replace(
+    PRINT,
+    name="print-nomarks",
+    help="the print PDF without crop marks and slug, for shops whose imposition adds its own",
+    marks=False,
+    suffix="-print-nomarks",
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (SCREEN, PRINT, PRINT_NOMARKS)}
 DEFAULT = SCREEN
 
 
