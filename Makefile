@@ -12,7 +12,17 @@ pdf: setup
 
 test: setup
 	./scripts/system-deps --browser
+	@$(MAKE) --no-print-directory node_modules/.installed
 	$(BIN)/python -m pytest
+
+# Test-only tools from npm (package.json): axe-core for the gallery and the web pages.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "Installing axe-core from npm into node_modules/ (package.json): the gallery's accessibility check"; \
+		npm ci --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "No npm: the axe-core test will be skipped (scripts/system-deps --browser installs npm)"; \
+	fi
 
 setup: $(VENV)/.installed
 
@@ -33,8 +43,11 @@ references: setup
 	@echo "tests/reference/ refreshed: review the pictures in git diff before committing"
 
 # Speed against a naive baseline, in one run; writes bench/results.md.
+# Then serve's save-to-updated-page in Chromium (its own section of it).
 bench: setup
 	$(BIN)/python bench/run.py
+	./scripts/system-deps --browser
+	$(BIN)/python bench/serve.py
 
 clean:
-	rm -rf $(OUT) $(VENV)
+	rm -rf $(OUT) $(VENV) node_modules

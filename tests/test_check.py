@@ -20,10 +20,12 @@ from conftest import copy_project
 def _published_copy(project: Project, corrections: list[dict], root: Path) -> Project:
     """The data with every listed correction undone: the text as it was printed."""
     copy_project(project, root)
+    series = yaml.safe_load((root / "data" / "series.yaml").read_text(encoding="utf-8"))
+    (own_text,) = [name for name, spec in series["variants"].items() if "base" not in spec]  # the files' own text
     for c in corrections:
         path = next((root / "data" / "themes").glob(f"{c['theme']:02d}-*.yaml"))
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        owner = data if c["variant"] == "privat@1" else data["variants"][c["variant"]]
+        owner = data if c["variant"] == own_text else data["variants"][c["variant"]]
         section, _, index = c["field"].partition("[")
         items = owner[section]
         if not c["data"]:  # a block the data left out: put it back

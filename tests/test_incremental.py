@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from test_bad_input import run_cli
+from test_hostile import _pdf_text
 
 
 @pytest.fixture
@@ -26,15 +27,31 @@ def test_second_build_renders_nothing_and_still_prints_every_path(copy):
 def test_editing_one_theme_rebuilds_only_its_sheets(copy):
     assert run_cli("build", "--all", "--every-variant", "--out", "out", cwd=copy).returncode == 0
     path = copy / "data" / "themes" / "06-svaere-kald.yaml"
-    # Case 3 of the base text: the revised edition inherits it, the public one words its own.
+    # The lead: no overlay words it differently, so every variant of TEMA 6 prints it.
     text = path.read_text(encoding="utf-8")
-    assert text.count("Medarbejderne i Falck Global Assistance har adgang") == 1
-    path.write_text(text.replace("Medarbejderne i Falck Global Assistance har adgang", "Medarbejderne i Falck Global Assistance har nu adgang"), encoding="utf-8")
+    assert text.count("Til jer, der vil forebygge") == 1
+    path.write_text(text.replace("Til jer, der vil forebygge", "Til jer, der gerne vil forebygge"), encoding="utf-8")
     result = run_cli("build", "--all", "--every-variant", "--out", "out", cwd=copy)
     assert result.returncode == 0, result.stderr
     rebuilt = {line.split()[1] + " " + line.split()[2] for line in result.stderr.splitlines() if line.startswith("TEMA") and " built " in line}
-    assert rebuilt == {"6 privat@1", "6 privat@2"}, result.stderr
+    assert rebuilt == {"6 privat@1", "6 privat@2", "6 offentlig@2"}, result.stderr
     assert len(result.stdout.split()) == 23
+
+
+def test_the_first_wording_in_a_theme_file_is_what_build_prints(copy):
+    """An editor changes the sentence they meet first; the default build prints the change."""
+    path = copy / "data" / "themes" / "06-svaere-kald.yaml"
+    sentence = "Gør det legalt for medarbejderne at lægge på"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(sentence) > 1  # the first edition words it again in its overlay
+    first = run_cli("build", "--theme", "6", "--out", "out", cwd=copy)
+    assert first.returncode == 0, first.stderr
+    path.write_text(text.replace(sentence, "Gør det tilladt for medarbejderne at lægge på", 1), encoding="utf-8")
+    second = run_cli("build", "--theme", "6", "--out", "out", cwd=copy)
+    assert second.returncode == 0, second.stderr
+    assert "1 built" in second.stderr, second.stderr
+    printed = _pdf_text(copy / second.stdout.strip())
+    assert "tilladt for medarbejderne" in printed and "legalt for medarbejderne" not in printed
 
 
 def test_changing_the_stylesheet_rebuilds_everything(copy):

@@ -11,6 +11,7 @@ import pytest
 
 from onepagers.variants import _chain, resolve, resolve_introduction
 
+import webtext
 from seedtext import Segment, seed, theme_segments
 
 SHEETS = [("001", "privat@1", n) for n in range(1, 11)] + [
@@ -32,13 +33,40 @@ def _segment(key: str, number: int) -> Segment:
     return Segment(theme_segments(text)[number - 1] if key == "001" else text)
 
 
+def _unmatched(segment: Segment, sections: dict[str, list[str]], wording: list[str], published) -> list[str]:
+    """Take each section's items from the seed in order, then the wording in any
+    order; what of `sections` the seed lacks (or has out of order)."""
+    missing = []
+    for section, items in sections.items():
+        position = 0
+        for index, item in enumerate(items, start=1):
+            found = segment.take(published(item), position)
+            if found is None:
+                missing.append(f"{section}[{index}]: {item}")
+            else:
+                position = found
+    # What every sheet of the variant says: absent from the Markdown draft 004,
+    # but where the seed has it, it must be this variant's wording.
+    for text in wording:
+        while segment.take(text) is not None:  # TEMA 10 of 001 has a second, pasted "Hvad kan I gøre?"
+            pass
+    return missing
+
+
+def _check_sheet(library, corrections, key: str, variant: str, number: int, sections: dict[str, list[str]], wording: list[str]) -> None:
+    chain = _chain(library, variant)
+    segment = _segment(key, number)
+    missing = _unmatched(segment, sections, wording, lambda item: _published(item, number, chain, corrections))
+    assert not missing, "not in the seed (or out of order):\n" + "\n".join(missing)
+    for c in corrections:
+        if c["theme"] == number and c["variant"] in chain and not c["data"]:
+            assert segment.take(c["published"]) is not None, f"listed omission not in the seed: {c['published']}"
+    assert segment.residue(ignore="•-") == "", "in the seed but not in the data"
+
+
 @pytest.mark.parametrize(("key", "variant", "number"), SHEETS, ids=[f"{k}-{v}-tema{n}" for k, v, n in SHEETS])
 def test_sheet_text_is_the_published_text(library, corrections, key, variant, number):
     sheet = resolve(library, library.theme(number), variant)
-    chain = _chain(library, variant)
-    segment = _segment(key, number)
-    missing = []
-
     sections = {
         "title": [sheet.title],
         "lead": [sheet.lead],
@@ -50,38 +78,56 @@ def test_sheet_text_is_the_published_text(library, corrections, key, variant, nu
         # Some seeds list the addresses after all the texts: a sequence of their own.
         "reference urls": [r.url for r in sheet.references if r.url],
     }
-    for section, items in sections.items():
-        position = 0
-        for index, item in enumerate(items, start=1):
-            found = segment.take(_published(item, number, chain, corrections), position)
-            if found is None:
-                missing.append(f"{section}[{index}]: {item}")
-            else:
-                position = found
-    assert not missing, "not in the seed (or out of order):\n" + "\n".join(missing)
-
-    # What every sheet of the variant says: absent from the Markdown draft 004,
-    # but where the seed has it, it must be this variant's wording.
-    for text in (
+    wording = [
         sheet.variant.series_name.upper(),
         f"{sheet.number_label} {number}/{sheet.variant.theme_count}",
         sheet.theme_label,
         *sheet.headings.model_dump().values(),
         sheet.footer,
         sheet.partnership,
-    ):
-        while segment.take(text) is not None:  # TEMA 10 of 001 has a second, pasted "Hvad kan I gøre?"
-            pass
-    for c in corrections:
-        if c["theme"] == number and c["variant"] in chain and not c["data"]:
-            assert segment.take(c["published"]) is not None, f"listed omission not in the seed: {c['published']}"
+    ]
+    _check_sheet(library, corrections, key, variant, number, sections, wording)
 
-    assert segment.residue(ignore="•-") == "", "in the seed but not in the data"
+
+@pytest.fixture(scope="module")
+def web_pages(library, project, tmp_path_factory) -> dict[tuple[int | None, str], str]:
+    """Every web page of every variant, by (theme number or None, variant)."""
+    from onepagers.build import build
+    from onepagers.plan import Selection
+
+    report = build(project, Selection(everything=True, every_variant=True, profile="web"), tmp_path_factory.mktemp("web"), library=library)
+    assert report.ok, [d.one_line() for d in report.diagnostics]
+    return {(r.job.theme, r.job.variant): r.job.path.read_text(encoding="utf-8") for r in report.results}
+
+
+@pytest.mark.parametrize(("key", "variant", "number"), SHEETS, ids=[f"web-{k}-{v}-tema{n}" for k, v, n in SHEETS])
+def test_web_page_text_is_the_published_text(library, corrections, web_pages, key, variant, number):
+    """The web page's own text, not the data it was made from: what a reader of
+    the page gets is the published text, with the same listed corrections."""
+    sections: dict[str, list[str]] = {}
+    wording = []
+    # Bold written back as **…**, as the data and the Markdown seed 004 write it.
+    for section, text in webtext.blocks(web_pages[number, variant], bold="**"):
+        assert section is not None, f"text outside every section of the sheet: {text!r}"
+        if section == "wording":
+            wording.append(text)
+        else:
+            sections.setdefault(section, []).append(text)
+    # The band's series name is set in capitals by the stylesheet, as in print.
+    wording = [w.upper() if i == 0 else w for i, w in enumerate(wording)]
+    assert set(sections) <= {"title", "lead", "actions", "questions", "cases", "findings", "references", "reference urls"}
+    _check_sheet(library, corrections, key, variant, number, sections, wording)
+
+
+def _check_introduction(texts: list[str], wording: list[str] = ()) -> None:
+    segment = Segment(seed("003"))
+    missing = _unmatched(segment, {"text": texts}, wording, lambda text: text)
+    assert not missing, missing
+    assert segment.residue(ignore="-") == ""
 
 
 def test_introduction_is_the_published_text(library):
     intro = resolve_introduction(library, "privat@2")
-    segment = Segment(seed("003"))
     texts = [intro.title]
     for block in intro.blocks:
         if block.kind == "themes":
@@ -92,16 +138,12 @@ def test_introduction_is_the_published_text(library):
             texts += [part for r in block.references for part in (r.text, r.url) if part]
         else:
             texts.append(getattr(block, block.kind))
-    position = 0
-    missing = []
-    for text in texts:
-        found = segment.take(text, position)
-        if found is None:
-            missing.append(text)
-        else:
-            position = found
-    assert not missing, missing
-    assert segment.residue(ignore="-") == ""
+    _check_introduction(texts)
+
+
+def test_web_introduction_is_the_published_text(web_pages):
+    page = webtext.blocks(web_pages[None, "privat@2"])
+    _check_introduction([t for section, t in page if section in (None, "reference urls")], [t for section, t in page if section == "wording"])
 
 
 def test_every_correction_is_applied_somewhere(library, corrections):

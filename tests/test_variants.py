@@ -39,7 +39,7 @@ def test_public_series_only_has_themes_with_their_own_text(library):
 def test_an_item_patch_replaces_only_that_item(library):
     base = resolve(library, library.theme(1), "privat@1")
     revised = resolve(library, library.theme(1), "privat@2")
-    # The privat@2 overlay of TEMA 1 patches questions item 3 only.
+    # The privat@1 overlay of TEMA 1 patches questions item 3 only.
     assert revised.questions[2] != base.questions[2]
     assert revised.questions[:2] == base.questions[:2] and revised.questions[3:] == base.questions[3:]
 

@@ -39,7 +39,8 @@ def test_watch_rebuilds_on_change_and_survives_a_yaml_error(copy):
     lines = _lines(proc.stderr)
     try:
         assert _next(lines).startswith("watching ")
-        assert "rebuilt TEMA 3 (privat@2)" in _next(lines)
+        first = _next(lines)
+        assert "rebuilt TEMA 3 (privat@2)" in first and first.endswith("out/privat-2/tema-03-udviklingsmuligheder-privat-2.pdf")
 
         time.sleep(0.5)
         theme.write_text(good.replace("YouSee’s kundeservicecenter", "YouSee’s nye kundeservicecenter"), encoding="utf-8")
@@ -56,6 +57,8 @@ def test_watch_rebuilds_on_change_and_survives_a_yaml_error(copy):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     assert (copy / "out" / "privat-2" / "tema-03-udviklingsmuligheder-privat-2.pdf").is_file()
+    # Each rebuild rewrote the gallery, which lists what the watch built.
+    assert "privat-2/tema-03-udviklingsmuligheder-privat-2.pdf" in (copy / "out" / "index.html").read_text(encoding="utf-8")
 
 
 def _until(lines: queue.Queue, wanted: str) -> str:

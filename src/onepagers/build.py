@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from . import fingerprint
+from . import fingerprint, profiles
 from .diagnostics import ContentError, Diagnostic
 from .plan import Job, Selection
 from .project import Project
@@ -98,7 +98,10 @@ def build(
     exist; every other problem is in the report.
     """
     whole = fingerprint.selection_digest(project, selection, out)
-    if not force and gallery and (known := fingerprint.unchanged(out, whole)) is not None:
+    # A web page also depends on which PDFs are beside it (it links those): never
+    # answered from the record, and cheap to make anyway.
+    remembered = profiles.get(selection.profile).pdf_variant is not None
+    if not force and gallery and remembered and (known := fingerprint.unchanged(out, whole)) is not None:
         report = Report([Result(job, Status.UP_TO_DATE, pages) for job, pages in known])
         for result in report.results:
             if on_result:
@@ -148,6 +151,9 @@ def build_jobs(
             on_result(result)
         return result
 
+    if jobs and jobs[0].profile.pdf_variant is None:  # web pages, not PDFs
+        return _write_pages(library, project, jobs, force, done)
+
     inputs = fingerprint.inputs_digest(project)
     manifests: dict[Path, dict] = {}
     results: list[Result] = []
@@ -175,6 +181,24 @@ def build_jobs(
     results += [r for r, _ in built]
     order = {job: i for i, job in enumerate(jobs)}
     return Report(sorted(results, key=lambda r: order[r.job]))
+
+
+def _write_pages(library: Library, project: Project, jobs: list[Job], force: bool, done: Callable[[Result], Result]) -> Report:
+    """The web profile: a page per job (see `web`), in milliseconds, so in this process."""
+    from . import web
+
+    for out in dict.fromkeys(job.out for job in jobs):
+        web.copy_fonts(project, out)
+    results = []
+    for job in jobs:
+        started = time.perf_counter()
+        try:
+            written = web.write(library, project, job, force=force)
+        except ContentError as exc:
+            results.append(done(Result(job, Status.FAILED, problems=tuple(exc.diagnostics))))
+            continue
+        results.append(done(Result(job, Status.BUILT, 1, time.perf_counter() - started) if written else Result(job, Status.UP_TO_DATE, 1)))
+    return Report(results)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Rules look at the text as the editor wrote it, file by file, so that every
 finding points at a line. A theme's base text and each of its overlays are
-read as the text of their own edition (bullet style is compared within one).
+read as the text of the oldest edition that prints it (bullet style is
+compared within one).
 Errors make `onepagers check` fail; warnings do only with --strict.
 """
 
@@ -18,7 +19,7 @@ from .library import Library, ThemeFile
 from .model import TEXT_SECTIONS
 from .project import Project
 from .source import FieldPath
-from .variants import resolve, variants_of
+from .variants import _chain, resolve, variants_of
 
 WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 BARE_URL = re.compile(r"(?<!\()\bhttps?://\S+")
@@ -65,7 +66,7 @@ def preflight(library: Library, project: Project, themes: list[int] | None = Non
     for group in _lists(library.themes):
         if themes is None or group[0].theme.theme.number in themes:
             problems += _split_items(group)
-    problems += _bullet_style(everything, themes)
+    problems += _bullet_style(library, everything, themes)
     problems += _pasted(everything, themes)
     problems += _references(library, everything, themes)
     return sorted(problems, key=lambda d: (str(d.path), d.line, d.column, d.rule))
@@ -91,8 +92,29 @@ def _lists(theme_files: tuple[ThemeFile, ...]) -> Iterator[list[Item]]:
                     yield [Item(tf, prefix + (section, i), v) for i, v in enumerate(value)]
 
 
-def _edition_of(item: Item) -> str:
-    return str(item.loc[1]) if item.loc[0] == "variants" else "base"
+def _edition_of(library: Library, item: Item) -> str:
+    """The first variant (in series.yaml's order, oldest first) that prints this item.
+
+    A theme's own text is the newest edition's, but where no overlay words it
+    differently it is the first edition's too, and reads as such.
+    """
+    owner, rest = (str(item.loc[1]), item.loc[2:]) if item.loc[0] == "variants" else (None, item.loc)
+    section, index = rest[0], rest[-1]
+    written = getattr(item.theme.theme.variants[owner] if owner else item.theme.theme, str(section), None)
+    number = index + 1 if isinstance(written, list) and isinstance(index, int) else index  # overlays count from 1
+    for name in variants_of(library, item.theme):
+        chain = _chain(library, name)
+        if owner is not None and owner not in chain:
+            continue
+        later = chain[chain.index(owner) + 1 :] if owner is not None else chain
+        if not any(_replaces(item.theme.theme.variants.get(step), section, number) for step in later):
+            return name
+    return owner or "base"
+
+
+def _replaces(overlay: object, section: object, number: object) -> bool:
+    change = getattr(overlay, str(section), None) if overlay is not None else None
+    return isinstance(change, list) or (isinstance(change, dict) and number in change)
 
 
 def _text_rules(item: Item, vocabulary: Counter[str], typographic: bool) -> list[Diagnostic]:
@@ -156,13 +178,13 @@ def _split_items(group: list[Item]) -> list[Diagnostic]:
     return found
 
 
-def _bullet_style(items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
+def _bullet_style(library: Library, items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
     """Within one edition, actions and findings either all end with a full stop or none do."""
     by_edition: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         section = item.loc[-2] if len(item.loc) >= 2 else None
         if section in ("actions", "findings") and isinstance(item.loc[-1], int):
-            by_edition[_edition_of(item)].append(item)
+            by_edition[_edition_of(library, item)].append(item)
     found = []
     for edition, group in by_edition.items():
         stops = [i.text.rstrip().endswith(".") for i in group]

@@ -21,10 +21,15 @@ app = typer.Typer(
         "Turn the text of the theme sheets (YAML under data/) into print-ready "
         "two-page A4 PDFs.\n\n"
         "Examples:\n\n"
-        "  onepagers list                       the themes and their variants\n\n"
+        "  onepagers list                       the introduction, the themes and their variants\n\n"
+        "  onepagers serve --theme 6            see a sheet in the browser as you edit it\n\n"
         "  onepagers build --theme 6            one sheet, newest edition\n\n"
+        "  onepagers build --theme 1 --edition 1   the first edition\n\n"
+        "  onepagers build --all --every-variant   everything, with build/index.html\n\n"
         "  onepagers build --all --profile print   every sheet for the print shop\n\n"
         "  onepagers check                      preflight the text\n\n"
+        "  onepagers diff --since HEAD~1 --html d.html   what the text changed, side by side\n\n"
+        "  onepagers booklet --edition 1        the introduction and all themes in one PDF\n\n"
         "Exit status: 0 done, 1 a problem in the text or a sheet that does not fit, "
         "2 a command typed wrong or a selection that does not exist, 130 interrupted."
     ),
@@ -94,10 +99,13 @@ def _output_folder(out: Path) -> Path:
 
 @app.command("list")
 def list_themes(project_dir: ProjectOpt = None) -> None:
-    """Show every theme with its number and title, and the variants it exists in."""
-    from .variants import variants_of
+    """Show the introduction and every theme with its number and title, and the variants each exists in."""
+    from . import inline
+    from .variants import introduction_variants, variants_of
 
     _, library = _load(project_dir, partial=True)
+    if library.introduction is not None:
+        typer.echo(f"{'':>2}  {inline.to_plain(library.introduction.title)}  [{', '.join(introduction_variants(library))}]")
     for tf in library.themes:
         typer.echo(f"{tf.theme.number:>2}  {tf.theme.title}  [{', '.join(variants_of(library, tf))}]")
     if library.problems:
@@ -149,6 +157,46 @@ def build(
 
 
 @app.command()
+def serve(
+    theme: Annotated[Optional[list[int]], typer.Option("--theme", "-t", metavar="N", help="Theme number to show; repeat for several.")] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Show every theme and the introduction.")] = False,
+    sector: SectorOpt = None,
+    edition: EditionOpt = None,
+    every_variant: Annotated[bool, typer.Option("--every-variant", help="Show every edition and sector the data defines.")] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, metavar="PORT", help="Port on 127.0.0.1. Default: a free one.")] = 0,
+    profile: Annotated[str, ProfileName] = profiles.DEFAULT.name,
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Show sheets in the browser, page by page, updated on every save (Ctrl-C stops).
+
+    Prints the address (http://127.0.0.1:PORT/) as the first line on stdout;
+    open it in a browser. Each save under data/, templates/ or fonts/ updates
+    the page by itself; a mistake shows there with its file and line, above
+    the last pages that rendered. Nothing is written to disk.
+
+    Example: `onepagers serve --theme 6`.
+    """
+    from .plan import Selection, plan
+    from .serve import serve as run_serve
+
+    if not theme and not all_:
+        raise typer.BadParameter("say which sheets: --theme N (repeatable) or --all", param_hint="--theme/--all")
+    profiles.get(profile)
+    selection = Selection(tuple(theme or ()), all_, sector, edition, every_variant, profile)
+    project, library = _load(project_dir)
+    plan(library, project.root, selection)  # a selection that does not exist: exit 2 before listening
+
+    def ready(url: str) -> None:
+        typer.echo(url)
+        say(f"showing at {url}; watching {project.data}, {project.templates} and {project.fonts}; Ctrl-C stops")
+
+    try:
+        run_serve(project, selection, port, ready, say)
+    except OSError as exc:  # the port is taken: a usage error, like any option that cannot be
+        raise typer.BadParameter(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); leave --port out for a free one", param_hint="--port") from None
+
+
+@app.command()
 def booklet(
     sector: SectorOpt = None,
     edition: EditionOpt = None,
@@ -164,7 +212,8 @@ def booklet(
     from .booklet import make_booklet
     from .plan import pick_variant
 
-    profiles.get(profile)
+    if profiles.get(profile).pdf_variant is None:
+        raise SelectionError(f"a booklet is a PDF: --profile {profile} makes web pages", choices=tuple(n for n, p in profiles.PROFILES.items() if p.pdf_variant))
     project, library = _load(project_dir)
     name = pick_variant(library, sector, edition)
     result = make_booklet(library, project, _output_folder(out), name, profile)
@@ -175,13 +224,16 @@ def booklet(
     typer.echo(str(result.job.path))
     blanks = getattr(result, "blank_pages", 0)
     say(f"booklet {name}: {result.pages} pages" + (f" ({blanks} blank at the end, for a multiple of 4)" if blanks else ""))
+    from .gallery import write_gallery
+
+    say(f"gallery: {write_gallery(library, project, out)}")  # it lists every PDF in the folder
 
 
 @app.command()
 def preview(
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The folder of built PDFs; the PNGs go beside them.")] = Path("build"),
     to: Annotated[Optional[Path], typer.Option("--to", metavar="DIR", help="Write the PNGs here instead, all in one folder.")] = None,
-    dpi: Annotated[float, typer.Option(min=10, max=600, help="Resolution; 36 makes thumbnails.")] = 36,
+    dpi: Annotated[float, typer.Option(min=10, max=600, help="Resolution: 110 reads well on a screen; 36 makes thumbnails.")] = 110,
 ) -> None:
     """Write a PNG of every page of every PDF under --out, and print each path.
 
@@ -240,6 +292,36 @@ def check(
     warnings = len(findings) - errors
     err.print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.", markup=False)
     if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def accessibility(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The output folder to check.")] = Path("build"),
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Check every document in the output folder (web pages, the gallery, screen
+    PDFs, booklets) and write accessibility.md and accessibility.json beside the
+    gallery; print their paths. Exit 1 if a check failed.
+
+    Example: `onepagers build --all --profile web && onepagers accessibility`.
+    """
+    from .accessibility import FAILED, write_report
+    from .gallery import write_gallery
+
+    project, library = _load(project_dir)
+    if not out.is_dir():
+        raise SelectionError(f"no folder {out}; run `onepagers build` first")
+    # The gallery first, linking the report, so that it is checked as it will stay.
+    write_gallery(library, project, out, report=True)
+    md, js, docs = write_report(project, out, library.series.file_names.booklet)
+    typer.echo(str(md))
+    typer.echo(str(js))
+    failed = [d for d in docs if d.result == FAILED]
+    say(f"{len(docs)} documents checked, {len(failed)} with a failed check.")
+    for doc in failed:
+        say(f"error: {doc.path}: " + "; ".join(c.name for c in doc.checks if c.result == FAILED))
+    if failed:
         raise typer.Exit(1)
 
 
@@ -308,27 +390,65 @@ def show(
 
 @app.command()
 def diff(
-    a: Annotated[str, typer.Argument(metavar="A", help="A variant: privat@1, privat@2, offentlig@2, or just a sector.")],
-    b: Annotated[str, typer.Argument(metavar="B", help="The variant to compare A with.")],
-    theme: ThemeOpt,
-    html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Also write the diff as a self-contained HTML page.")] = None,
+    a: Annotated[Optional[str], typer.Argument(metavar="A", help="A variant: privat@1, privat@2, offentlig@2, or just a sector. With --since: the variant to compare (default: every variant).")] = None,
+    b: Annotated[Optional[str], typer.Argument(metavar="B", help="The variant to compare A with (not with --since).")] = None,
+    theme: Annotated[Optional[int], typer.Option("--theme", "-t", metavar="N", help="Theme number (with --since: default every theme).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="REV", help="Compare the text now with the text at this git revision of data/ (HEAD~3, main, a commit).")] = None,
+    html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Also write the diff as a self-contained HTML page, the two texts side by side.")] = None,
     project_dir: ProjectOpt = None,
 ) -> None:
-    """Show, word by word and section by section, how a theme differs between two variants.
+    """Show, section by section and item by item, how a theme's text differs between
+    two variants, or since a git revision.
 
-    Example: `onepagers diff --theme 6 privat@2 offentlig@2 --html d.html`.
+    Examples: `onepagers diff --theme 6 privat@2 offentlig@2 --html d.html`,
+    `onepagers diff --since HEAD~3`.
     """
     from . import diff as worddiff
+    from . import inline
     from .files import write_atomically
 
-    _, library = _load(project_dir)
-    name_a, name_b = _variant_of(library, a), _variant_of(library, b)
-    sheet_a, sheet_b = _resolved(library, theme, name_a), _resolved(library, theme, name_b)
-    diffs = worddiff.diff_sheets(sheet_a, sheet_b)
-    Console(highlight=False, soft_wrap=True, emoji=False).print(worddiff.to_rich(diffs, name_a, name_b))
+    project, library = _load(project_dir)
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
+    if since is None:
+        if a is None or b is None or theme is None:
+            raise typer.BadParameter("give --theme N and two variants A B, or --since REV", param_hint="A B / --since")
+        name_a, name_b = _variant_of(library, a), _variant_of(library, b)
+        sheet_a, sheet_b = _resolved(library, theme, name_a), _resolved(library, theme, name_b)
+        title = f"{sheet_b.number_label} {theme}: {name_a} → {name_b}"
+        heading = f"{sheet_b.number_label} {theme}: {inline.to_plain(sheet_b.title)}"
+        comparisons = [worddiff.Comparison(heading, name_a, name_b, tuple(worddiff.diff_sheets(sheet_a, sheet_b)))]
+        console.print(worddiff.to_rich(list(comparisons[0].sections), name_a, name_b))
+    else:
+        if b is not None:
+            raise typer.BadParameter("with --since, give at most one variant", param_hint="B")
+        from .library import load_library
+
+        name = _variant_of(library, a) if a is not None else None
+        if theme is not None:
+            from .plan import theme_file
+
+            theme_file(library, theme)  # a theme that exists now
+        try:
+            folder = worddiff.data_at(project.root, since)
+        except LookupError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--since") from None
+        with folder:
+            try:
+                before = load_library(Path(folder.name) / "data")
+            except ContentError as exc:
+                # Named as git names a file at a revision, not by the temporary folder.
+                first = exc.diagnostics[0].one_line().replace(str(Path(folder.name)) + "/", f"{since}:")
+                raise SelectionError(f"the data at {since} does not load, so it cannot be compared: {first}") from None
+            comparisons, notes = worddiff.since(before, library, since, theme, name)
+        for note in notes:
+            err.print(note, markup=False)
+        for comparison in comparisons:
+            console.print(worddiff.to_rich(list(comparison.sections), comparison.label_a, comparison.label_b, heading=comparison.title))
+        if not comparisons:
+            err.print(f"No text changed since {since}.", markup=False)
+        title = ""
     if html_file is not None:
-        title = f"TEMA {theme}: {name_a} → {name_b}"
-        write_atomically(html_file, worddiff.to_html(diffs, title, name_a, name_b).encode("utf-8"))
+        write_atomically(html_file, worddiff.to_html(comparisons, title, project.templates, since or "").encode("utf-8"))
         err.print(f"wrote {html_file}", markup=False)
 
 

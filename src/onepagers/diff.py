@@ -1,145 +1,269 @@
-"""A word-level diff of one theme in two variants, section by section.
+"""How one theme's text differs between two versions, section by section, item by item.
 
-For an editor reviewing what an overlay changes: every section of the sheet
-(and the series wording it carries) is compared as words, items separated by
-a bullet, so a changed item, an added one and a changed word all show.
+For an editor reviewing a change: two variants (what an overlay changes), or
+the same variant at a git revision and now (`--since`). Items are paired
+first (a section's bullets, the cases), then sentences within a pair: a
+sentence rewritten beyond recognition shows as the old sentence and the new
+one, a sentence with a few words changed shows those words. Nothing is
+shown with markup characters: the HTML page (`templates/diff.html.j2`) puts
+the two texts side by side with deletions and insertions highlighted, the
+terminal strikes out and colours.
 """
 
 from __future__ import annotations
 
 import difflib
+import io
 import re
+import subprocess
+import tarfile
+import tempfile
 from dataclasses import dataclass
-from html import escape
+from pathlib import Path
+from typing import Iterator
 
 from . import inline
-from .variants import Sheet
+from .library import Library
+from .variants import Sheet, has_text, resolve, variants_of
 
-ITEM_BREAK = "•"
+# Below this share of equal words two sentences are different sentences:
+# showing their few shared words ("og", "at", "i") as kept only confuses.
+SAME_SENTENCE = 0.5
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+# Words (with their inner hyphens, slashes, apostrophes: "YouSee/Nuuday"),
+# punctuation and spaces apart: "alvorligt" -> "alvorligt." is a full stop added.
+TOKEN = re.compile(r"\s+|\w+(?:[-/’']\w+)*-?|[^\w\s]")
 
 
 @dataclass(frozen=True)
-class Piece:
-    op: str  # "equal", "delete", "insert"
-    text: str
+class Change:
+    op: str  # "equal", "replace", "delete" (only in a), "insert" (only in b)
+    a: str
+    b: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One item of a section in both versions; `in_a`/`in_b` False where a version has no such item."""
+
+    changes: tuple[Change, ...]
+    in_a: bool = True
+    in_b: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return any(c.op != "equal" for c in self.changes)
 
 
 @dataclass(frozen=True)
 class SectionDiff:
-    name: str
-    pieces: tuple[Piece, ...]
+    key: str  # "series", "title", "lead", a text section, "headings", "footer"
+    name: str  # the sheet's heading for it, from the data; "" where the template names it
+    kind: str  # "list" (bullets) or "text"
+    rows: tuple[Row, ...]
 
     @property
     def changed(self) -> bool:
-        return any(p.op != "equal" for p in self.pieces)
+        return any(r.changed for r in self.rows)
 
 
-def sections(sheet: Sheet) -> list[tuple[str, list[str]]]:
-    """Everything the sheet says, in reading order, as (heading, items)."""
+def sections(sheet: Sheet) -> list[tuple[str, str, str, list[str]]]:
+    """Everything the sheet says, in reading order, as (key, heading, kind, items)."""
     h = sheet.headings
     plain = inline.to_plain
     return [
-        ("Serie", [sheet.variant.series_name, f"{sheet.number_label} {sheet.number}/{sheet.variant.theme_count}"]),
-        ("Titel", [plain(sheet.title)]),
-        ("Indledning", [plain(sheet.lead)]),
-        (h.actions, [plain(t) for t in sheet.actions]),
-        (h.questions, [plain(t) for t in sheet.questions]),
-        (h.findings, [plain(t) for t in sheet.findings]),
-        (h.cases, [plain(t) for t in sheet.cases]),
-        (h.references, [plain(r.text) + (f" {r.url}" if r.url else "") for r in sheet.references]),
-        ("Overskrifter", [h.actions, h.questions, h.findings, h.cases, h.references]),
-        ("Fod", [plain(sheet.footer), plain(sheet.partnership)]),
+        ("series", "", "text", [sheet.variant.series_name, f"{sheet.number_label} {sheet.number}/{sheet.variant.theme_count}"]),
+        ("title", "", "text", [plain(sheet.title)]),
+        ("lead", "", "text", [plain(sheet.lead)]),
+        ("actions", h.actions, "list", [plain(t) for t in sheet.actions]),
+        ("questions", h.questions, "list", [plain(t) for t in sheet.questions]),
+        ("findings", h.findings, "list", [plain(t) for t in sheet.findings]),
+        ("cases", h.cases, "text", [plain(t) for t in sheet.cases]),
+        ("references", h.references, "list", [plain(r.text) + (f" {r.url}" if r.url else "") for r in sheet.references]),
+        ("headings", "", "list", [h.actions, h.questions, h.findings, h.cases, h.references]),
+        ("footer", "", "text", [plain(sheet.footer), plain(sheet.partnership)]),
     ]
-
-
-def _words(items: list[str]) -> list[str]:
-    words: list[str] = []
-    for index, item in enumerate(items):
-        if index:
-            words.append(ITEM_BREAK)
-        words += re.findall(r"\S+", item)
-    return words
 
 
 def diff_sheets(a: Sheet, b: Sheet) -> list[SectionDiff]:
     out = []
-    for (name_a, items_a), (name_b, items_b) in zip(sections(a), sections(b)):
+    for (key, name_a, kind, items_a), (_, name_b, _, items_b) in zip(sections(a), sections(b)):
         name = name_a if name_a == name_b else f"{name_a} / {name_b}"
-        wa, wb = _words(items_a), _words(items_b)
-        pieces: list[Piece] = []
-        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
-            if op == "equal":
-                pieces.append(Piece("equal", " ".join(wa[i1:i2])))
-            else:
-                if i2 > i1:
-                    pieces.append(Piece("delete", " ".join(wa[i1:i2])))
-                if j2 > j1:
-                    pieces.append(Piece("insert", " ".join(wb[j1:j2])))
-        out.append(SectionDiff(name, tuple(pieces)))
+        out.append(SectionDiff(key, name, kind, tuple(diff_items(items_a, items_b))))
     return out
+
+
+def _pairs(a: list[str], b: list[str], similar) -> Iterator[tuple[str | None, str | None]]:
+    """Align two sequences: equal runs pair up, and in a changed run items pair by
+    position while they are `similar`; the rest stand alone."""
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            yield from zip(a[i1:i2], b[j1:j2])
+            continue
+        left, right = a[i1:i2], b[j1:j2]
+        while left and right:
+            if similar(left[0], right[0]):
+                yield left.pop(0), right.pop(0)
+            elif any(similar(left[0], y) for y in right[1:]):
+                yield None, right.pop(0)  # new text before the one this item became
+            else:
+                yield left.pop(0), None
+        yield from ((x, None) for x in left)
+        yield from ((None, y) for y in right)
+
+
+def _ratio(x: str, y: str) -> float:
+    return difflib.SequenceMatcher(a=x.split(), b=y.split(), autojunk=False).ratio()
+
+
+def diff_items(items_a: list[str], items_b: list[str]) -> Iterator[Row]:
+    for x, y in _pairs(items_a, items_b, lambda x, y: _ratio(x, y) >= 0.3):
+        if y is None:
+            yield Row((Change("delete", x, ""),), in_b=False)
+        elif x is None:
+            yield Row((Change("insert", "", y),), in_a=False)
+        else:
+            yield Row(tuple(_sentences(x, y)))
+
+
+def _sentences(x: str, y: str) -> Iterator[Change]:
+    """The changes within one item: whole sentences, or words within a kept sentence."""
+    for sa, sb in _pairs(SENTENCE_END.split(x), SENTENCE_END.split(y), lambda p, q: _ratio(p, q) >= SAME_SENTENCE):
+        # Sentences were split off at the spaces that end them: give each its space back.
+        if sa is not None and sb is not None:
+            yield from _words(sa, sb)
+        elif sa is not None:
+            yield Change("delete", sa, "")
+        else:
+            yield Change("insert", "", sb or "")
+        yield Change("equal", " " if sa is not None else "", " " if sb is not None else "")
+
+
+def _words(x: str, y: str) -> Iterator[Change]:
+    wa, wb = TOKEN.findall(x), TOKEN.findall(y)
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+        yield Change("equal" if op == "equal" else op, "".join(wa[i1:i2]), "".join(wb[j1:j2]))
 
 
 def replacements(diffs: list[SectionDiff]) -> list[tuple[str, str]]:
     """(old words, new words) for every change: what a reviewer reads as "X -> Y"."""
-    found = []
-    for section in diffs:
-        pieces = list(section.pieces)
-        for i, piece in enumerate(pieces):
-            if piece.op == "delete":
-                new = pieces[i + 1].text if i + 1 < len(pieces) and pieces[i + 1].op == "insert" else ""
-                found.append((piece.text, new))
-            elif piece.op == "insert" and (i == 0 or pieces[i - 1].op != "delete"):
-                found.append(("", piece.text))
-    return found
+    return [(c.a.strip(), c.b.strip()) for s in diffs for r in s.rows for c in r.changes if c.op != "equal"]
 
 
-def to_rich(diffs: list[SectionDiff], label_a: str, label_b: str):
+def side(row: Row, which: str) -> list[tuple[str, bool]]:
+    """One version of a row as (text, changed) runs; the spaces around a change
+    are not part of it, so that only words are struck out or marked."""
+    runs: list[tuple[str, bool]] = []
+    for change in row.changes:
+        text = getattr(change, which)
+        if change.op == "equal" or not text.strip():
+            runs.append((text, False))
+            continue
+        core = text.strip()
+        start = text.index(core)
+        runs += [(text[:start], False), (core, True), (text[start + len(core):], False)]
+    merged: list[tuple[str, bool]] = []
+    for text, changed in runs:
+        if merged and merged[-1][1] == changed:
+            merged[-1] = (merged[-1][0] + text, changed)
+        elif text:
+            merged.append((text, changed))
+    if merged and not merged[-1][1]:  # the sentence loop leaves a space after the last sentence
+        merged[-1] = (merged[-1][0].rstrip(), False)
+    return [(t, c) for t, c in merged if t]
+
+
+def to_rich(diffs: list[SectionDiff], label_a: str, label_b: str, heading: str = ""):
+    """For a terminal: each changed item as both versions, deletions struck out in
+    red, insertions in green; piped, the two lines still say which is which."""
     from rich.text import Text
 
+    width = max(len(label_a), len(label_b))
     text = Text()
-    text.append(f"--- {label_a}\n", style="red")
-    text.append(f"+++ {label_b}\n", style="green")
+    if heading:
+        text.append(f"{heading}\n", style="bold underline")
     for section in diffs:
         if not section.changed:
             continue
-        text.append(f"\n{section.name}\n", style="bold")
-        for piece in section.pieces:
-            style = {"equal": "", "delete": "red strike", "insert": "green underline"}[piece.op]
-            marker = {"equal": "", "delete": "[-", "insert": "{+"}[piece.op]
-            closer = {"equal": "", "delete": "-]", "insert": "+}"}[piece.op]
-            text.append(marker + piece.text.replace(ITEM_BREAK, f"\n{ITEM_BREAK}") + closer, style=style)
-            text.append(" ")
-        text.append("\n")
-    unchanged = [s.name for s in diffs if not s.changed]
-    if unchanged:
+        text.append(f"\n{section.name or section.key}\n", style="bold")
+        for row in section.rows:
+            if not row.changed:
+                continue
+            bullet = "• " if section.kind == "list" else "  "
+            for which, label, present, style in (("a", label_a, row.in_a, "red strike"), ("b", label_b, row.in_b, "green underline")):
+                if not present:
+                    continue
+                text.append(f"{label:>{width}} {bullet}", style="dim")
+                for run, changed in side(row, which):
+                    text.append(run, style=style if changed else "")
+                text.append("\n")
+    unchanged = [s.name or s.key for s in diffs if not s.changed]
+    if unchanged and len(unchanged) < len(diffs):
         text.append("\nUnchanged: " + ", ".join(unchanged) + "\n", style="dim")
+    elif not any(s.changed for s in diffs):
+        text.append("No differences.\n", style="dim")
     return text
 
 
-def to_html(diffs: list[SectionDiff], title: str, label_a: str, label_b: str) -> str:
-    """A self-contained page (no external files) to review and send around."""
-    rows = []
-    for section in diffs:
-        body = []
-        for piece in section.pieces:
-            words = escape(piece.text).replace(ITEM_BREAK, f"<br>{ITEM_BREAK}")
-            tag = {"equal": "span", "delete": "del", "insert": "ins"}[piece.op]
-            body.append(f"<{tag}>{words}</{tag}>")
-        state = "changed" if section.changed else "same"
-        note = "" if section.changed else ' <small>(uændret)</small>'
-        rows.append(f'<section class="{state}"><h2>{escape(section.name)}{note}</h2><p>{" ".join(body)}</p></section>')
-    return f"""<!DOCTYPE html>
-<html lang="da"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title>
-<style>
-body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1f2a30; }}
-h1 {{ font-size: 1.4rem; }} h2 {{ font-size: 1.05rem; margin: 1.6rem 0 .3rem; color: #0b4f6c; }}
-del {{ background: #fde2e1; color: #8a1c14; }} ins {{ background: #dcf5df; color: #14532d; text-decoration: none; }}
-.same p {{ color: #6b7b83; }} .legend del, .legend ins {{ padding: 0 .3em; }}
-</style></head><body>
-<h1>{escape(title)}</h1>
-<p class="legend"><del>{escape(label_a)}</del> → <ins>{escape(label_b)}</ins></p>
-{"".join(rows)}
-</body></html>
-"""
+@dataclass(frozen=True)
+class Comparison:
+    """One theme in two versions, for the page: what is compared, and how it differs."""
+
+    title: str
+    label_a: str
+    label_b: str
+    sections: tuple[SectionDiff, ...]
+
+
+def to_html(comparisons: list[Comparison], title: str, templates: Path, revision: str = "") -> str:
+    """A self-contained page (no external files) to review and send around.
+    `title` "" with a `revision`: the template words it ("since REV")."""
+    from .html import environment
+
+    template = environment(templates).get_template("diff.html.j2")
+    return template.render(title=title, revision=revision, comparisons=comparisons, side=side)
+
+
+def since(before: Library, now: Library, revision: str, theme: int | None, name: str | None) -> tuple[list[Comparison], list[str]]:
+    """What changed in the text since `revision`: each theme (or `theme`) in each
+    variant it has (or `name`), only where something changed; and notes on what
+    cannot be compared (a theme or variant that is new)."""
+    comparisons, notes = [], []
+    for tf in now.themes:
+        number = tf.theme.number
+        if theme is not None and number != theme:
+            continue
+        old = before.theme(number)
+        if old is None:
+            notes.append(f"theme {number} is new since {revision}")
+            continue
+        for variant in [name] if name else variants_of(now, tf):
+            if variant not in before.series.variants or not has_text(before, old, variant):
+                notes.append(f"theme {number} has no text in {variant} at {revision}")
+                continue
+            a, b = resolve(before, old, variant), resolve(now, tf, variant)
+            sections = tuple(diff_sheets(a, b))
+            if any(s.changed for s in sections):
+                title = f"{b.number_label} {number}: {inline.to_plain(b.title)} ({variant})"
+                comparisons.append(Comparison(title, revision, "now", sections))
+    return comparisons, notes
+
+
+def data_at(root: Path, revision: str) -> tempfile.TemporaryDirectory:
+    """`data/` as it was at a git revision, unpacked into a temporary folder (`<tmp>/data`).
+
+    Raises LookupError, in git's words, when there is no such revision or no git.
+    """
+    try:
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+        inside = (root / "data").resolve().relative_to(Path(top).resolve()).as_posix()
+        archive = subprocess.run(["git", "-C", top, "archive", "--format=tar", f"{revision}:{inside}"], capture_output=True, check=True)
+    except FileNotFoundError:
+        raise LookupError("git is not installed") from None
+    except subprocess.CalledProcessError as exc:
+        message = (exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or "").strip().splitlines()
+        raise LookupError(f"'{revision}': " + (message[-1] if message else "git failed")) from None
+    folder = tempfile.TemporaryDirectory(prefix="onepagers-since-")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(Path(folder.name) / "data", filter="data")
+    return folder

@@ -85,6 +85,16 @@ def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets
     return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets)
 
 
+def get_template(templates: Path, name: str) -> jinja2.Template:
+    """A template, or a ContentError naming the file (and line) that is missing or wrong."""
+    try:
+        return environment(templates).get_template(name)
+    except jinja2.TemplateError as exc:
+        raise _template_error(exc, templates, name) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([Diagnostic(templates / name, 0, 0, f"template is not UTF-8 text (byte {exc.start}): save it as UTF-8")]) from None
+
+
 def render(
     document: Sheet | IntroductionSheet,
     templates: Path,
@@ -95,13 +105,7 @@ def render(
 ) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
-    name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
-    try:
-        template = environment(templates).get_template(name)
-    except jinja2.TemplateError as exc:
-        raise _template_error(exc, templates, name) from None
-    except UnicodeDecodeError as exc:
-        raise ContentError([Diagnostic(templates / name, 0, 0, f"template is not UTF-8 text (byte {exc.start}): save it as UTF-8")]) from None
+    template = get_template(templates, "sheet.html.j2" if is_sheet else "introduction.html.j2")
     keywords = [document.variant.series_name, document.variant.name]
     if is_sheet:
         keywords.insert(0, inline.to_plain(document.title))

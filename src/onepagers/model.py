@@ -65,6 +65,14 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_language(value: str) -> str:
+    import pyphen
+
+    if pyphen.language_fallback(value) is None:
+        raise ValueError(f"there are no hyphenation rules for the language '{value}'; languages with rules: da, de, en, nb, sv, …")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_check_text)]
 Url = Annotated[str, AfterValidator(_check_url)]
 TextList = Annotated[list[Text], Field(min_length=1)]
@@ -168,7 +176,7 @@ class FileNames(Strict):
 class SeriesFile(Strict):
     # The language of the text: the documents' `lang`, and the hyphenation
     # dictionary WeasyPrint uses for it.
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$"), AfterValidator(_check_language)]
     file_names: FileNames
     series: dict[str, SeriesInfo]
     wording: Wording

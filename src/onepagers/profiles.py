@@ -50,7 +50,20 @@ PRINT_NOMARKS = replace(
     suffix="-print-nomarks",
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (SCREEN, PRINT, PRINT_NOMARKS)}
+# Not a PDF (no pdf_variant): the sheet as one accessible HTML page beside its
+# PDFs, made by `web.py` from the same resolved text; web.css is inlined.
+WEB = Profile(
+    name="web",
+    help="an accessible web page per sheet, beside its PDFs (HTML, no script)",
+    pdf_variant=None,
+    stylesheets=("web.css",),
+    live_links=True,
+    marks=False,
+    suffix="",
+    extension=".html",
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (SCREEN, PRINT, PRINT_NOMARKS, WEB)}
 DEFAULT = SCREEN
 
 

@@ -1,8 +1,10 @@
 """Resolve a theme in one variant: its base text with each overlay on the way applied.
 
-A variant builds on its base (`privat@2` on `privat@1`, `offentlig@2` on
-`privat@2`); resolving walks that chain from the root, applying the series-wide
-wording and the theme's own overlay at each step. The result is plain,
+The theme files hold the newest edition's text (the root variant, `privat@2`);
+every other variant builds on a base (`privat@1` and `offentlig@2` on
+`privat@2`), so an editor meets first the text that prints now. Resolving
+walks that chain from the root, applying the series-wide wording and the
+theme's own overlay at each step. The result is plain,
 immutable data that the templates render and the tests compare with the PDF.
 """
 
@@ -119,8 +121,8 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         _merge(wording, spec.wording.model_dump(exclude_none=True))
         if depth == 0:
             # The theme's own headings are worded for the root variant, the one
-            # its base text belongs to (TEMA 1's first edition already said
-            # "Sådan har de gjort ..."); later variants may word them anew.
+            # its own text belongs to; the overlays may word them anew (TEMA 1's
+            # first edition already said "Sådan har de gjort ...").
             _merge(wording["headings"], theme.headings.model_dump(exclude_none=True))
         overlay = theme.variants.get(step)
         if overlay is None:
@@ -227,7 +229,7 @@ def introduction_variants(library: Library) -> list[str]:
 
 
 def _chain(library: Library, name: str) -> list[str]:
-    """`offentlig@2` -> [privat@1, privat@2, offentlig@2]: root first."""
+    """`offentlig@2` -> [privat@2, offentlig@2]: root first."""
     chain = [name]
     while (base := library.series.variants[chain[-1]].base) is not None:
         chain.append(base)

@@ -16,7 +16,7 @@ from typing import Callable
 
 from . import profiles
 from .build import Report, Status, build
-from .diagnostics import ContentError, SelectionError
+from .diagnostics import ContentError, SelectionError, display_path
 from .environment import EnvironmentProblem
 from .files import OutputError
 from .plan import Selection
@@ -25,16 +25,17 @@ from .project import Project
 
 def summary(report: Report, seconds: float) -> str:
     """A rebuild told in one line."""
-    built = [r.job.name for r in report.results if r.status is Status.BUILT]
+    built = [r.job for r in report.results if r.status is Status.BUILT]
     if not report.ok:
         # One line a rebuild, so that the watch's output stays a log of saves:
         # the first problem, as `build` words it, and how many more there are.
         first, *more = report.diagnostics
-        also = f"; rebuilt {', '.join(built)}" if built else ""
+        also = f"; rebuilt {', '.join(j.name for j in built)}" if built else ""
         return first.one_line() + (f" (and {len(more)} more)" if more else "") + also + "; still watching"
     if not built:
         return f"nothing changed ({len(report.results)} up to date, {seconds:.2f} s)"
-    return f"rebuilt {', '.join(built)} in {seconds:.2f} s"
+    # The paths too: an editor needs to know which file to look at.
+    return f"rebuilt {', '.join(j.name for j in built)} in {seconds:.2f} s: " + ", ".join(display_path(j.path) for j in built)
 
 
 def watch(
