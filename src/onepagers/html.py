@@ -105,7 +105,8 @@ def render(
 ) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
-    template = get_template(templates, "sheet.html.j2" if is_sheet else "introduction.html.j2")
+    name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
+    template = get_template(templates, name)
     keywords = [document.variant.series_name, document.variant.name]
     if is_sheet:
         keywords.insert(0, inline.to_plain(document.title))
