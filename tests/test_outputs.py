@@ -219,11 +219,12 @@ def test_a_damaged_pdf_is_named_by_preview_and_left_out_of_the_gallery(built):
     assert "Traceback" not in result.stderr
     assert result.stdout.split() and all("tema-04" not in p for p in result.stdout.split())  # the good one still pictured
 
-    from onepagers.gallery import cards
+    from onepagers.gallery import series_of
     from onepagers.library import load_library
+    from onepagers.project import Project
 
-    listed = cards(load_library(copy / "data"), copy / "out")
-    assert [c.pdf for c in listed] == [str(three.relative_to(copy / "out"))]
+    listed = [c.pdf for series in series_of(load_library(copy / "data"), Project(copy), copy / "out") for g in series.groups for c in g.cards]
+    assert listed == [str(three.relative_to(copy / "out"))]
 
 
 
