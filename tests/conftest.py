@@ -94,3 +94,21 @@ def laid_out(library, project, tmp_path_factory):
         return [(job, renderer.layout(html_for(library, project, job))[0].pages) for job in jobs]
     finally:
         renderer.close()
+
+
+@pytest.fixture
+def unreadable_folder(monkeypatch):
+    """Make listing one folder fail as it would without read permission (the
+    tests may run as root, whom permissions do not stop)."""
+
+    def make(folder: Path) -> None:
+        real = Path.iterdir
+
+        def iterdir(self: Path):
+            if self == folder:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real(self)
+
+        monkeypatch.setattr(Path, "iterdir", iterdir)
+
+    return make

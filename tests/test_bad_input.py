@@ -1,7 +1,9 @@
-"""Bad input: exit status 1, a one-line message naming file, line and field, no traceback, no PDF.
+"""Bad input: exit status 1, a one-line message naming file, line and field, no traceback,
+no PDF of the sheet the file is for (the other sheets still build).
 
 Each file in tests/bad/ says in its first comment lines where it goes in a
-copy of the project (`# target:`) and what the message must say (`# expect:`).
+copy of the project (`# target:`), what the message must say (`# expect:`) and
+what it must not (`# absent:`, e.g. a second message about the same mistake).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ BAD = Path(__file__).parent / "bad"
 CASES = sorted(BAD.glob("*.yaml"))
 
 
-def _header(path: Path) -> tuple[str, list[str]]:
-    target, expects = "", []
+def _header(path: Path) -> tuple[str, list[str], list[str]]:
+    target, expects, absent = "", [], []
     for line in path.read_bytes().decode("utf-8", "replace").splitlines():
         if not line.startswith("#"):
             break
@@ -27,7 +29,9 @@ def _header(path: Path) -> tuple[str, list[str]]:
             target = value
         elif key == "expect":
             expects.append(value)
-    return target, expects
+        elif key == "absent":
+            absent.append(value)
+    return target, expects, absent
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -43,17 +47,21 @@ def project_copy(sandbox) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_bad_input_is_reported_at_file_and_line(project_copy, case):
-    target, expects = _header(case)
+    target, expects, absent = _header(case)
     assert target and expects, f"{case.name} needs '# target:' and '# expect:' lines"
     shutil.copyfile(case, project_copy / "data" / target)
 
-    result = run_cli("build", "--all", "--out", "out", cwd=project_copy)
+    result = run_cli("build", "--theme", "4", "--out", "out", cwd=project_copy)
 
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert result.stdout == ""
-    assert not (project_copy / "out").exists(), "nothing may be written"
+    sheet = "tema-" + Path(target).stem
+    written = [p.name for p in (project_copy / "out").rglob("*.pdf")]
+    assert not [name for name in written if name.startswith(sheet)], f"{sheet} may not be written"
+    assert result.stdout.split() == [str(p.relative_to(project_copy)) for p in (project_copy / "out").rglob("*.pdf")]
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"data/{target}:"), first
     for expect in expects:
         assert expect in result.stderr, f"expected {expect!r} in:\n{result.stderr}"
+    for unwanted in absent:
+        assert unwanted not in result.stderr, f"did not expect {unwanted!r} in:\n{result.stderr}"

@@ -47,8 +47,9 @@ def test_any_text_builds_or_fails_cleanly(sandbox, section, text):
 
     out = Path(tempfile.mkdtemp(dir=sandbox.root))  # one per example: hypothesis reuses fixtures
     report = build(sandbox, Selection(themes=(4,)), out)
-    if report.problems:  # the text does not load: said at a file and line
-        assert all(d.path is not None and d.path.name for d in report.problems)
+    if report.problems or report.skipped:  # the text does not load: said at a file and line
+        assert all(d.path is not None and d.path.name for d in [*report.problems, *report.skipped])
+        assert not report.results  # theme 4 was the one asked for: it waits for its file
         return
     (result,) = report.results
     if result.ok:

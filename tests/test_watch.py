@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -58,3 +59,49 @@ def test_watch_rebuilds_on_change_and_survives_a_yaml_error(copy):
     assert (copy / "out" / "privat-2" / "tema-03-udviklingsmuligheder-privat-2.pdf").is_file()
     # Each rebuild rewrote the gallery, which lists what the watch built.
     assert "privat-2/tema-03-udviklingsmuligheder-privat-2.pdf" in (copy / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def _until(lines: queue.Queue, wanted: str) -> str:
+    """The next line that says `wanted`; every line on the way is one whole line, no traceback."""
+    while True:
+        line = _next(lines)
+        assert re.match(r"\d\d:\d\d:\d\d ", line) and "Traceback" not in line, line
+        if wanted in line:
+            return line
+
+
+def test_watch_survives_every_kind_of_bad_save(copy, library):
+    """A theme file moved away and back, saved with a NUL, replaced by a folder,
+    by a link out of the project: each is one line, and the watch goes on."""
+    referenced = {r.theme for tf in library.themes for r in tf.theme.references}
+    number = next(tf.theme.number for tf in library.themes if tf.theme.number not in referenced)
+    theme = library.theme(number).source.path
+    theme = copy / "data" / "themes" / theme.name
+    good = theme.read_text(encoding="utf-8")
+    away = copy / "away.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "onepagers", "build", "--watch", "--theme", str(number), "--out", "out"],
+        cwd=copy, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    lines = _lines(proc.stderr)
+    label = f"TEMA {number} (privat@2)"
+    try:
+        assert _next(lines).startswith("watching ")
+        assert f"rebuilt {label}" in _next(lines)
+        saves = [
+            (lambda: theme.rename(away), f"there is no theme {number}"),
+            (lambda: away.rename(theme), "nothing changed"),
+            (lambda: theme.write_bytes(good.encode("utf-8").replace(b"\ntitle:", b"\ntitle:\0")), "U+0000"),
+            (lambda: (theme.unlink(), theme.mkdir()), "a folder inside data/themes is not read"),
+            (lambda: (theme.rmdir(), theme.symlink_to("/etc/hostname")), "outside the project"),
+            (lambda: (theme.unlink(), theme.write_text(good.replace('\ntitle: "', '\ntitle: "Nyt om ', 1), encoding="utf-8")), f"rebuilt {label}"),
+        ]
+        for save, wanted in saves:
+            time.sleep(0.5)
+            save()
+            _until(lines, wanted)
+            assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=30)
+    assert "Traceback" not in rest

@@ -14,7 +14,7 @@ import os
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -63,17 +63,21 @@ class Report:
     results: list[Result] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
     gallery: Path | None = None
+    # Files that did not load: their sheets (and those that name them) are not
+    # built, the others are (see `load_library(partial=True)`).
+    skipped: list[Diagnostic] = field(default_factory=list)
+    waiting: frozenset[int] = frozenset()  # the theme numbers those files cost
 
     @property
     def ok(self) -> bool:
-        return not self.problems and all(r.ok for r in self.results)
+        return not self.problems and not self.skipped and all(r.ok for r in self.results)
 
     def count(self, status: Status) -> int:
         return sum(r.status is status for r in self.results)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return [*self.problems, *(d for r in self.results for d in r.problems)]
+        return [*self.problems, *self.skipped, *(d for r in self.results for d in r.problems)]
 
 
 def build(
@@ -108,10 +112,13 @@ def build(
     from .plan import plan
 
     try:
-        library = library or load_library(project.data)
+        library = library or load_library(project.data, partial=True)
     except ContentError as exc:
         return Report(problems=exc.diagnostics)
+    if library.broken:  # a sheet whose file did not load is said once, by that file
+        selection = replace(selection, themes=tuple(n for n in selection.themes if n not in library.broken))
     report = build_jobs(library, project, plan(library, out, selection), workers=workers, force=force, renderer=renderer, on_result=on_result)
+    report.skipped, report.waiting = list(library.problems), library.broken
     wrote = report.count(Status.BUILT)
     if gallery and not report.problems and (wrote or (report.count(Status.UP_TO_DATE) and not (out / "index.html").exists())):
         from .gallery import write_gallery
@@ -268,11 +275,13 @@ def _start_worker(root: Path, profile: str, language: str) -> None:
     from multiprocessing.util import Finalize
 
     from . import profiles
+    from .environment import die_with_parent
     from .pdf import Renderer
 
     # Ctrl-C reaches the whole process group: the parent alone decides what
     # stops, so a worker never prints a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     global _worker_renderer
     _worker_renderer = Renderer(Project(root), profiles.get(profile), language)
     # Workers leave through multiprocessing's exit, which skips atexit: this
@@ -288,7 +297,7 @@ def _work(item: Todo) -> Result:
 def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     """Render one sheet, check it, and write it (and its gallery thumbnail) if it passes."""
     from . import verify
-    from .files import write_atomically
+    from .files import OutputError, write_atomically
     from .gallery import thumbnail
 
     job = item.job
@@ -298,8 +307,11 @@ def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     if not rendered.missing:  # a missing font file also brings a fallback font; said better above
         problems += verify.embedded_fonts(rendered.pdf, project, job.name)
     if not problems:
-        write_atomically(job.path, rendered.pdf)
-        thumbnail(job.path)
+        try:
+            write_atomically(job.path, rendered.pdf, inside=job.out)
+            thumbnail(job.path)
+        except OutputError as exc:  # a full disk fails this sheet; the next may still fit
+            problems.append(Diagnostic(None, 0, 0, str(exc), subject=job.name))
     status = Status.FAILED if problems else Status.BUILT
     return Result(job, status, rendered.pages, time.perf_counter() - started, tuple(problems))
 

@@ -40,8 +40,9 @@ app = typer.Typer(
     # reach `main` as ContentError or SelectionError and are printed plainly.
     pretty_exceptions_enable=False,
 )
-# soft_wrap: a message stays on one line, whatever the terminal's width.
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# soft_wrap: a message stays on one line, whatever the terminal's width;
+# emoji=False: ":smile:" quoted from the data stays as typed.
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 ProfileName = typer.Option(
     "--profile",
@@ -67,12 +68,26 @@ def print_diagnostics(diagnostics: list[Diagnostic], quote: bool = True) -> None
         say(diagnostic.with_source() if quote else diagnostic.one_line())
 
 
-def _load(project_dir: Optional[Path]):
+def _load(project_dir: Optional[Path], partial: bool = False):
+    """With `partial`, a file that does not load is reported and the rest goes
+    on (the command then exits 1 at its end); without, nothing goes on."""
     from .library import load_library
     from .project import Project
 
     project = Project.find(project_dir)
-    return project, load_library(project.data)
+    library = load_library(project.data, partial=partial)
+    report_skipped(library.problems, library.broken)
+    return project, library
+
+
+def report_skipped(problems, waiting) -> None:
+    """The files that did not load, and the sheets that therefore wait."""
+    if not problems:
+        return
+    print_diagnostics(list(problems))
+    count = len(problems)
+    sheets = ", ".join(f"tema {n}" for n in sorted(waiting))
+    say(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {sheets}." if sheets else "."))
 
 
 def _output_folder(out: Path) -> Path:
@@ -88,11 +103,13 @@ def list_themes(project_dir: ProjectOpt = None) -> None:
     from . import inline
     from .variants import introduction_variants, variants_of
 
-    _, library = _load(project_dir)
+    _, library = _load(project_dir, partial=True)
     if library.introduction is not None:
         typer.echo(f"{'':>2}  {inline.to_plain(library.introduction.title)}  [{', '.join(introduction_variants(library))}]")
     for tf in library.themes:
         typer.echo(f"{tf.theme.number:>2}  {tf.theme.title}  [{', '.join(variants_of(library, tf))}]")
+    if library.problems:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -227,9 +244,16 @@ def preview(
     pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
     if not pdfs:
         raise SelectionError(f"no PDFs under {out}; run `onepagers build` first")
+    damaged = 0
     for pdf in pdfs:
-        for path in previews.write(pdf, to or pdf.parent, dpi):
-            typer.echo(str(path))
+        try:
+            for path in previews.write(pdf, to or pdf.parent, dpi):
+                typer.echo(str(path))
+        except previews.DamagedPdf as exc:  # the others still get their pictures
+            say(f"error: {exc}")
+            damaged += 1
+    if damaged:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -253,11 +277,20 @@ def check(
 
     from .check import preflight
 
-    project, library = _load(project_dir)
+    from .library import load_library
+    from .project import Project
+
+    # A file that does not load is a finding like any other (in --json too);
+    # the files that load are still checked.
+    project = Project.find(project_dir)
     if hyphenation:
-        _check_hyphenation(project, library, theme or None)
+        _check_hyphenation(project, load_library(project.data), theme or None)
         return
-    findings = preflight(library, project, theme or None)
+    try:
+        library = load_library(project.data, partial=True)
+        findings = [*library.problems, *preflight(library, project, theme or None)]
+    except ContentError as exc:
+        findings = list(exc.diagnostics)
     if as_json:
         typer.echo(json.dumps([d.as_dict() for d in findings], ensure_ascii=False, indent=2))
     else:
@@ -393,7 +426,7 @@ def diff(
     from .files import write_atomically
 
     project, library = _load(project_dir)
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
     if since is None:
         if a is None or b is None or theme is None:
             raise typer.BadParameter("give --theme N and two variants A B, or --since REV", param_hint="A B / --since")
@@ -462,6 +495,7 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
         count = len(report.problems)
         say(f"{count} problem{'s' if count != 1 else ''} in the data; nothing was written.")
         return report
+    report_skipped(report.skipped, report.waiting)
     for result in report.results:
         if result.ok:
             typer.echo(str(result.job.path))
@@ -471,7 +505,8 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     if report.gallery is not None:
         say(f"gallery: {report.gallery}")
     if not built and not failed:
-        say(f"Nothing changed: {total} sheet{'s' if total != 1 else ''} up to date.")
+        if total or not report.skipped:  # with none asked for but the ones that wait, said above
+            say(f"Nothing changed: {total} sheet{'s' if total != 1 else ''} up to date.")
         return report
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("sheet", "variant", "pages", "status", "time"):
@@ -494,6 +529,9 @@ def run(args: list[str] | None = None) -> int:
     """The command line's one error boundary: every user's mistake becomes a
     message and an exit status here (0 done, 1 a problem in the text, 2 a
     usage error, 130 interrupted), and no command catches errors of its own."""
+    from .environment import EnvironmentProblem
+    from .files import OutputError
+
     try:
         result = app(args=args, standalone_mode=False, prog_name="onepagers")
         return result if isinstance(result, int) else 0
@@ -505,6 +543,10 @@ def run(args: list[str] | None = None) -> int:
     except SelectionError as exc:
         say(f"error: {exc}")
         return 2
+    except (OutputError, EnvironmentProblem) as exc:
+        # Not the text's fault, nor a command typed wrong: one line saying what to change.
+        say(f"error: {exc}")
+        return 1
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:  # a command typed wrong: usage and the problem

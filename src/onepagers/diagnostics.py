@@ -10,6 +10,8 @@ with the data file and line of that section where it is known. `ContentError`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import os
+import unicodedata
 from pathlib import Path
 
 
@@ -89,9 +91,11 @@ class SelectionError(Exception):
 
 def display_path(path: Path) -> str:
     """Paths relative to the working directory, as an editor would type them."""
+    # abspath, not resolve: a link is named as the editor sees it, never by
+    # where it points, and a link loop is no reason for a traceback.
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str(Path(os.path.abspath(path)).relative_to(os.getcwd()))
+    except (ValueError, OSError):
         return str(path)
 
 
@@ -104,4 +108,6 @@ def _source_line(path: Path, line: int) -> str | None:
         return None
     if line > len(lines):
         return None
-    return lines[line - 1].replace("\t", " ")
+    # A control character quoted raw would reach the terminal (an escape
+    # sequence from the data could rewrite the screen): shown as a mark.
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in lines[line - 1].replace("\t", " "))

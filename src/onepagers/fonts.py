@@ -15,26 +15,53 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
-from .diagnostics import Diagnostic
+from .diagnostics import ContentError, Diagnostic
 from .source import SourceFile
+
+
+FONT_SUFFIXES = (".ttf", ".otf")
 
 
 @lru_cache(maxsize=4)
 def _fonts(fonts_dir: Path) -> tuple[TTFont, ...]:
-    return tuple(TTFont(path, lazy=True) for path in sorted(fonts_dir.glob("*.[ot]tf")))
+    """The font files of `fonts_dir`, each read in full now: a folder or file
+    that cannot be read is one message naming it, not hundreds of letters
+    reported missing later."""
+    from .fingerprint import input_files
+
+    problems: list[Diagnostic] = []
+    if not fonts_dir.is_dir():
+        raise ContentError([Diagnostic(fonts_dir, 0, 0, "the fonts folder is missing or not a folder")])
+    paths = [p for p in input_files(fonts_dir, fonts_dir.parent, problems) if p.suffix.lower() in FONT_SUFFIXES]
+    fonts = []
+    for path in sorted(paths):
+        try:
+            font = TTFont(path)
+            font.getBestCmap()
+            fonts.append(font)
+        except Exception as exc:  # fontTools raises many kinds on a damaged file
+            problems.append(Diagnostic(path, 0, 0, f"not a font that can be read ({type(exc).__name__}: {exc})"[:200]))
+    if not problems and not fonts:
+        problems.append(Diagnostic(fonts_dir, 0, 0, "no font files (*.ttf, *.otf) in the fonts folder"))
+    if problems:
+        raise ContentError(problems)
+    return tuple(fonts)
 
 
 @lru_cache(maxsize=4)
 def coverage(fonts_dir: Path) -> frozenset[int]:
     """Characters that every font file can show (a heading's weight must cover what the body's does)."""
-    maps = [set(font.getBestCmap()) for font in _fonts(fonts_dir)]
+    maps = [set(font.getBestCmap() or {}) for font in _fonts(fonts_dir)]
     return frozenset(set.intersection(*maps)) if maps else frozenset()
 
 
 def uncovered(source: SourceFile, covered: frozenset[int]) -> list[Diagnostic]:
     problems = []
     for loc, text in source.strings():
-        missing = sorted({ch for ch in text if ord(ch) not in covered and not ch.isspace()})
+        # Every character but the plain space, in capitals too (headings are
+        # set in capitals by the stylesheet): an em space or an ideographic
+        # space is white but still needs a glyph, or WeasyPrint borrows one.
+        missing = sorted({ch for ch in text if ch != " " and not all(ord(c) in covered for c in ch + ch.upper())})
         if missing:
             shown = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:5])
             problems.append(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +54,21 @@ class Series:
 
 
 def thumbnail(pdf: Path) -> Path:
-    """`<variant>/thumbs/<name>.png`, made again only when the PDF is newer."""
+    """`<variant>/thumbs/<name>.png`, made again only when the PDF is newer.
+    Raises preview.DamagedPdf for a PDF that cannot be read."""
     thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
     if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
-        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI, first=1)[0], optimize=False))
+        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI, first=1)[0], optimize=False), inside=pdf.parent)
     return thumb
+
+
+def _card_thumbnail(pdf: Path) -> Path | None:
+    try:
+        return thumbnail(pdf)
+    except preview.DamagedPdf as exc:
+        # Not linked from the page: the next build replaces it (its bytes are not the recorded ones).
+        print(f"notice: {exc}; left out of the gallery", file=sys.stderr)
+        return None
 
 
 def soft_hyphens(text: str, hyphenator) -> str:
@@ -95,7 +106,9 @@ def series_of(library: Library, project: Project, out: Path) -> list[Series]:
         series, label, kind, number, title, profile = known.get(pdf, ("", pdf.parent.name, "file", "", pdf.stem, None))
         page = web_page(pdf, profile)
         web = os.path.relpath(page, out) if page is not None else None
-        card = Card(kind, number, soft_hyphens(title, hyphenator), profile, os.path.relpath(pdf, out), os.path.relpath(thumbnail(pdf), out), web)
+        if (thumb := _card_thumbnail(pdf)) is None:
+            continue
+        card = Card(kind, number, soft_hyphens(title, hyphenator), profile, os.path.relpath(pdf, out), os.path.relpath(thumb, out), web)
         grouped.setdefault(series, {}).setdefault(label, []).append(card)
     return [
         Series(name, tuple(Group(label, tuple(cards)) for label, cards in groups.items()))
@@ -125,5 +138,5 @@ def write_gallery(library: Library, project: Project, out: Path, report: bool | 
         report = (out / REPORT_MD).is_file()
     page = template.render(series=everything, count=count, names=names, lang=library.series.language, report=REPORT_MD if report else None)
     path = out / "index.html"
-    write_atomically(path, page.encode("utf-8"))
+    write_atomically(path, page.encode("utf-8"), inside=out)
     return path

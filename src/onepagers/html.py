@@ -6,7 +6,6 @@ Autoescaping is on and the only markup that reaches the HTML is what
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -66,9 +65,9 @@ def document_title(sheet: Sheet | IntroductionSheet) -> str:
 def document_date() -> str:
     """The date written into every document: SOURCE_DATE_EPOCH's, else a fixed
     one, never the clock, so that the same input gives the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else DEFAULT_DATE
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    from .environment import source_date
+
+    return source_date(DEFAULT_DATE).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets: bool = False) -> str:
@@ -86,10 +85,10 @@ def get_template(templates: Path, name: str) -> jinja2.Template:
     """A template, or a ContentError naming the file (and line) that is missing or wrong."""
     try:
         return environment(templates).get_template(name)
-    except jinja2.TemplateNotFound as exc:
-        raise ContentError([Diagnostic(templates / exc.name, 0, 0, "template file not found")]) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise ContentError([Diagnostic(Path(exc.filename or templates / name), exc.lineno, 0, f"template: {exc.message}")]) from None
+    except jinja2.TemplateError as exc:
+        raise _template_error(exc, templates, name) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([Diagnostic(templates / name, 0, 0, f"template is not UTF-8 text (byte {exc.start}): save it as UTF-8")]) from None
 
 
 def render(
@@ -102,24 +101,40 @@ def render(
 ) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
-    template = get_template(templates, "sheet.html.j2" if is_sheet else "introduction.html.j2")
+    name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
+    template = get_template(templates, name)
     keywords = [document.variant.series_name, document.variant.name]
     if is_sheet:
         keywords.insert(0, inline.to_plain(document.title))
-    return template.render(
-        sheet=document,
-        intro=document,
-        body_class="sheet" if is_sheet else "introduction",
-        doc_title=document_title(document),
-        author=document.author,
-        subject=f"{document.variant.series_name} ({document.variant.label})",
-        keywords=keywords,
-        profile=profile,
-        stylesheets=profile.stylesheets if linked_stylesheets else (),
-        links=profile.live_links,
-        language=language,
-        date=document_date(),
-        # How the pages use the room the text leaves (pull quotes); fonts/ is
-        # beside templates/ in every project.
-        composition=compose.compose(document, templates.parent / "fonts") if is_sheet else None,
-    )
+    try:
+        return template.render(
+            sheet=document,
+            intro=document,
+            body_class="sheet" if is_sheet else "introduction",
+            doc_title=document_title(document),
+            author=document.author,
+            subject=f"{document.variant.series_name} ({document.variant.label})",
+            keywords=keywords,
+            profile=profile,
+            stylesheets=profile.stylesheets if linked_stylesheets else (),
+            links=profile.live_links,
+            language=language,
+            date=document_date(),
+            # How the pages use the room the text leaves (pull quotes); fonts/ is
+            # beside templates/ in every project.
+            composition=compose.compose(document, templates.parent / "fonts") if is_sheet else None,
+        )
+    except jinja2.TemplateError as exc:  # an {% include %} not found, an undefined name
+        raise _template_error(exc, templates, name) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([Diagnostic(templates / name, 0, 0, f"a template it includes is not UTF-8 text (byte {exc.start})")]) from None
+
+
+def _template_error(exc: jinja2.TemplateError, templates: Path, name: str) -> ContentError:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        # Named as the template asked for it, never resolved: no path outside templates/ is shown or read.
+        message = "template file not found" if exc.name == name else f"template '{exc.name}' not found in templates/"
+        return ContentError([Diagnostic(templates / name, 0, 0, message)])
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return ContentError([Diagnostic(Path(exc.filename or templates / name), exc.lineno, 0, f"template: {exc.message}")])
+    return ContentError([Diagnostic(templates / name, 0, 0, f"template: {exc.message or exc}")])

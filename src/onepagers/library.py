@@ -12,12 +12,12 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import ContentError, Diagnostic
-from .model import KEY_HINTS, VARIANT_NAME, Introduction, SeriesFile, Theme
+from .model import KEY_HINTS, VARIANT_NAME, Corrections, Introduction, SeriesFile, Theme
 from .source import FieldPath, SourceFile, load_yaml
 
 PLACEHOLDERS = ("{number}", "{title}", "{title_lower}")
@@ -44,46 +44,162 @@ class Library:
     themes: tuple[ThemeFile, ...]  # in order of number
     introduction: Introduction | None
     introduction_source: SourceFile | None
+    # Only from `load_library(partial=True)`: what did not load, and the theme
+    # numbers that files which did not load claim (their sheets are not built).
+    problems: tuple[Diagnostic, ...] = ()
+    broken: frozenset[int] = frozenset()
 
     def theme(self, number: int) -> ThemeFile | None:
         return next((t for t in self.themes if t.theme.number == number), None)
 
 
-def load_library(data_dir: Path) -> Library:
-    problems: list[Diagnostic] = []
+# The files of data/ by name; any other YAML file there would be silently unread.
+DATA_FILES = ("series.yaml", "introduction.yaml", "corrections.yaml")
+THEME_SUFFIX = ".yaml"
+# An editor's own files beside the one being edited: lock files (`.#x.yaml`,
+# `.~lock.x#`), swap files (`.x.yaml.swp`), autosaves (`#x.yaml#`), backups
+# (`x.yaml~`, `x.yaml.bak`, `x.yaml.orig`). Never read, never reported.
+_EDITOR_FILE = re.compile(r"^[.#]|~$|\.(bak|orig|swp|swo|tmp)$", re.IGNORECASE)
 
-    series_source, series = _load(data_dir / "series.yaml", SeriesFile, problems)
+
+def load_library(data_dir: Path, *, partial: bool = False) -> Library:
+    """Every file of `data_dir`, validated and checked against each other.
+
+    Any problem raises ContentError with all of them; with `partial`, only a
+    problem in series.yaml does (nothing can be built without it), and the
+    library holds what loaded, the problems and the theme numbers they cost.
+    A theme with a problem in its own file is left out, and so is the
+    introduction (its list of themes would be short).
+    """
+    problems: list[Diagnostic] = []
+    inside = data_dir.parent
+
+    series_source, series = _load(data_dir / "series.yaml", SeriesFile, problems, inside)
     themes: list[ThemeFile] = []
     theme_dir = data_dir / "themes"
-    theme_paths = sorted(theme_dir.glob("*.yaml")) if theme_dir.is_dir() else []
-    if not theme_paths:
-        problems.append(Diagnostic(theme_dir, 0, 0, "no theme files (*.yaml) found"))
+    theme_paths = _theme_files(theme_dir, problems)
+    if not theme_paths and not problems:
+        problems.append(Diagnostic(theme_dir, 0, 0, f"no theme files (*{THEME_SUFFIX}) found"))
+    problems += _stray_data_files(data_dir)
+    claimed: dict[Path, int] = {}
+    for d in problems:  # a theme saved under the wrong name still claims its number
+        if d.path.parent == theme_dir and (number := _claimed_number(d.path, None)) is not None:
+            claimed[d.path] = number
     for path in theme_paths:
-        source, theme = _load(path, Theme, problems)
+        before = len(problems)
+        source, theme = _load(path, Theme, problems, inside)
         if theme is not None and source is not None:
             themes.append(ThemeFile(theme, source))
+        elif len(problems) > before and (number := _claimed_number(path, source)) is not None:
+            claimed[path] = number
 
     intro_source: SourceFile | None = None
     introduction: Introduction | None = None
-    if (data_dir / "introduction.yaml").exists():
-        intro_source, introduction = _load(data_dir / "introduction.yaml", Introduction, problems)
+    if (data_dir / "introduction.yaml").exists() or (data_dir / "introduction.yaml").is_symlink():
+        intro_source, introduction = _load(data_dir / "introduction.yaml", Introduction, problems, inside)
+    corrections_source: SourceFile | None = None
+    corrections: Corrections | None = None
+    if (data_dir / "corrections.yaml").exists() or (data_dir / "corrections.yaml").is_symlink():
+        corrections_source, corrections = _load(data_dir / "corrections.yaml", Corrections, problems, inside)
 
     if series is not None and series_source is not None:
         problems += _check_series(series, series_source)
-        problems += _check_themes(series, themes)
+        problems += _check_themes(series, themes, set(claimed.values()))
         if introduction is not None and intro_source is not None:
             problems += _check_introduction(series, introduction, intro_source, themes)
+        if corrections is not None and corrections_source is not None:
+            # Which themes exist is unknown if their folder could not be read.
+            numbers = None if _in(problems, theme_dir) else {tf.theme.number for tf in themes} | set(claimed.values())
+            problems += _check_corrections(series, corrections, corrections_source, numbers)
 
-    if problems:
+    problems = list(dict.fromkeys(problems))  # one mistake, one message
+    if problems and (not partial or series is None or series_source is None or _in(problems, series_source.path)):
         raise ContentError(problems)
     assert series is not None and series_source is not None
+    broken = set(claimed.values())
+    for tf in themes:
+        if _in(problems, tf.source.path):
+            broken.add(tf.theme.number)
+    themes = [tf for tf in themes if not _in(problems, tf.source.path)]
+    # A sheet that names a theme that did not load cannot say its title: it
+    # waits, without a message of its own (the mistake is in the other file).
+    while waiting := [tf for tf in themes if _referenced(tf) & broken]:
+        broken |= {tf.theme.number for tf in waiting}
+        themes = [tf for tf in themes if tf not in waiting]
     themes.sort(key=lambda t: t.theme.number)
-    return Library(data_dir, series, series_source, tuple(themes), introduction, intro_source)
+    if problems and (broken or any(d.path.parent == theme_dir for d in problems) or (intro_source and _in(problems, intro_source.path))):
+        introduction, intro_source = None, None
+    return Library(data_dir, series, series_source, tuple(themes), introduction, intro_source, tuple(problems), frozenset(broken))
 
 
-def _load(path: Path, model: type[M], problems: list[Diagnostic]) -> tuple[SourceFile | None, M | None]:
+def _referenced(tf: ThemeFile) -> set[int]:
+    refs = [*tf.theme.references, *(r for o in tf.theme.variants.values() for r in o.references or [])]
+    return {r.theme for r in refs if r.theme is not None}
+
+
+def _in(problems: list[Diagnostic], path: Path) -> bool:
+    return any(d.path == path for d in problems)
+
+
+def _theme_files(theme_dir: Path, problems: list[Diagnostic]) -> list[Path]:
+    """The theme files, by one rule: every entry of data/themes is a `.yaml`
+    theme file, an editor's file (ignored), or reported. Nothing is skipped
+    in silence, so no theme is left out of a build without a word."""
     try:
-        source = load_yaml(path)
+        entries = sorted(theme_dir.iterdir())
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        problems.append(Diagnostic(theme_dir, 0, 0, "must be a folder of theme files"))
+        return []
+    except OSError as exc:
+        problems.append(Diagnostic(theme_dir, 0, 0, f"cannot read folder: {exc.strerror or exc}"))
+        return []
+    found = []
+    for path in entries:
+        if _EDITOR_FILE.search(path.name):
+            continue
+        if path.suffix == THEME_SUFFIX and not path.is_dir():
+            found.append(path)  # links, FIFOs and the unreadable are load_yaml's to refuse
+        elif path.is_dir():
+            problems.append(Diagnostic(path, 0, 0, "a folder inside data/themes is not read", suggestion="theme files go directly in data/themes"))
+        elif path.suffix.lower() in (".yml", ".yaml"):
+            problems.append(Diagnostic(path, 0, 0, f"theme files end in {THEME_SUFFIX}; this one is not read", suggestion=f"rename it to {path.stem}{THEME_SUFFIX}"))
+        else:
+            problems.append(Diagnostic(path, 0, 0, f"not a theme file: data/themes holds only NN-name{THEME_SUFFIX} files", suggestion="move it elsewhere, or give it the ending .yaml if it is a theme"))
+    return found
+
+
+def _stray_data_files(data_dir: Path) -> list[Diagnostic]:
+    """A YAML file in data/ that is not one of DATA_FILES would be silently unread."""
+    try:
+        entries = sorted(data_dir.iterdir())
+    except OSError:
+        return []  # series.yaml's own message says it
+    problems = []
+    for path in entries:
+        if _EDITOR_FILE.search(path.name) or path.name in DATA_FILES or path.suffix.lower() not in (".yml", ".yaml"):
+            continue
+        wanted = path.stem + THEME_SUFFIX
+        hint = f"rename it to {wanted}" if wanted in DATA_FILES else "themes go in data/themes"
+        problems.append(Diagnostic(path, 0, 0, "not read: data/ holds " + ", ".join(DATA_FILES) + " and themes/", suggestion=hint))
+    return problems
+
+
+def _claimed_number(path: Path, source: SourceFile | None) -> int | None:
+    """The theme a file that did not load means, so that references to it
+    from other files are not reported too: its `number:`, or its name's."""
+    if source is not None and isinstance(source.data, dict):
+        number = source.data.get("number")
+        if isinstance(number, int) and not isinstance(number, bool):
+            return number
+    digits = re.match(r"\d+", path.name)
+    return int(digits.group()) if digits else None
+
+
+def _load(path: Path, model: type[M], problems: list[Diagnostic], inside: Path) -> tuple[SourceFile | None, M | None]:
+    try:
+        source = load_yaml(path, inside)
     except ContentError as exc:
         problems += exc.diagnostics
         return None, None
@@ -93,24 +209,69 @@ def _load(path: Path, model: type[M], problems: list[Diagnostic]) -> tuple[Sourc
     try:
         return source, model.model_validate(source.data)
     except ValidationError as exc:
-        problems += [_diagnostic(source, model, err) for err in exc.errors()]
+        found = [d for err in _one_branch(source, exc.errors()) if (d := _diagnostic(source, model, err)) is not None]
+        problems += dict.fromkeys(found)
         return source, None
 
 
-def _diagnostic(source: SourceFile, model: type[BaseModel], err: dict) -> Diagnostic:
+def _one_branch(source: SourceFile, errors: list) -> list:
+    """A section of an overlay is a list or a mapping of item numbers (a union):
+    pydantic reports against both. Keep what the editor wrote: a list's errors
+    for a list, a mapping's for a mapping, and one message for anything else."""
+    kept = []
+    for err in errors:
+        loc = err["loc"]
+        branch = next((i for i, part in enumerate(loc) if isinstance(part, str) and "[" in part and part != "[key]"), None)
+        if branch is None:
+            kept.append(err)
+            continue
+        value = _value_at(source.data, _clean_loc(loc[:branch]))
+        label = loc[branch]
+        if isinstance(value, list) and label.startswith("list["):
+            kept.append(err)
+        elif isinstance(value, dict) and label.startswith("dict["):
+            kept.append(err)
+        elif not isinstance(value, (list, dict)):
+            kept.append({**err, "loc": loc[:branch], "type": "list_or_patch"})
+    return kept
+
+
+def _value_at(data: object, loc: FieldPath) -> object:
+    for part in loc:
+        try:
+            data = data[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _diagnostic(source: SourceFile, model: type[BaseModel], err: dict) -> Diagnostic | None:
     loc: FieldPath = _clean_loc(err["loc"])
     name = source.field(loc) or "file"
     kind = err["type"]
     if kind == "extra_forbidden":
         parent = source.field(loc[:-1])
+        spelled = source.names.get(loc, str(loc[-1]))
         allowed = _allowed_keys(model, loc[:-1])
-        hint = ""
-        if allowed:
-            hint = _did_you_mean(str(loc[-1]), allowed)
+        hint = _did_you_mean(spelled, allowed) if allowed else ""
         where = f" in '{parent}'" if parent else ""
-        return source.error(loc, f"unknown field '{loc[-1]}'{where}", suggestion=hint)
+        if allowed and _is_text_with_colon(source, loc[:-1], allowed):
+            hint = f"a ':' followed by a space made '{spelled}' a field name: put the whole text in quotes, or write `- text: \"…\"`"
+        return source.error(loc, f"unknown field '{spelled}'{where}", suggestion=hint)
     if kind == "missing":
+        if _has_unknown_sibling(source, model, loc):
+            return None  # the unknown field beside it is the mistake, said once
         return source.error(loc[:-1], f"missing required field '{name}'")
+    if "[key]" in err["loc"]:
+        spelled = source.names.get(loc, str(loc[-1]))
+        return source.error(loc, f"'{spelled}' in '{source.field(loc[:-1])}' must be an item number, counted from 1", suggestion="a mapping replaces single items: 1: …, 2: …")
+    if kind == "invalid_key":
+        spelled = source.names.get(loc, str(loc[-1]))
+        return source.error(loc, f"'{spelled}' is not a field name", suggestion="a field name is a word, e.g. title")
+    if kind == "list_or_patch":
+        return source.error(loc, f"'{name}' must be a list of texts, or a mapping of item numbers to texts (3: …)")
+    if kind == "string_type" and isinstance(_value_at(source.data, loc), dict):
+        return source.error(loc, f"'{name}' must be text, but a ':' followed by a space in it made it 'field: value'", suggestion="put the whole text in quotes")
     messages = {
         "list_type": "must be a list",
         "string_type": "must be text",
@@ -128,6 +289,27 @@ def _diagnostic(source: SourceFile, model: type[BaseModel], err: dict) -> Diagno
     return source.error(loc, f"'{name}': {message}")
 
 
+def _has_unknown_sibling(source: SourceFile, model: type[BaseModel], loc: FieldPath) -> bool:
+    """Is a missing field the other half of a misspelt one (`action:` for
+    `actions:`), or of a text whose colon made it a field name?"""
+    allowed = _allowed_keys(model, loc[:-1])
+    if not allowed:
+        return False
+    if _is_text_with_colon(source, loc[:-1], allowed):
+        return True
+    value = _value_at(source.data, loc[:-1])
+    unknown = [source.names.get(loc[:-1] + (k,), str(k)) for k in value if str(k) not in allowed] if isinstance(value, dict) else []
+    return any(_did_you_mean(k, allowed) == f"did you mean '{loc[-1]}'?" for k in unknown)
+
+
+def _is_text_with_colon(source: SourceFile, loc: FieldPath, allowed: list[str]) -> bool:
+    """An item such as `- Se også: tema 3`: one unknown key, none of the known ones."""
+    if not loc or not isinstance(loc[-1], int):
+        return False  # only a list item can be a text that a colon turned into a mapping
+    value = _value_at(source.data, loc)
+    return isinstance(value, dict) and len(value) == 1 and not any(str(k) in allowed for k in value)
+
+
 def _did_you_mean(key: str, allowed: list[str]) -> str:
     folded = key.lower().translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a", " ": "_", "-": "_"}))
     hinted = {k: v for k, v in KEY_HINTS.items() if v in allowed}
@@ -143,21 +325,37 @@ def _clean_loc(loc: tuple) -> FieldPath:
 
 
 def _allowed_keys(model: type[BaseModel], loc: FieldPath) -> list[str]:
-    current: type[BaseModel] | None = model
-    for part in loc:
-        if current is None or isinstance(part, int):
-            continue
-        field = current.model_fields.get(str(part))
-        current = _model_in(field.annotation) if field else None
-        if current is None and field is None:
-            return []
-    return list(current.model_fields) if current else []
+    """The field names a model allows at `loc`, through models, mappings
+    (`variants: {privat@2: …}`) and lists alike."""
+    found = _model_at(model, loc)
+    return list(found.model_fields) if found else []
+
+
+def _model_at(annotation: object, loc: FieldPath) -> type[BaseModel] | None:
+    if not loc:
+        return _model_in(annotation)
+    part, rest = loc[0], loc[1:]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return _model_at(field.annotation, rest) if field else None
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is dict and len(args) == 2:
+        return _model_at(args[1], rest)
+    if origin is list and args:
+        return _model_at(args[0], rest)
+    for arg in args:  # a union, an Annotated: the first branch that leads somewhere
+        if (found := _model_at(arg, loc)) is not None:
+            return found
+    return None
 
 
 def _model_in(annotation: object) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in getattr(annotation, "__args__", ()):
+    if get_origin(annotation) in (dict, list):
+        return None
+    for arg in get_args(annotation):
         if found := _model_in(arg):
             return found
     return None
@@ -192,7 +390,7 @@ def _check_series(series: SeriesFile, source: SourceFile) -> list[Diagnostic]:
     return problems
 
 
-def _check_themes(series: SeriesFile, themes: list[ThemeFile]) -> list[Diagnostic]:
+def _check_themes(series: SeriesFile, themes: list[ThemeFile], claimed: set[int] = frozenset()) -> list[Diagnostic]:  # type: ignore[assignment]
     problems = []
     base_series = _base_series(series)
     count = series.series[base_series].themes if base_series in series.series else 0
@@ -208,7 +406,8 @@ def _check_themes(series: SeriesFile, themes: list[ThemeFile]) -> list[Diagnosti
         for name in theme.variants:
             if name not in series.variants:
                 problems.append(src.error(("variants", name), f"unknown variant '{name}'", suggestion=_choices(series.variants)))
-    numbers = {tf.theme.number for tf in themes}
+    # A theme whose file did not load still exists: a reference to it is no second mistake.
+    numbers = {tf.theme.number for tf in themes} | set(claimed)
     for tf in themes:
         refs = [(("references", i), r) for i, r in enumerate(tf.theme.references)]
         for vname, overlay in tf.theme.variants.items():
@@ -233,6 +432,18 @@ def _check_introduction(series: SeriesFile, intro: Introduction, source: SourceF
     for i, block in enumerate(intro.blocks):
         if block.themes is not None and block.themes not in series.series:
             problems.append(source.error(("blocks", i, "themes"), f"unknown series '{block.themes}'", suggestion=_choices(series.series)))
+    return problems
+
+
+def _check_corrections(series: SeriesFile, corrections: Corrections, source: SourceFile, numbers: set[int] | None) -> list[Diagnostic]:
+    problems = []
+    for kind in ("corrections", "queries"):
+        for i, entry in enumerate(getattr(corrections, kind)):
+            loc = (kind, i)
+            if numbers is not None and isinstance(entry.theme, int) and entry.theme not in numbers:
+                problems.append(source.error(loc + ("theme",), f"theme {entry.theme} does not exist"))
+            if entry.variant not in series.variants:
+                problems.append(source.error(loc + ("variant",), f"unknown variant '{entry.variant}'", suggestion=_choices(series.variants)))
     return problems
 
 

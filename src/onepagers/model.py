@@ -210,3 +210,47 @@ class Introduction(Strict):
     series: str
     title: Text
     blocks: Annotated[list[Block], Field(min_length=1)]
+
+
+# `cases[2]`, `lead`: the field of a sheet that a correction is about.
+# A field path as the file says it: `cases[2]`, `headings.cases`, and in
+# series.yaml or the introduction `wording.headings.cases`, `blocks[14].paragraph`.
+CORRECTED_FIELD = re.compile(r"^[a-z_]+(\[[1-9][0-9]*\])?(\.[a-z_]+(@[1-9][0-9]*)?(\[[1-9][0-9]*\])?)*$")
+
+
+def _check_corrected_field(value: str) -> str:
+    if not CORRECTED_FIELD.match(value):
+        raise ValueError(f"'{value}' is not a field: write e.g. lead, cases[2] or headings.cases")
+    return value
+
+
+# Where a correction stands: a theme's number, the series' wording (null) or
+# the introduction.
+CorrectedFile = Annotated[int, Field(ge=1)] | None | Literal["introduction"]
+
+
+class Correction(Strict):
+    """A place where the data deliberately differs from the published sheet."""
+
+    theme: CorrectedFile
+    variant: str
+    field: Annotated[str, AfterValidator(_check_corrected_field)]
+    published: Annotated[str, Field(min_length=1)]
+    data: str  # empty: the data leaves the published text out
+    reason: Text
+    only: bool = False  # of this variant alone, not of the variants built on it
+
+
+class Query(Strict):
+    """Published wording that looks like a slip, kept as published: the editor's call."""
+
+    theme: CorrectedFile
+    variant: str
+    field: Annotated[str, AfterValidator(_check_corrected_field)]
+    published: Annotated[str, Field(min_length=1)]
+    note: Text
+
+
+class Corrections(Strict):
+    corrections: builtins.list[Correction] = []
+    queries: builtins.list[Query] = []

@@ -11,14 +11,36 @@ if TYPE_CHECKING:  # Pillow is imported when a picture is made, not at start-up
     from PIL.Image import Image
 
 
+# A sheet's page at 600 dpi is 35 million pixels; a page far larger than that
+# is not a sheet, and rendering it could take all the memory there is.
+MAX_PIXELS = 40_000_000
+
+
+class DamagedPdf(Exception):
+    """A file named .pdf that PDFium cannot read: damaged, emptied, or not a PDF."""
+
+
 def pages(pdf: Path, dpi: float, first: int | None = None) -> list["Image"]:
     """Pictures of the PDF's pages (only the `first` so many, if given)."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(str(pdf))
     try:
-        chosen = list(document)[:first]
-        return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in chosen]
+        document = pypdfium2.PdfDocument(str(pdf))
+    except (pypdfium2.PdfiumError, OSError) as exc:
+        raise DamagedPdf(f"{pdf}: not a PDF that can be read ({exc}); build it again") from None
+    try:
+        scale = dpi / 72
+        images = []
+        for page in list(document)[:first]:
+            width, height = page.get_size()
+            if width * height * scale * scale > MAX_PIXELS:
+                raise DamagedPdf(f"{pdf}: a page of {width:.0f} x {height:.0f} pt is not a sheet's; not rendered")
+            images.append(page.render(scale=scale).to_pil().convert("RGB"))
+        if not images:
+            raise DamagedPdf(f"{pdf}: has no pages; build it again")
+        return images
+    except pypdfium2.PdfiumError as exc:
+        raise DamagedPdf(f"{pdf}: a page cannot be rendered ({exc}); build it again") from None
     finally:
         document.close()
 
