@@ -73,10 +73,11 @@ def test_selection_options_work_for_the_web_profile(project, tmp_path):
 
 def _pdf_words(library, project, pdf: Path, number: int | None, variant: str) -> str:
     """The PDF's text with what only print repeats or draws taken out: the band
-    again at the top of page 2, page 1's footer line and the pull quotes (all
-    three artifacts in the PDF: repetitions), and the numbers of the numbered
-    lists (drawn by the layout, extracted apart from their items; on the web
-    an <ol> numbers)."""
+    again at the top of page 2 and page 1's footer line (pagination artifacts
+    in the PDF), the pull quotes (a sentence of the cases set large to fill a
+    short page; the web page has no page to fill), and the numbers of the
+    numbered lists (drawn by the layout, extracted apart from their items; on
+    the web an <ol> numbers)."""
     pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
     if number is None:
         intro = resolve_introduction(library, variant)

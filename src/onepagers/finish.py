@@ -191,10 +191,7 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
             elif running == "Footline":
                 running = "Footer"  # page 1's slim footer repeats the colophon's line: page furniture
             if running and element["S"] != "/Link":  # a link stays content, wherever it is
-                # A pull quote repeats a sentence of the cases for the eye; read
-                # aloud it would be said twice.
-                kind = {"Type": "/Layout"} if running == "Quote" else {"Type": "/Pagination", "Subtype": f"/{running}"}
-                marked.retag("Artifact", pydyf.Dictionary(kind))
+                marked.retag("Artifact", pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{running}"}))
                 _detach(objects, element)
                 numbers[mcid] = "null"
                 continue
@@ -245,7 +242,7 @@ def _parent_map(document: Any) -> dict[int, Any]:
 def _running(box: Any, parents: dict[int, Any]) -> str | None:
     """'Header' for the band repeated on a sheet's second page (it says again
     what page 1 said), 'Footer' for the colophon, 'Footline' for page 1's slim
-    footer, 'Quote' for a pull quote, else None."""
+    footer, else None."""
     element, inside = box.element, None
     while element is not None:
         classes = (element.get("class") or "").split()
@@ -253,8 +250,6 @@ def _running(box: Any, parents: dict[int, Any]) -> str | None:
             return "Footer"
         if "footline" in classes:
             return "Footline"
-        if "pull-quote" in classes:
-            return "Quote"
         inside = inside or ("Header" if "band" in classes else None)
         if "page" in classes:
             return inside if "page-2" in classes else None

@@ -227,6 +227,13 @@ def _check_corrected_field(value: str) -> str:
 # Where a correction stands: a theme's number, the series' wording (null) or
 # the introduction.
 CorrectedFile = Annotated[int, Field(ge=1)] | None | Literal["introduction"]
+SHEET_FIELDS = ("title", "lead", *SECTIONS, "headings")
+
+
+def _field_of_a_sheet(theme: object, field: str) -> None:
+    """In a theme file a correction names one of a sheet's fields."""
+    if isinstance(theme, int) and re.split(r"[.\[]", field)[0] not in SHEET_FIELDS:
+        raise ValueError(f"'{field}' is not a field of a sheet: write e.g. lead, cases[2] or headings.cases")
 
 
 class Correction(Strict):
@@ -240,6 +247,11 @@ class Correction(Strict):
     reason: Text
     only: bool = False  # of this variant alone, not of the variants built on it
 
+    @model_validator(mode="after")
+    def _sheet_field(self) -> Correction:
+        _field_of_a_sheet(self.theme, self.field)
+        return self
+
 
 class Query(Strict):
     """Published wording that looks like a slip, kept as published: the editor's call."""
@@ -249,6 +261,11 @@ class Query(Strict):
     field: Annotated[str, AfterValidator(_check_corrected_field)]
     published: Annotated[str, Field(min_length=1)]
     note: Text
+
+    @model_validator(mode="after")
+    def _sheet_field(self) -> Query:
+        _field_of_a_sheet(self.theme, self.field)
+        return self
 
 
 class Corrections(Strict):
