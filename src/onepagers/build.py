@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import fingerprint, profiles
 from .diagnostics import ContentError, Diagnostic
@@ -245,7 +248,8 @@ def _render(
             # while this process is busy with a sheet of its own.
             while pool is not None and queue and len(in_flight) < 2 * (count - 1):
                 item = queue.popleft()
-                in_flight[pool.submit(_work, item)] = item
+                with _interrupts_ignored_by_new_workers(first=not in_flight and not finished):
+                    in_flight[pool.submit(_work, item)] = item
             if queue:
                 item = queue.popleft()
                 finished.append((done(render_job(local, project, item)), item.digest))
@@ -265,6 +269,22 @@ def _render(
         if own:
             local.close()
     return finished
+
+
+@contextmanager
+def _interrupts_ignored_by_new_workers(first: bool) -> Iterator[None]:
+    """The pool starts its workers at the first submit. Ctrl-C reaches the whole
+    process group, and a worker still importing would die of it with a
+    traceback before its initializer could ignore it: started while SIGINT is
+    ignored, a worker inherits that, and only this process decides what stops."""
+    if not first or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 _worker_renderer: Renderer | None = None
