@@ -4,6 +4,7 @@ a no-op build that loads nothing, and unit tests of the small pieces."""
 from __future__ import annotations
 
 import ast
+import re
 import dataclasses
 import subprocess
 import sys
@@ -204,3 +205,16 @@ def test_a_diagnostic_reads_the_same_whether_it_has_a_file_or_a_sheet(tmp_path):
 
 def test_status_values_are_what_the_summary_prints():
     assert [s.value for s in Status] == ["built", "up to date", "failed"]
+
+
+def test_the_palette_is_defined_once_and_print_maps_every_colour_of_it():
+    templates = SRC.parent.parent / "templates"
+    palette = dict(re.findall(r"(--[a-z-]+):\s*(#[0-9a-fA-F]{3,6})", (templates / "palette.css").read_text(encoding="utf-8")))
+    assert len(palette) >= 5
+    for path in sorted(templates.glob("*")):
+        if path.name == "palette.css" or path.suffix not in (".css", ".j2", ".html"):
+            continue
+        text = path.read_text(encoding="utf-8").lower()
+        assert not [c for c in palette.values() if c.lower() in text], f"{path.name} writes a palette colour again"
+    mapped = set(re.findall(r"(--[a-z-]+):\s*device-cmyk\(", (templates / "print.css").read_text(encoding="utf-8")))
+    assert mapped == set(palette), "print.css maps each palette colour to CMYK, and only those"

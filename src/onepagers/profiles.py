@@ -27,7 +27,7 @@ SCREEN = Profile(
     name="screen",
     help="tagged, accessible PDF (PDF/UA-1) for download and screen",
     pdf_variant="pdf/ua-1",
-    stylesheets=("sheet.css",),
+    stylesheets=("palette.css", "sheet.css"),
     live_links=True,
     marks=False,
     suffix="",
@@ -36,7 +36,7 @@ PRINT = Profile(
     name="print",
     help="PDF/X-4 for the print shop: CMYK, 3 mm bleed, crop marks in a slug outside it",
     pdf_variant="pdf/x-4",
-    stylesheets=("sheet.css", "print.css"),
+    stylesheets=("palette.css", "sheet.css", "print.css"),
     live_links=False,
     marks=True,
     suffix="-print",
@@ -51,12 +51,12 @@ PRINT_NOMARKS = replace(
 )
 
 # Not a PDF (no pdf_variant): the sheet as one accessible HTML page beside its
-# PDFs, made by `web.py` from the same resolved text; web.css is inlined.
+# PDFs, made by `web.py` from the same resolved text; its stylesheets are inlined.
 WEB = Profile(
     name="web",
     help="an accessible web page per sheet, beside its PDFs (HTML, no script)",
     pdf_variant=None,
-    stylesheets=("web.css",),
+    stylesheets=("palette.css", "web.css"),
     live_links=True,
     marks=False,
     suffix="",
