@@ -86,7 +86,7 @@ def report_skipped(problems, waiting) -> None:
         return
     print_diagnostics(list(problems))
     count = len(problems)
-    sheets = ", ".join(f"tema {n}" for n in sorted(waiting))
+    sheets = ", ".join(f"theme {n}" for n in sorted(waiting))  # the tool speaks English; the data Danish
     say(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {sheets}." if sheets else "."))
 
 
