@@ -564,4 +564,7 @@ def main() -> None:
     import sys
 
     signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C stops the command even when it was started from a shell that
+    # ignores SIGINT for its background jobs (Python then leaves it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(run())
