@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import fingerprint, profiles
 from .diagnostics import ContentError, Diagnostic
-from .plan import Job, Selection
+from .plan import Job, Selection, plan
 from .project import Project
 
 # The data layer, the templates and WeasyPrint are imported where they are
@@ -112,7 +112,6 @@ def build(
         return report
 
     from .library import load_library
-    from .plan import plan
 
     try:
         library = library or load_library(project.data, partial=True)
@@ -291,10 +290,8 @@ _worker_renderer: Renderer | None = None
 
 
 def _start_worker(root: Path, profile: str, language: str) -> None:
-    import signal
     from multiprocessing.util import Finalize
 
-    from . import profiles
     from .environment import die_with_parent
     from .pdf import Renderer
 
