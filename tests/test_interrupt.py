@@ -25,5 +25,7 @@ def test_ctrl_c_during_a_parallel_build_prints_no_traceback(sandbox, after):
     _, stderr = proc.communicate(timeout=120)
     if proc.returncode == 0:  # finished before the interrupt came: nothing to see
         return
-    assert proc.returncode == 130, stderr
+    # 130, or ended by the signal itself when it came before Python could
+    # handle it (the first instants of start-up): a shell shows both as 130.
+    assert proc.returncode in (130, -signal.SIGINT), stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
