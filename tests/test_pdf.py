@@ -101,6 +101,27 @@ def test_a_system_fallback_font_is_caught(project):
     assert fonts.foreign_fonts(pdf, project.fonts) != []
 
 
+def test_the_build_refuses_a_sheet_set_in_a_system_font(sandbox, tmp_path):
+    """The build's own check (the files WeasyPrint read the fonts from) fails the
+    sheet, and writes nothing, when a stylesheet asks for a system font."""
+    import shutil
+    import subprocess
+
+    from onepagers.build import Status, build
+    from onepagers.plan import Selection
+
+    if not shutil.which("fc-list") or "DejaVu" not in subprocess.run(["fc-list"], capture_output=True, text=True).stdout:
+        pytest.skip("no DejaVu system font to fall back to on this machine")
+    css = sandbox.templates / "sheet.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { font-family: 'DejaVu Sans' !important; }\n", encoding="utf-8")
+    report = build(sandbox, Selection(themes=(4,)), tmp_path / "out")
+    [result] = report.results
+    assert result.status is Status.FAILED
+    assert result.problems and all(d.message.startswith("uses a font that is not in fonts/: ") for d in result.problems)
+    assert any("DejaVu" in d.message for d in result.problems), result.problems
+    assert not list((tmp_path / "out").rglob("*.pdf"))
+
+
 def test_every_variant_builds_every_defined_combination_and_nothing_else(library, built):
     names = {(r.job.theme, r.job.variant) for r in built}
     expected = {(n, v) for n in range(1, 11) for v in ("privat@1", "privat@2")}

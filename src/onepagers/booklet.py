@@ -76,8 +76,8 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
             pages += blank.pages * blanks
         whole = documents[0].copy(pages)
         whole.metadata.title = f"{whole_job.label} ({spec.label})"
-        data = renderer.write(whole, digest.hexdigest())
-        problems += verify.embedded_fonts(data, project, whole_job.name)
+        data, used = renderer.write(whole, digest.hexdigest())
+        problems += verify.embedded_fonts(used, project, whole_job.name)
         if problems:
             return Result(whole_job, Status.FAILED, problems=tuple(problems))
     finally:

@@ -19,7 +19,7 @@ from urllib.request import url2pathname
 import pydyf
 import weasyprint
 from weasyprint.css.counters import CounterStyle
-from weasyprint.text.fonts import FontConfiguration
+from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import URLFetcher
 
 from . import finish, fit, hyphenation
@@ -63,6 +63,7 @@ class Rendered:
     refused: list[str] = field(default_factory=list)
     missing: list[Path] = field(default_factory=list)
     lost_letters: int = 0  # letters of the HTML that the layout does not hold
+    fonts: dict[str, str] = field(default_factory=dict)  # see `Renderer.write`
 
 
 def stable_ids(seed: str):
@@ -150,11 +151,19 @@ class Renderer:
             "stylesheets": stylesheets,
         }
 
-    def write(self, document: weasyprint.Document, seed: str) -> bytes:
+    def write(self, document: weasyprint.Document, seed: str) -> tuple[bytes, dict[str, str]]:
+        """The PDF, and the fonts it embeds: each font's name in the PDF and the
+        sha256 of the whole file WeasyPrint read it from (a file of fonts/, or
+        a system font it fell back to), known here without parsing the PDF again."""
         finisher, options = finish.for_profile(self.profile)
-        return document.write_pdf(finisher=finish.chain(stable_ids(seed), finisher), **options)
+        data = document.write_pdf(finisher=finish.chain(stable_ids(seed), finisher), **options)
+        used = {
+            font.name.decode("latin-1").lstrip("/"): hashlib.sha256(get_hb_object_data(font.hb_face)).hexdigest()
+            for font in document.fonts.values()
+        }
+        return data, used
 
     def render(self, html: str) -> Rendered:
         document, rendered = self.layout(html)
-        rendered.pdf = self.write(document, hashlib.sha256(html.encode("utf-8")).hexdigest())
+        rendered.pdf, rendered.fonts = self.write(document, hashlib.sha256(html.encode("utf-8")).hexdigest())
         return rendered

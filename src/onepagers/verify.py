@@ -61,10 +61,13 @@ def layout(project: Project, job: Job, rendered: Rendered, sources: Sources) -> 
     return problems
 
 
-def embedded_fonts(pdf: bytes, project: Project, subject: str) -> list[Diagnostic]:
+def embedded_fonts(used: dict[str, str], project: Project, subject: str) -> list[Diagnostic]:
+    """Fonts the PDF embeds (name: sha256 of the file each came from) that are not files of fonts/."""
+    ours = fonts.file_digests(project.fonts)
     return [
         Diagnostic(project.fonts, 0, 0, f"uses a font that is not in fonts/: {name}", subject=subject)
-        for name in fonts.foreign_fonts(pdf, project.fonts)
+        for name, digest in sorted(used.items())
+        if digest not in ours
     ]
 
 
