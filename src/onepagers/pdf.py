@@ -16,8 +16,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from .environment import shared_libraries_from_ldconfig
+
+with shared_libraries_from_ldconfig():
+    import weasyprint
 import pydyf
-import weasyprint
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import URLFetcher
