@@ -169,11 +169,11 @@ def test_workers_die_with_their_parent(copy):
                             cwd=copy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     workers: set[int] = set()
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        # The pool's workers, not multiprocessing's resource tracker.
-        workers = {c for c in _children(proc.pid) if b"spawn_main" in _cmdline(c)}
+    while len(workers) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        # The pool's workers (forked: the parent's command line), not a resource tracker.
+        workers = {c for c in _children(proc.pid) if b"resource_tracker" not in _cmdline(c)}
         time.sleep(0.1)
-    assert len(workers) == 2, "the build should have started two workers (and rendered in itself)"
+    assert len(workers) == 3, "the build should have started three workers"
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 30

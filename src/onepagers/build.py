@@ -14,9 +14,8 @@ import os
 import signal
 import threading
 import time
-from collections import deque
 from contextlib import contextmanager
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -33,11 +32,6 @@ if TYPE_CHECKING:
     from .library import Library
     from .pdf import Renderer
     from .verify import Sources
-
-# Below this many sheets to render, one process is faster than starting workers
-# (a worker costs about half a second: Python, WeasyPrint, the fonts).
-POOL_MIN_SHEETS = 4
-
 
 class Status(str, Enum):
     BUILT = "built"
@@ -175,7 +169,7 @@ def build_jobs(
             todo.append(Todo(job, page_html, digest, verify.section_sources(library, job)))
 
     count = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    if renderer is not None or (workers is None and len(todo) < POOL_MIN_SHEETS):
+    if renderer is not None:  # serve and --watch keep theirs warm between builds
         count = 1
     built = _render(project, library.series.language, todo, count, renderer, done) if todo else []
     for out in manifests:
@@ -221,62 +215,49 @@ def _render(
     renderer: Renderer | None,
     done: Callable[[Result], Result],
 ) -> list[tuple[Result, str]]:
-    """Render in this process and in `count - 1` workers, taking jobs from one queue.
+    """Render the sheets in this process, or in `count` workers forked from it.
 
-    The workers start (spawn, import WeasyPrint, load the fonts) while this
-    process imports WeasyPrint and renders its first sheets, so the cost of a
-    worker's start is hidden, and no process waits while another has work.
+    The workers are forked once this process has WeasyPrint and its renderer
+    ready (fonts loaded, stylesheets parsed), so each starts on a sheet at
+    once, and each takes the next sheet from one queue as it finishes one: no
+    core waits while there is work. A process with other threads cannot fork
+    safely (a lock another thread holds stays held in the child): there, this
+    process renders alone.
     """
     from .pdf import Renderer
 
-    profile = todo[0].job.profile
-    queue = deque(todo)
-    finished: list[tuple[Result, str]] = []
-    pool: ProcessPoolExecutor | None = None
-    in_flight: dict[Future[Result], Todo] = {}
-    if count > 1:
-        # spawn, not fork: forked workers share the parent's pages copy-on-write
-        # and paid four times the page faults; spawn was about 20 % faster.
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(count - 1, mp_context=context, initializer=_start_worker, initargs=(project.root, profile.name, language))
-    own = renderer is None
-    local = renderer or Renderer(project, profile, language)
+    if threading.active_count() > 1:
+        count = 1
+    # The introduction is set in balanced columns, which WeasyPrint lays out
+    # several times over: it takes two or three times a theme's time, and
+    # started last it is what the other cores end up waiting for.
+    todo = sorted(todo, key=lambda item: item.job.theme is not None)
+    local = renderer or Renderer(project, todo[0].job.profile, language)
     try:
-        while queue or in_flight:
-            # Each worker holds one job and has the next waiting, so it never idles
-            # while this process is busy with a sheet of its own.
-            while pool is not None and queue and len(in_flight) < 2 * (count - 1):
-                item = queue.popleft()
-                with _interrupts_ignored_by_new_workers(first=not in_flight and not finished):
-                    in_flight[pool.submit(_work, item)] = item
-            if queue:
-                item = queue.popleft()
-                finished.append((done(render_job(local, project, item)), item.digest))
-                ready = [f for f in in_flight if f.done()]
-            else:
-                ready = list(wait(in_flight, return_when=FIRST_COMPLETED).done)
-            for future in ready:
-                finished.append((done(future.result()), in_flight.pop(future).digest))
-    except BaseException:
-        if pool is not None:
+        if count == 1:
+            return [(done(render_job(local, project, item)), item.digest) for item in todo]
+        pool = _workers(local, count)
+        try:
+            with _interrupts_ignored_by_new_workers():
+                futures = {pool.submit(_work, item): item for item in todo}
+            return [(done(future.result()), futures[future].digest) for future in as_completed(futures)]
+        except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
-            pool = None
-        raise
-    finally:
-        if pool is not None:
+            raise
+        finally:
             pool.shutdown(wait=True)
-        if own:
+    finally:
+        if renderer is None:
             local.close()
-    return finished
 
 
 @contextmanager
-def _interrupts_ignored_by_new_workers(first: bool) -> Iterator[None]:
-    """The pool starts its workers at the first submit. Ctrl-C reaches the whole
-    process group, and a worker still importing would die of it with a
-    traceback before its initializer could ignore it: started while SIGINT is
-    ignored, a worker inherits that, and only this process decides what stops."""
-    if not first or threading.current_thread() is not threading.main_thread():
+def _interrupts_ignored_by_new_workers() -> Iterator[None]:
+    """The pool forks its workers at the first submit. Ctrl-C reaches the whole
+    process group, and a worker just forked would die of it with a traceback
+    before its initializer could ignore it: forked while SIGINT is ignored, a
+    worker inherits that, and only this process decides what stops."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -289,21 +270,24 @@ def _interrupts_ignored_by_new_workers(first: bool) -> Iterator[None]:
 _worker_renderer: Renderer | None = None
 
 
-def _start_worker(root: Path, profile: str, language: str) -> None:
-    from multiprocessing.util import Finalize
+def _workers(renderer: Renderer, count: int) -> ProcessPoolExecutor:
+    """`count` workers forked from this process once its renderer is ready: each
+    starts with WeasyPrint imported, the fonts loaded and the stylesheets parsed,
+    where a fresh (spawned) process spent most of a second on those before its
+    first sheet. The renderer stays this process's: it alone removes the fonts'
+    temporary folder, after the workers have stopped."""
+    global _worker_renderer
+    _worker_renderer = renderer
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
 
+
+def _start_worker() -> None:
     from .environment import die_with_parent
-    from .pdf import Renderer
 
     # Ctrl-C reaches the whole process group: the parent alone decides what
     # stops, so a worker never prints a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-    global _worker_renderer
-    _worker_renderer = Renderer(Project(root), profiles.get(profile), language)
-    # Workers leave through multiprocessing's exit, which skips atexit: this
-    # is what removes the worker's /tmp/weasyprint-* font folder.
-    Finalize(None, _worker_renderer.close, exitpriority=10)
 
 
 def _work(item: Todo) -> Result:
@@ -322,7 +306,7 @@ def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     rendered = renderer.render(item.html)
     problems = verify.layout(project, job, rendered, item.sources)
     if not rendered.missing:  # a missing font file also brings a fallback font; said better above
-        problems += verify.embedded_fonts(rendered.pdf, project, job.name)
+        problems += verify.embedded_fonts(rendered.fonts, project, job.name)
     if not problems:
         try:
             write_atomically(job.path, rendered.pdf, inside=job.out)
