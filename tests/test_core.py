@@ -119,7 +119,8 @@ def test_a_no_op_build_is_answered_without_loading_the_data(sandbox):
         "print(code, sorted(m for m in ('onepagers.library', 'weasyprint', 'jinja2') if m in sys.modules))"
     )
     first = subprocess.run([sys.executable, "-c", probe], cwd=sandbox.root, capture_output=True, text=True, timeout=300)
-    assert first.stdout.splitlines()[-1] == "0 ['jinja2', 'onepagers.library', 'weasyprint']", first.stderr
+    # (WeasyPrint is imported by the workers' fork server, never by the build itself.)
+    assert first.stdout.splitlines()[-1] == "0 ['jinja2', 'onepagers.library']", first.stderr
     second = subprocess.run([sys.executable, "-c", probe], cwd=sandbox.root, capture_output=True, text=True, timeout=300)
     assert second.stdout.splitlines()[-1] == "0 []", second.stderr
     assert len(second.stdout.splitlines()) == len(first.stdout.splitlines())  # every path printed again

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -165,13 +166,15 @@ def _children(pid: int) -> set[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 def test_workers_die_with_their_parent(copy):
+    fonts_folders = set(Path(tempfile.gettempdir()).glob("weasyprint-*"))
     proc = subprocess.Popen([sys.executable, "-m", "onepagers", "build", "--all", "--force", "--jobs", "3", "--out", "out"],
                             cwd=copy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while len(workers) < 3 and time.monotonic() < deadline and proc.poll() is None:
-        # The pool's workers (forked: the parent's command line), not a resource tracker.
-        workers = {c for c in _children(proc.pid) if b"resource_tracker" not in _cmdline(c)}
+        # The pool's workers: forked by multiprocessing's fork server, a child of the build.
+        servers = {c for c in _children(proc.pid) if b"forkserver" in _cmdline(c)}
+        workers = {w for server in servers for w in _children(server)}
         time.sleep(0.1)
     assert len(workers) == 3, "the build should have started three workers"
     proc.kill()
@@ -183,6 +186,8 @@ def test_workers_die_with_their_parent(copy):
     for w in survivors:
         os.kill(w, signal.SIGKILL)
     assert survivors == [], "workers outlived their parent"
+    left = set(Path(tempfile.gettempdir()).glob("weasyprint-*")) - fonts_folders
+    assert left == set(), "a worker ended without removing its copy of the fonts"
 
 
 def _cmdline(pid: int) -> bytes:

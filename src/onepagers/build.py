@@ -31,6 +31,7 @@ from .project import Project
 if TYPE_CHECKING:
     from .library import Library
     from .pdf import Renderer
+    from .profiles import Profile
     from .verify import Sources
 
 class Status(str, Enum):
@@ -105,6 +106,8 @@ def build(
                 on_result(result)
         return report
 
+    if renderer is None and remembered:
+        start_workers()  # WeasyPrint's import, beside the data's loading
     from .library import load_library
 
     try:
@@ -169,8 +172,6 @@ def build_jobs(
             todo.append(Todo(job, page_html, digest, verify.section_sources(library, job)))
 
     count = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    if renderer is not None:  # serve and --watch keep theirs warm between builds
-        count = 1
     built = _render(project, library.series.language, todo, count, renderer, done) if todo else []
     for out in manifests:
         fingerprint.record(out, {r.job.path: (d, r.pages) for r, d in built if r.ok and r.job.out == out})
@@ -215,48 +216,60 @@ def _render(
     renderer: Renderer | None,
     done: Callable[[Result], Result],
 ) -> list[tuple[Result, str]]:
-    """Render the sheets in this process, or in `count` workers forked from it.
+    """Render the sheets in `count` workers (or with `renderer`, in this process).
 
-    The workers are forked once this process has WeasyPrint and its renderer
-    ready (fonts loaded, stylesheets parsed), so each starts on a sheet at
-    once, and each takes the next sheet from one queue as it finishes one: no
-    core waits while there is work. A process with other threads cannot fork
-    safely (a lock another thread holds stays held in the child): there, this
-    process renders alone.
+    The workers are forked from a server process that has imported WeasyPrint
+    (see `start_workers`), and each takes the next sheet from one queue as it
+    finishes one: no core waits while there is work. This process only waits.
     """
-    from .pdf import Renderer
-
-    if threading.active_count() > 1:
-        count = 1
     # The introduction is set in balanced columns, which WeasyPrint lays out
     # several times over: it takes two or three times a theme's time, and
     # started last it is what the other cores end up waiting for.
     todo = sorted(todo, key=lambda item: item.job.theme is not None)
-    local = renderer or Renderer(project, todo[0].job.profile, language)
+    if renderer is not None:
+        return [(done(render_job(renderer, project, item)), item.digest) for item in todo]
+    start_workers()
+    pool = ProcessPoolExecutor(count, mp_context=_context(), initializer=_start_worker, initargs=(os.getpid(), project.root, todo[0].job.profile, language))
     try:
-        if count == 1:
-            return [(done(render_job(local, project, item)), item.digest) for item in todo]
-        pool = _workers(local, count)
-        try:
-            with _interrupts_ignored_by_new_workers():
-                futures = {pool.submit(_work, item): item for item in todo}
-            return [(done(future.result()), futures[future].digest) for future in as_completed(futures)]
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        finally:
-            pool.shutdown(wait=True)
+        with _interrupts_ignored():  # forked now, by the server, which ignores them
+            futures = {pool.submit(_work, item): item for item in todo}
+        return [(done(future.result()), futures[future].digest) for future in as_completed(futures)]
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
-        if renderer is None:
-            local.close()
+        pool.shutdown(wait=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver where there is one (Linux, macOS); Windows has only spawn.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def start_workers() -> None:
+    """Start the process that render workers are forked from, importing WeasyPrint.
+
+    Called as soon as a build knows it will render, it imports WeasyPrint
+    (half a second) on another core while this process reads the data and
+    makes the HTML; this process never imports it. Every worker forked from
+    it starts with WeasyPrint loaded. Started while Ctrl-C is ignored, the
+    server and its workers keep ignoring it: the build alone decides what
+    stops, and no worker prints a traceback of its own.
+    """
+    context = _context()
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    context.set_forkserver_preload(["onepagers.build", "onepagers.pdf"])
+    with _interrupts_ignored():
+        forkserver.ensure_running()
 
 
 @contextmanager
-def _interrupts_ignored_by_new_workers() -> Iterator[None]:
-    """The pool forks its workers at the first submit. Ctrl-C reaches the whole
-    process group, and a worker just forked would die of it with a traceback
-    before its initializer could ignore it: forked while SIGINT is ignored, a
-    worker inherits that, and only this process decides what stops."""
+def _interrupts_ignored() -> Iterator[None]:
+    """A process started (or forked) while SIGINT is ignored inherits that."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -268,29 +281,39 @@ def _interrupts_ignored_by_new_workers() -> Iterator[None]:
 
 
 _worker_renderer: Renderer | None = None
+_worker_starting = threading.Lock()
+_worker_failure: Exception | None = None
 
 
-def _workers(renderer: Renderer, count: int) -> ProcessPoolExecutor:
-    """`count` workers forked from this process once its renderer is ready: each
-    starts with WeasyPrint imported, the fonts loaded and the stylesheets parsed,
-    where a fresh (spawned) process spent most of a second on those before its
-    first sheet. The renderer stays this process's: it alone removes the fonts'
-    temporary folder, after the workers have stopped."""
+def _start_worker(build: int, root: Path, profile: Profile, language: str) -> None:
+    from multiprocessing.util import Finalize
+
+    from .environment import die_with
+    from .pdf import Renderer
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # where it was spawned, not forked
+    die_with(build, cleanup=_close_worker)
     global _worker_renderer
-    _worker_renderer = renderer
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
+    global _worker_failure
+    with _worker_starting:  # the fonts' folder is made in there: _close_worker waits for it
+        try:
+            _worker_renderer = Renderer(Project(root), profile, language)
+        except Exception as exc:  # said by the first sheet, in the build, not as a broken pool
+            _worker_failure = exc
+    # Workers leave through multiprocessing's exit, which skips atexit: this
+    # is what removes the worker's /tmp/weasyprint-* font folder.
+    Finalize(None, _close_worker, exitpriority=10)
 
 
-def _start_worker() -> None:
-    from .environment import die_with_parent
-
-    # Ctrl-C reaches the whole process group: the parent alone decides what
-    # stops, so a worker never prints a traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent()
+def _close_worker() -> None:
+    with _worker_starting:
+        if _worker_renderer is not None:
+            _worker_renderer.close()
 
 
 def _work(item: Todo) -> Result:
+    if _worker_failure is not None:
+        raise _worker_failure
     assert _worker_renderer is not None
     return render_job(_worker_renderer, _worker_renderer.project, item)
 

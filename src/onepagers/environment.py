@@ -1,12 +1,12 @@
 """What the process takes from its surroundings: the build date from the
 environment, the system's shared libraries, and worker processes tied to the
-life of their parent."""
+life of the build."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -38,36 +38,43 @@ def source_date(default: datetime) -> datetime:
     return datetime.fromtimestamp(int(raw), timezone.utc)
 
 
-_PR_SET_PDEATHSIG = 1
+def die_with(build: int, cleanup: Callable[[], None]) -> None:
+    """Call first thing in a worker: when the build process `build` ends (even by
+    SIGKILL, with no chance to stop its pool), the worker calls `cleanup` and
+    ends too, rather than go on writing PDFs nobody waits for.
+
+    Workers are forked by multiprocessing's fork server, not by the build, so
+    the build is watched by its pid: through a pidfd on Linux (readable the
+    moment the process ends, and never another process's), else by polling."""
+    try:
+        handle = os.pidfd_open(build)
+    except (AttributeError, OSError):  # not Linux 5.3+, or already gone
+        handle = None
+        if not _alive(build):
+            os._exit(1)
+    threading.Thread(target=_watch, args=(build, handle, cleanup), daemon=True, name="build-watch").start()
 
 
-def die_with_parent() -> None:
-    """Call first thing in a worker: when the process that started it dies (even
-    by SIGKILL, with no chance to stop its pool), the worker dies too, rather
-    than go on writing PDFs nobody waits for."""
-    import multiprocessing
-
-    # The pid the parent recorded when it started this process: if it died
-    # before this line, getppid() already names the orphan's new parent.
-    starter = multiprocessing.parent_process()
-    parent = starter.pid if starter is not None and starter.pid else os.getppid()
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the parent died before the line above
+def _watch(build: int, handle: int | None, cleanup: Callable[[], None]) -> None:
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while _alive(build):
+            time.sleep(0.5)
+    try:
+        cleanup()
+    finally:
         os._exit(1)
-    # prctl follows the parent thread, not the process, and exists only on
-    # Linux: a watcher notices a new parent (the orphan's) everywhere.
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
 
 
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's: not ours to watch, but alive
+        pass
+    return True
 
 
 @contextmanager
