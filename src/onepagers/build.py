@@ -9,13 +9,11 @@ written.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -26,9 +24,12 @@ from .diagnostics import ContentError, Diagnostic
 from .plan import Job, Selection, plan
 from .project import Project
 
-# The data layer, the templates and WeasyPrint are imported where they are
-# used: a build with nothing to do answers from the manifest without them.
+# The data layer, the templates, WeasyPrint and multiprocessing are imported
+# where they are used: a build with nothing to do answers from the manifest
+# without them.
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
     from .library import Library
     from .pdf import Renderer
     from .profiles import Profile
@@ -228,6 +229,8 @@ def _render(
     todo = sorted(todo, key=lambda item: item.job.theme is not None)
     if renderer is not None:
         return [(done(render_job(renderer, project, item)), item.digest) for item in todo]
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     start_workers()
     pool = ProcessPoolExecutor(count, mp_context=_context(), initializer=_start_worker, initargs=(os.getpid(), project.root, todo[0].job.profile, language))
     try:
@@ -241,8 +244,10 @@ def _render(
         pool.shutdown(wait=True)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> BaseContext:
     # forkserver where there is one (Linux, macOS); Windows has only spawn.
+    import multiprocessing
+
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method)
 

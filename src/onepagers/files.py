@@ -26,6 +26,11 @@ _HINTS = {
 }
 
 
+def inside_folder(path: Path, folder: Path) -> bool:
+    """Is `path`, with every link on the way followed, inside `folder`?"""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+
+
 class OutputError(Exception):
     """An output that cannot be written, or may not be: said in one line, with the way out."""
 

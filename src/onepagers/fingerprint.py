@@ -24,13 +24,12 @@ import stat
 import sys
 from contextlib import contextmanager
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterator
 
 from . import __version__, profiles
 from .diagnostics import ContentError, Diagnostic, SelectionError, display_path
-from .files import sweep
+from .files import inside_folder, sweep
 from .plan import Job
 from .project import Project
 
@@ -81,8 +80,6 @@ def _not_utf8(path: Path, content: bytes) -> Diagnostic | None:
 def input_files(folder: Path, inside: Path, problems: list[Diagnostic]) -> list[Path]:
     """The regular files under `folder`. What is not one, or cannot be read,
     or leads outside `inside` through a link, is added to `problems`."""
-    from .source import inside_folder
-
     found: list[Path] = []
     if not folder.exists() and not folder.is_symlink():
         return found  # a missing templates/ is said by the template that is not found
@@ -119,8 +116,18 @@ def input_files(folder: Path, inside: Path, problems: list[Diagnostic]) -> list[
 
 @lru_cache(maxsize=4)
 def _weasyprint_version() -> str:
+    """Read beside the package, not by importing it (half a second), and first
+    from its dist-info folder's name: importlib.metadata's own import (email
+    parsing and all) was a tenth of a no-op build."""
+    from importlib.util import find_spec
+
+    spec = find_spec("weasyprint")
+    if spec is not None and spec.origin:
+        for info in Path(spec.origin).parent.parent.glob("weasyprint-*.dist-info"):
+            return info.name.removeprefix("weasyprint-").removesuffix(".dist-info")
+    
     try:
-        return version("weasyprint")  # read from metadata: importing WeasyPrint costs half a second
+        return version("weasyprint")
     except PackageNotFoundError:
         return "?"
 

@@ -13,13 +13,13 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Iterator
 
-import os
 import re
 import stat
 
 import yaml
 
 from .diagnostics import ContentError, Diagnostic
+from .files import inside_folder
 
 FieldPath = tuple[str | int, ...]
 
@@ -145,11 +145,6 @@ def _within_limits(root: yaml.Node) -> None:
             pending += [(child, depth + 1) for pair in node.value for child in pair]
         elif isinstance(node, yaml.SequenceNode):
             pending += [(child, depth + 1) for child in node.value]
-
-
-def inside_folder(path: Path, folder: Path) -> bool:
-    """Is `path`, with every link on the way followed, inside `folder`?"""
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
 
 def _read(path: Path, inside: Path | None) -> bytes:
