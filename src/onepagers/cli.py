@@ -7,14 +7,18 @@ can rely on it; progress and messages go to stderr. Exit status: 0 success,
 
 from __future__ import annotations
 
+import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Optional
 
 import typer
-from rich.console import Console
 
 from . import profiles
 from .diagnostics import ContentError, Diagnostic, SelectionError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     help=(
@@ -40,9 +44,17 @@ app = typer.Typer(
     # reach `main` as ContentError or SelectionError and are printed plainly.
     pretty_exceptions_enable=False,
 )
-# soft_wrap: a message stays on one line, whatever the terminal's width;
-# emoji=False: ":smile:" quoted from the data stays as typed.
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+@lru_cache(maxsize=1)
+def stderr_console() -> Console:
+    """rich on stderr, for the progress bar and the tables; plain lines go out
+    by `say`, so a command that only answers (no-op, list) never imports rich.
+    soft_wrap: a line stays one line, whatever the terminal's width;
+    emoji=False: ":smile:" quoted from the data stays as typed."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 ProfileName = typer.Option(
     "--profile",
@@ -60,7 +72,8 @@ ProjectOpt = Annotated[
 
 
 def say(line: str) -> None:
-    err.print(line, markup=False)
+    # sys.stderr looked up now: under a progress bar it is rich's, which keeps the bar below.
+    print(line, file=sys.stderr)
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], quote: bool = True) -> None:
@@ -297,7 +310,7 @@ def check(
         print_diagnostics(findings, quote=False)
     errors = sum(d.severity == "error" for d in findings)
     warnings = len(findings) - errors
-    err.print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.", markup=False)
+    say(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.")
     if errors or (strict and warnings):
         raise typer.Exit(1)
 
@@ -308,7 +321,7 @@ def _check_hyphenation(project, library, themes) -> None:
     lines, errors = breaks.report(library, project, themes)
     for line in lines:
         typer.echo(line)
-    err.print(f"{len(lines)} break{'s' if len(lines) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}.", markup=False)
+    say(f"{len(lines)} break{'s' if len(lines) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}.")
     if errors:
         raise typer.Exit(1)
 
@@ -361,7 +374,7 @@ def audit(
             failed = failed or not gate.passed
             typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
             for finding in gate.findings:
-                err.print(f"  {finding.one_line()}", markup=False)
+                say(f"  {finding.one_line()}")
     if failed:
         raise typer.Exit(1)
 
@@ -425,6 +438,8 @@ def diff(
     from . import inline
     from .files import write_atomically
 
+    from rich.console import Console
+
     project, library = _load(project_dir)
     console = Console(highlight=False, soft_wrap=True, emoji=False)
     if since is None:
@@ -459,15 +474,15 @@ def diff(
                 raise SelectionError(f"the data at {since} does not load, so it cannot be compared: {first}") from None
             comparisons, notes = worddiff.since(before, library, since, theme, name)
         for note in notes:
-            err.print(note, markup=False)
+            say(note)
         for comparison in comparisons:
             console.print(worddiff.to_rich(list(comparison.sections), comparison.label_a, comparison.label_b, heading=comparison.title))
         if not comparisons:
-            err.print(f"No text changed since {since}.", markup=False)
+            say(f"No text changed since {since}.")
         title = ""
     if html_file is not None:
         write_atomically(html_file, worddiff.to_html(comparisons, title, project.templates, since or "").encode("utf-8"))
-        err.print(f"wrote {html_file}", markup=False)
+        say(f"wrote {html_file}")
 
 
 def _run_build(project, selection, out: Path, workers: Optional[int], force: bool):
@@ -479,7 +494,7 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     from .build import Status, build as run
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, transient=True, disable=not err.is_terminal)
+                        console=stderr_console(), transient=True, disable=not stderr_console().is_terminal)
     task = progress.add_task("building", total=None)
 
     def report_one(result) -> None:
@@ -514,7 +529,7 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     styles = {Status.FAILED: "red", Status.BUILT: "", Status.UP_TO_DATE: "dim"}
     for r in report.results:
         table.add_row(r.job.label, r.job.variant, str(r.pages or ""), r.status.value, f"{r.seconds:.2f} s" if r.seconds else "", style=styles[r.status])
-    err.print(table)
+    stderr_console().print(table)
     say(f"{built} built, {total - built - failed} up to date" + (f", {failed} of {total} sheets failed." if failed else "."))
     return report
 
@@ -561,7 +576,6 @@ def run(args: list[str] | None = None) -> int:
 
 def main() -> None:
     import signal
-    import sys
 
     signal.signal(signal.SIGTERM, _interrupt)
     # Ctrl-C stops the command even when it was started from a shell that
@@ -580,7 +594,6 @@ def leave(code: int) -> None:
     """
     import atexit
     import os
-    import sys
 
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:  # not CPython: the usual way out
