@@ -25,8 +25,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import pypdf
-
 from . import __version__
 from .html import document_date
 from .profiles import PROFILES
@@ -262,6 +260,8 @@ def pdf_checks(path: Path, project: Project) -> list[Check]:
     from .fonts import foreign_fonts
 
     data = path.read_bytes()
+    import pypdf  # here: the gallery imports this module for a file name
+
     reader = pypdf.PdfReader(path)
     root = reader.trailer["/Root"]
     problems = []
