@@ -267,7 +267,7 @@ def start_workers() -> None:
         return
     from multiprocessing import forkserver
 
-    context.set_forkserver_preload(["onepagers.build", "onepagers.pdf"])
+    context.set_forkserver_preload(["onepagers.pdf"])
     with _interrupts_ignored():
         forkserver.ensure_running()
 
