@@ -96,10 +96,12 @@ def build(
     Raises `SelectionError` if the selection names something that does not
     exist; every other problem is in the report.
     """
-    whole = fingerprint.selection_digest(project, selection, out)
     # A web page also depends on which PDFs are beside it (it links those): never
     # answered from the record, and cheap to make anyway.
     remembered = profiles.get(selection.profile).pdf_variant is not None
+    if renderer is None and remembered and force:
+        start_workers()  # nothing to look up first: WeasyPrint's import starts now
+    whole = fingerprint.selection_digest(project, selection, out)
     if not force and gallery and remembered and (known := fingerprint.unchanged(out, whole)) is not None:
         report = Report([Result(job, Status.UP_TO_DATE, pages) for job, pages in known])
         for result in report.results:
@@ -258,9 +260,10 @@ def start_workers() -> None:
     Called as soon as a build knows it will render, it imports WeasyPrint
     (half a second) on another core while this process reads the data and
     makes the HTML; this process never imports it. Every worker forked from
-    it starts with WeasyPrint loaded. Started while Ctrl-C is ignored, the
-    server and its workers keep ignoring it: the build alone decides what
-    stops, and no worker prints a traceback of its own.
+    it starts with WeasyPrint loaded (a server already running is kept).
+    Started while Ctrl-C is ignored, the server and its workers keep
+    ignoring it: the build alone decides what stops, and no worker prints a
+    traceback of its own.
     """
     context = _context()
     if context.get_start_method() != "forkserver":

@@ -8,6 +8,7 @@ can rely on it; progress and messages go to stderr. Exit status: 0 success,
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Callable, Optional
@@ -488,22 +489,18 @@ def diff(
 def _run_build(project, selection, out: Path, workers: Optional[int], force: bool):
     """Build with a progress bar (on a terminal) and a summary table, both on
     stderr; the path of every PDF that is there and current on stdout."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
     from .build import Status, build as run
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=stderr_console(), transient=True, disable=not stderr_console().is_terminal)
-    task = progress.add_task("building", total=None)
+    progress = _progress_bar()
 
     def report_one(result) -> None:
-        progress.advance(task)
+        if progress is not None:
+            progress.advance(progress.task_ids[0])
         if not result.ok:
             print_diagnostics(list(result.problems))
             say(f"{result.job.name}: not written")
 
-    with progress:
+    with progress or nullcontext():
         report = run(project, selection, out, workers=workers, force=force, on_result=report_one)
     if report.problems:
         print_diagnostics(report.problems)
@@ -523,6 +520,8 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
         if total or not report.skipped:  # with none asked for but the ones that wait, said above
             say(f"Nothing changed: {total} sheet{'s' if total != 1 else ''} up to date.")
         return report
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("sheet", "variant", "pages", "status", "time"):
         table.add_column(column, justify="right" if column in ("pages", "time") else "left")
@@ -532,6 +531,19 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     stderr_console().print(table)
     say(f"{built} built, {total - built - failed} up to date" + (f", {failed} of {total} sheets failed." if failed else "."))
     return report
+
+
+def _progress_bar():
+    """rich's progress bar on a terminal; elsewhere (CI, a pipe) None, and
+    rich's progress module (a few hundredths of a second) is not imported."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=stderr_console(), transient=True)
+    bar.add_task("building", total=None)
+    return bar
 
 
 def _interrupt(signum: int, frame: object) -> None:
