@@ -243,3 +243,17 @@ def test_nothing_is_written_through_a_link_out_of_the_output_folder(built, tmp_p
     assert result.returncode == 1
     assert "is a link to outside the output folder" in result.stderr and "Traceback" not in result.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_worker_that_cannot_start_raises_its_own_error_in_the_build(library, project, tmp_path):
+    """Not 'a process in the pool was terminated abruptly': the error itself
+    (here: a language with no hyphenation rules, as a worker's renderer meets it)."""
+    from onepagers import verify
+    from onepagers.build import Todo, _render
+    from onepagers.html import html_for
+    from onepagers.plan import Selection, plan
+
+    job = plan(library, tmp_path, Selection(themes=(4,)))[0]
+    todo = [Todo(job, html_for(library, project, job), "digest", verify.section_sources(library, job))]
+    with pytest.raises(KeyError):
+        _render(project, "xx-no-such-language", todo, 1, None, lambda result: result)

@@ -297,16 +297,16 @@ def _start_worker(build: int, root: Path, profile: Profile, language: str) -> No
     from multiprocessing.util import Finalize
 
     from .environment import die_with
-    from .pdf import Renderer
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # where it was spawned, not forked
     die_with(build, cleanup=_close_worker)
-    global _worker_renderer
-    global _worker_failure
+    global _worker_renderer, _worker_failure
     with _worker_starting:  # the fonts' folder is made in there: _close_worker waits for it
         try:
+            from .pdf import Renderer
+
             _worker_renderer = Renderer(Project(root), profile, language)
-        except Exception as exc:  # said by the first sheet, in the build, not as a broken pool
+        except Exception as exc:  # raised by the first sheet, in the build, not as a broken pool
             _worker_failure = exc
     # Workers leave through multiprocessing's exit, which skips atexit: this
     # is what removes the worker's /tmp/weasyprint-* font folder.
