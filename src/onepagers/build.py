@@ -1,8 +1,10 @@
 """Build sheets: the library call behind `build`, `--watch`, `serve` and the gallery.
 
 `build(project, selection, out)` plans the jobs, renders every one whose inputs
-changed (in this process and in worker processes), checks each against the
-acceptance rules of `verify`, writes those that pass, and returns a `Report`.
+changed (in worker processes forked from a server that imports WeasyPrint
+while this process reads the data; with a given renderer, in this process),
+checks each against the acceptance rules of `verify`, writes those that
+pass, and returns a `Report`.
 A sheet that fails does not stop the others; nothing about a failed sheet is
 written.
 """
