@@ -107,7 +107,7 @@ def test_published_text_slips_are_flagged_at_their_line(published, theme_file, n
 def test_check_cli_on_published_text_fails_and_names_file_line_rule(published, cli):
     result = cli("check", "--project", str(published.root))
     assert result.exit_code == 1  # the pasted block is an error
-    assert re.search(r"themes/10-fysiske-rammer\.yaml:\d+:\d+: error: identical to TEMA 9 \(actions\[1\]\).*\[pasted-text\]", result.output)
+    assert re.search(r"themes/10-fysiske-rammer\.yaml:\d+:\d+: error: identical to theme 9 \(actions\[1\]\).*\[pasted-text\]", result.output)
 
 
 def test_check_json_lists_findings(published, cli):
@@ -129,6 +129,25 @@ def test_retyped_title_and_wrong_theme_number(project, tmp_path):
     sandbox = Project(tmp_path)
     findings = preflight(load_library(sandbox.data), sandbox)
     assert any(d.rule == "reference-number" and d.severity == "error" and d.path == path for d in findings)
+
+
+def test_the_form_of_a_theme_reference_comes_from_series_yaml(project, tmp_path):
+    """Not Danish in code: with another form in series.yaml, a mention in that
+    form is checked, and one in the old form is just text."""
+    copy_project(project, tmp_path)
+    series = tmp_path / "data" / "series.yaml"
+    series.write_text(series.read_text(encoding="utf-8").replace('theme_reference: "tema {number} om {title_lower}"', 'theme_reference: "emne {number}: {title}"'), encoding="utf-8")
+    path = tmp_path / "data" / "themes" / "02-variation-og-indflydelse.yaml"
+    template = path.read_text(encoding="utf-8")
+    sandbox = Project(tmp_path)
+
+    def rules(text: str) -> set[str]:
+        path.write_text(template.replace("tema {number} om {title_lower}", text), encoding="utf-8")
+        return {d.rule for d in preflight(load_library(sandbox.data), sandbox) if d.path == path}
+
+    assert "reference-number" in rules("emne 4: Udviklingsmuligheder")
+    assert "retyped-title" in rules("emne 3: Udvikling")
+    assert not {"reference-number", "retyped-title"} & rules("tema 4 om udvikling")
 
 
 def test_a_reference_without_address_is_listed_for_the_editor(project, library):

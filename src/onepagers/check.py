@@ -217,13 +217,28 @@ def _pasted(items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
             continue
         other = first.setdefault(key, item)
         if other.theme is not item.theme and (themes is None or item.theme.theme.number in themes):
-            where = f"TEMA {other.theme.theme.number} ({other.theme.source.field(other.loc)})"
+            where = f"theme {other.theme.theme.number} ({other.theme.source.field(other.loc)})"
             found.append(item.error(f"identical to {where}: pasted from another theme?", "pasted-text", "remove it, or write this theme's own text", "error"))
     return found
 
 
+def _mention(form: str | None) -> re.Pattern[str] | None:
+    """`tema {number} om {title_lower}` (series.yaml's theme_reference) as a
+    pattern for a mention typed by hand: the number, then, optionally, the title."""
+    if not form:
+        return None
+    before, _, after = form.partition("{number}")
+    parts = re.split(r"\{title(?:_lower)?\}", after, maxsplit=1)
+    pattern = rf"\b{re.escape(before)}(\d+)"
+    if len(parts) == 2:  # the form names the title as well: it may follow the number
+        pattern += rf"(?:{re.escape(parts[0])}(.+))?"
+    return re.compile(pattern, flags=re.IGNORECASE)
+
+
 def _references(library: Library, items: list[Item], themes: list[int] | None) -> list[Diagnostic]:
     found = []
+    form = library.series.theme_reference
+    mentions = _mention(form)
     for item in items:
         if item.loc[-1] != "text" or (themes is not None and item.theme.theme.number not in themes):
             continue
@@ -231,7 +246,7 @@ def _references(library: Library, items: list[Item], themes: list[int] | None) -
         for part in item.loc[:-1]:
             ref = ref[part]
         target = ref.get("theme") if isinstance(ref, dict) else None
-        mention = re.search(r"\btema (\d+)(?: om (.+))?", item.text, flags=re.IGNORECASE)
+        mention = mentions.search(item.text) if mentions else None
         if isinstance(ref, dict) and not ref.get("url") and target is None and mention is None:
             # Listed so that an editor can supply the address; printed as plain text meanwhile.
             if "(link)" in item.text:
@@ -241,11 +256,12 @@ def _references(library: Library, items: list[Item], themes: list[int] | None) -
         if target is None or mention is None:
             continue
         if int(mention[1]) != target:
-            found.append(item.error(f"the text says tema {mention[1]} but the reference points at theme {target}", "reference-number", "write 'tema {number}'", "error"))
+            found.append(item.error(f"the text says '{mention[0]}' but the reference points at theme {target}", "reference-number", f"write '{form}'", "error"))
             continue
         other = library.theme(target)
         title = other.theme.title if other else ""
-        said = (mention[2] or "").strip()
+        said = (mention.group(2) if mentions.groups > 1 else "") or ""
+        said = said.strip()
         if said and said.lower() != title.lower():
-            found.append(item.error(f"the title of theme {target} is typed again, and differently: '{said}' (the title is '{title}')", "retyped-title", "write 'tema {number} om {title_lower}' to take it from the theme"))
+            found.append(item.error(f"the title of theme {target} is typed again, and differently: '{said}' (the title is '{title}')", "retyped-title", f"write '{form}' to take it from the theme"))
     return found

@@ -181,6 +181,10 @@ class SeriesFile(Strict):
     series: dict[str, SeriesInfo]
     wording: Wording
     variants: Annotated[dict[str, VariantSpec], Field(min_length=1)]
+    # How a reference names another theme, "{number}" and "{title}" or
+    # "{title_lower}" filled from that theme: `check` finds such mentions
+    # typed by hand and compares them with the theme they point at.
+    theme_reference: Annotated[str, Field(pattern=r"\{number\}")] | None = None
 
 
 class Block(Strict):
