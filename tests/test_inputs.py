@@ -4,6 +4,7 @@ unreadable, damaged. One message naming the path, never a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -109,3 +110,36 @@ def test_a_hyphenation_list_not_utf8_is_named_at_its_line(copy):
     assert result.returncode == 1
     assert f"templates/hyphenation.txt:{len(lines) + 1}:12: error: file is not UTF-8 text" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_font_metrics_come_from_the_cache_without_fonttools(project, tmp_path):
+    """The second process reads the characters and widths from the cache,
+    keyed by the files' bytes, without importing fontTools."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pathlib import Path; from onepagers import fonts; "
+        f"covered = fonts.coverage(Path({str(project.fonts)!r})); "
+        "print(len(covered), 'fontTools' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    count = first.stdout.split()[0]
+    assert first.stdout.split() == [count, "True"] and int(count) > 200
+    assert second.stdout.split() == [count, "False"]
+    assert len(list((tmp_path / "onepagers").glob("font-*.json"))) == len(list(project.fonts.glob("*.ttf")))
+
+
+def test_font_metrics_follow_the_file_and_survive_a_damaged_cache(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    font = tmp_path / "Font.ttf"
+    font.write_bytes((project.fonts / "Lato-Regular.ttf").read_bytes())
+    regular = fonts.metrics(font).advances
+    for cached in (tmp_path / "cache" / "onepagers").glob("font-*.json"):
+        cached.write_text("{not json", encoding="utf-8")
+    fonts._metrics.cache_clear()
+    assert fonts.metrics(font).advances == regular  # read again from the font, not from the damaged cache
+    font.write_bytes((project.fonts / "Lato-Black.ttf").read_bytes())
+    assert fonts.metrics(font).advances != regular  # another file's bytes: its own widths

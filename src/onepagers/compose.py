@@ -12,7 +12,6 @@ say whether there is room for a quote at all.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,8 +20,6 @@ from typing import Sequence
 
 from . import inline
 
-# fontTools warns about the Lato files' old 'created' timestamps: noise.
-logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 PT_MM = 25.4 / 72
 BODY_PT = 10.0
@@ -49,11 +46,9 @@ QUOTE_CHARS = (50, 170)
 
 @lru_cache(maxsize=4)
 def _advances(font: Path) -> tuple[dict[int, float], float]:
-    from fontTools.ttLib import TTFont
+    from .fonts import metrics
 
-    face = TTFont(str(font), lazy=True)
-    per_em = face["head"].unitsPerEm
-    widths = {code: face["hmtx"][name][0] / per_em for code, name in face.getBestCmap().items()}
+    widths = metrics(font).advances
     return widths, sum(widths.get(ord(c), 0.5) for c in "enatirsdlo") / 10
 
 

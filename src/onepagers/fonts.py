@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from fontTools.ttLib import TTFont
+from typing import TYPE_CHECKING
 
 from .diagnostics import ContentError, Diagnostic
 from .source import SourceFile
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 
 FONT_SUFFIXES = (".ttf", ".otf")
@@ -53,6 +57,13 @@ def _state(fonts_dir: Path) -> tuple:
 
 
 def _read(path: Path, lazy: bool) -> TTFont:
+    import logging
+
+    from fontTools.ttLib import TTFont
+
+    # fontTools warns about the Lato files' old 'created' timestamps: noise to an editor.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
     try:
         font = TTFont(path, lazy=lazy)
         font.getBestCmap()
@@ -86,9 +97,70 @@ def coverage(fonts_dir: Path) -> frozenset[int]:
 
 @lru_cache(maxsize=4)
 def _coverage(fonts_dir: Path, state: tuple) -> frozenset[int]:
-    # Only the character maps are read: a tenth of a second less before the first sheet.
-    maps = [set(font.getBestCmap() or {}) for font in _all(fonts_dir, lazy=True)]
+    maps, problems = [], []
+    for path in _font_files(fonts_dir):
+        try:
+            maps.append(set(metrics(path).advances))
+        except ContentError as exc:  # every damaged file named, not just the first
+            problems += exc.diagnostics
+    if problems:
+        raise ContentError(problems)
     return frozenset(set.intersection(*maps)) if maps else frozenset()
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """What the text's checks and the pull quotes' estimate need of a font file:
+    each character it has, with its advance width in ems."""
+
+    advances: dict[int, float]
+
+
+METRICS_FORMAT = 1
+
+
+def metrics(path: Path) -> Metrics:
+    """The metrics of a font file, from a cache keyed by the file's bytes.
+
+    Reading them with fontTools (its import, the character map, the widths)
+    took a fifth of a second before every build, check and preview began; as
+    matplotlib does with its font list, they are kept in the user's cache
+    folder (~/.cache/onepagers), by the sha256 of the file, so a changed font
+    is read again. A cache that cannot be read or written is only not used.
+    A file that is not a readable font is a ContentError naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError([Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror or exc}")]) from None
+    return _metrics(path, hashlib.sha256(data).hexdigest(), len(data))
+
+
+@lru_cache(maxsize=16)
+def _metrics(path: Path, digest: str, size: int) -> Metrics:
+    cached = _cache_folder() / f"font-{digest}.json"
+    try:
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        if stored["format"] == METRICS_FORMAT:
+            return Metrics({int(code): float(width) for code, width in stored["advances"]})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    font = _read(path, lazy=True)
+    per_em = font["head"].unitsPerEm
+    hmtx = font["hmtx"]
+    found = Metrics({code: hmtx[name][0] / per_em for code, name in (font.getBestCmap() or {}).items()})
+    from .files import OutputError, write_atomically
+
+    record = {"format": METRICS_FORMAT, "file": path.name, "advances": sorted(found.advances.items())}
+    try:
+        write_atomically(cached, json.dumps(record).encode("utf-8"))
+    except (OSError, OutputError):
+        pass
+    return found
+
+
+def _cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "onepagers"
 
 
 def file_digests(fonts_dir: Path) -> frozenset[str]:
@@ -133,6 +205,8 @@ def is_ours(font_program: bytes, fonts_dir: Path) -> bool:
     its character map, so each character's outline is compared with that
     character's outline in our files (glyph ids are no guide: subsetting
     renumbers the glyphs that accented letters are built of)."""
+    from fontTools.ttLib import TTFont
+
     embedded = TTFont(io.BytesIO(font_program))
     if "glyf" not in embedded or "cmap" not in embedded:
         return False
