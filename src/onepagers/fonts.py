@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .diagnostics import ContentError, Diagnostic
 from .source import SourceFile
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 FONT_SUFFIXES = (".ttf", ".otf")
+T = TypeVar("T")
 
 
 def _font_files(fonts_dir: Path) -> list[Path]:
@@ -72,22 +73,23 @@ def _read(path: Path, lazy: bool) -> TTFont:
         raise ContentError([Diagnostic(path, 0, 0, f"not a font that can be read ({type(exc).__name__}: {exc})"[:200])]) from None
 
 
-def _all(fonts_dir: Path, lazy: bool) -> list[TTFont]:
-    fonts, problems = [], []
+def _each(fonts_dir: Path, read: Callable[[Path], T]) -> list[T]:
+    """`read` of every font file; a damaged one is named, every one of them at once."""
+    found, problems = [], []
     for path in _font_files(fonts_dir):
         try:
-            fonts.append(_read(path, lazy))
+            found.append(read(path))
         except ContentError as exc:
             problems += exc.diagnostics
     if problems:
         raise ContentError(problems)
-    return fonts
+    return found
 
 
 @lru_cache(maxsize=4)
 def _fonts(fonts_dir: Path, state: tuple = ()) -> tuple[TTFont, ...]:
     """The font files of `fonts_dir`, read in full (outlines compared below)."""
-    return tuple(_all(fonts_dir, lazy=False))
+    return tuple(_each(fonts_dir, lambda path: _read(path, lazy=False)))
 
 
 def coverage(fonts_dir: Path) -> frozenset[int]:
@@ -97,14 +99,7 @@ def coverage(fonts_dir: Path) -> frozenset[int]:
 
 @lru_cache(maxsize=4)
 def _coverage(fonts_dir: Path, state: tuple) -> frozenset[int]:
-    maps, problems = [], []
-    for path in _font_files(fonts_dir):
-        try:
-            maps.append(set(metrics(path).advances))
-        except ContentError as exc:  # every damaged file named, not just the first
-            problems += exc.diagnostics
-    if problems:
-        raise ContentError(problems)
+    maps = _each(fonts_dir, lambda path: set(metrics(path).advances))
     return frozenset(set.intersection(*maps)) if maps else frozenset()
 
 
@@ -128,15 +123,25 @@ def metrics(path: Path) -> Metrics:
     folder (~/.cache/onepagers), by the sha256 of the file, so a changed font
     is read again. A cache that cannot be read or written is only not used.
     A file that is not a readable font is a ContentError naming it."""
+    return _metrics(path, _digest(path))
+
+
+def _digest(path: Path) -> str:
+    """The sha256 of a font file's bytes, read again only when the file changed."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        return _digest_of(path, info.st_size, info.st_mtime_ns)
     except OSError as exc:
         raise ContentError([Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror or exc}")]) from None
-    return _metrics(path, hashlib.sha256(data).hexdigest(), len(data))
+
+
+@lru_cache(maxsize=32)
+def _digest_of(path: Path, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=16)
-def _metrics(path: Path, digest: str, size: int) -> Metrics:
+def _metrics(path: Path, digest: str) -> Metrics:
     cached = _cache_folder() / f"font-{digest}.json"
     try:
         stored = json.loads(cached.read_text(encoding="utf-8"))
@@ -166,12 +171,7 @@ def _cache_folder() -> Path:
 def file_digests(fonts_dir: Path) -> frozenset[str]:
     """The sha256 of each font file in `fonts_dir`: what a font WeasyPrint
     embedded must have been read from (see `pdf.Renderer.write`)."""
-    return _file_digests(fonts_dir, _state(fonts_dir))
-
-
-@lru_cache(maxsize=4)
-def _file_digests(fonts_dir: Path, state: tuple) -> frozenset[str]:
-    return frozenset(hashlib.sha256(path.read_bytes()).hexdigest() for path in _font_files(fonts_dir))
+    return frozenset(_digest(path) for path in _font_files(fonts_dir))
 
 
 def uncovered(source: SourceFile, covered: frozenset[int]) -> list[Diagnostic]:
