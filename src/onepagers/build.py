@@ -241,11 +241,10 @@ def _render(
         with _interrupts_ignored():  # forked now, by the server, which ignores them
             futures = {pool.submit(_work, item): item for item in todo}
         return [(done(future.result()), futures[future].digest) for future in as_completed(futures)]
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
     finally:
-        pool.shutdown(wait=True)
+        # After Ctrl-C or a failure, the sheets not yet started are dropped;
+        # those being rendered finish, so no worker is cut off mid-write.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _context() -> BaseContext:
