@@ -331,7 +331,7 @@ def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     """Render one sheet, check it, and write it (and its gallery thumbnail) if it passes."""
     from . import verify
     from .files import OutputError, write_atomically
-    from .gallery import thumbnail
+    from .preview import thumbnail
 
     job = item.job
     started = time.perf_counter()

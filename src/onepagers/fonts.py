@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .diagnostics import ContentError, Diagnostic
-from .source import SourceFile
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
+
+    from .source import SourceFile
 
 
 FONT_SUFFIXES = (".ttf", ".otf")

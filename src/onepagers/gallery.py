@@ -25,7 +25,6 @@ from .profiles import PROFILES, WEB, Profile
 from .project import Project
 from .variants import introduction_variants, resolve, resolve_introduction, variant, variants_of
 
-THUMB_DPI = 40
 # Words this long get soft hyphens; shorter ones fit any card.
 HYPHENATE_FROM = 8
 
@@ -53,18 +52,9 @@ class Series:
     groups: tuple[Group, ...]
 
 
-def thumbnail(pdf: Path) -> Path:
-    """`<variant>/thumbs/<name>.png`, made again only when the PDF is newer.
-    Raises preview.DamagedPdf for a PDF that cannot be read."""
-    thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
-    if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
-        write_atomically(thumb, preview.png_bytes(preview.pages(pdf, THUMB_DPI, first=1)[0], optimize=False), inside=pdf.parent)
-    return thumb
-
-
 def _card_thumbnail(pdf: Path) -> Path | None:
     try:
-        return thumbnail(pdf)
+        return preview.thumbnail(pdf)
     except preview.DamagedPdf as exc:
         # Not linked from the page: the next build replaces it (its bytes are not the recorded ones).
         print(f"notice: {exc}; left out of the gallery", file=sys.stderr)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # Pillow is imported when a picture is made, not at start-up
 # A sheet's page at 600 dpi is 35 million pixels; a page far larger than that
 # is not a sheet, and rendering it could take all the memory there is.
 MAX_PIXELS = 40_000_000
+# The gallery's cards: a page 330 pixels wide.
+THUMB_DPI = 40
 
 
 class DamagedPdf(Exception):
@@ -51,6 +53,17 @@ def png_bytes(image: "Image", optimize: bool = True) -> bytes:
     buffer = BytesIO()
     image.save(buffer, format="PNG", optimize=optimize)
     return buffer.getvalue()
+
+
+def thumbnail(pdf: Path) -> Path:
+    """The gallery's picture of a sheet, `<variant>/thumbs/<name>.png`,
+    made again only when the PDF is newer. Raises DamagedPdf for a PDF that cannot be read."""
+    from .files import write_atomically
+
+    thumb = pdf.parent / "thumbs" / f"{pdf.stem}.png"
+    if not thumb.is_file() or thumb.stat().st_mtime < pdf.stat().st_mtime:
+        write_atomically(thumb, png_bytes(pages(pdf, THUMB_DPI, first=1)[0], optimize=False), inside=pdf.parent)
+    return thumb
 
 
 def png_paths(pdf: Path, out_dir: Path, count: int) -> list[Path]:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from . import fonts
 from .diagnostics import Diagnostic
-from .library import Library
 from .plan import Job
 from .project import Project
 
 if TYPE_CHECKING:
+    from .library import Library
     from .pdf import Rendered
 
 A4_MM = (210.0, 297.0)
