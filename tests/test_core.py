@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import dataclasses
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +125,28 @@ def test_a_no_op_build_is_answered_without_loading_the_data(sandbox):
     second = subprocess.run([sys.executable, "-c", probe], cwd=sandbox.root, capture_output=True, text=True, timeout=300)
     assert second.stdout.splitlines()[-1] == "0 []", second.stderr
     assert len(second.stdout.splitlines()) == len(first.stdout.splitlines())  # every path printed again
+
+
+def test_a_worker_renders_a_sheet_without_the_data_layer(sandbox, library, tmp_path):
+    """Workers are forked from a server that has imported `onepagers.pdf`; what a
+    sheet's render imports beyond that, every worker pays before its first sheet."""
+    from onepagers import verify
+    from onepagers.build import Todo
+    from onepagers.html import html_for
+
+    job = plan(library, tmp_path / "out", Selection(themes=(3,)))[0]
+    todo = Todo(job, html_for(library, sandbox, job), "digest", verify.section_sources(library, job))
+    (tmp_path / "todo.pickle").write_bytes(pickle.dumps(todo))
+    probe = (
+        "import pickle, sys; from pathlib import Path; import onepagers.pdf; from onepagers import build; "
+        f"todo = pickle.loads(Path({str(tmp_path / 'todo.pickle')!r}).read_bytes()); "
+        f"renderer = onepagers.pdf.Renderer(onepagers.pdf.Project(Path.cwd()), todo.job.profile, {library.series.language!r}); "
+        "result = build.render_job(renderer, renderer.project, todo); renderer.close(); "
+        "print(result.status.value, sorted(m for m in ('onepagers.library', 'pydantic', 'yaml', 'jinja2') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=sandbox.root, capture_output=True, text=True, timeout=300)
+    assert run.stdout.splitlines()[-1:] == ["built []"], run.stderr
+    assert job.path.is_file()
 
 
 def test_a_no_op_record_does_not_outlive_a_changed_output(sandbox, tmp_path):
