@@ -190,6 +190,19 @@ def test_workers_die_with_their_parent(copy):
     assert left == set(), "a worker ended without removing its copy of the fonts"
 
 
+def test_the_fork_server_ends_with_the_build_even_while_importing():
+    """It shares the build's stdout and stderr: left to finish importing WeasyPrint
+    after a build that rendered nothing, it would keep their reader waiting."""
+    probe = (
+        "import atexit, os, signal; from multiprocessing import forkserver; from onepagers import build; "
+        "build.start_workers(); build.start_workers(); server = forkserver._forkserver._forkserver_pid; "
+        "atexit._run_exitfuncs(); _, status = os.waitpid(server, 0); "
+        "print(os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM)"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "True", run.stderr
+
+
 def _cmdline(pid: int) -> bytes:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes()

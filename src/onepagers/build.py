@@ -11,6 +11,7 @@ written.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import threading
@@ -274,6 +275,26 @@ def start_workers() -> None:
     context.set_forkserver_preload(["onepagers.pdf"])
     with _interrupts_ignored():
         forkserver.ensure_running()
+    atexit.unregister(_stop_server)  # once, however often this is called
+    atexit.register(_stop_server)
+
+
+def _stop_server() -> None:
+    """End the fork server with the build, even in the middle of its import.
+
+    It shares the build's stdout and stderr: a server still importing WeasyPrint
+    when a build ends without rendering (nothing changed, a mistake in the
+    data) would keep them open half a second longer, and whoever reads them
+    (a pipe, CI, a test) would wait for it. Its workers have ended by now.
+    """
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)  # no public way to ask
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
 
 
 @contextmanager
