@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from onepagers import fingerprint
 from test_bad_input import run_cli
 from test_hostile import _pdf_text
 
@@ -86,3 +87,17 @@ def test_no_weasyprint_font_folders_are_left_in_tmp(copy, tmp_path_factory, monk
     )
     assert result.returncode == 0, result.stderr
     assert list(tmp.iterdir()) == []
+
+
+def test_weasyprints_version_is_read_from_its_metadata_where_no_dist_info_folder_is_beside_it(monkeypatch):
+    """The fingerprint names WeasyPrint's version: an install laid out otherwise
+    (an egg, a source tree) must still give one, not stop every build."""
+    import importlib.metadata
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    fingerprint._weasyprint_version.cache_clear()
+    try:
+        assert fingerprint._weasyprint_version() == importlib.metadata.version("weasyprint")
+    finally:
+        fingerprint._weasyprint_version.cache_clear()

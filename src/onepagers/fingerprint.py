@@ -125,7 +125,8 @@ def _weasyprint_version() -> str:
     if spec is not None and spec.origin:
         for info in Path(spec.origin).parent.parent.glob("weasyprint-*.dist-info"):
             return info.name.removeprefix("weasyprint-").removesuffix(".dist-info")
-    
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("weasyprint")
     except PackageNotFoundError:
