@@ -68,7 +68,7 @@ def main() -> None:
     jobs = plan(library, work / "out", Selection(everything=True))
     themes = [j.theme for j in jobs if j.theme is not None]
     leftovers_before = set(Path(tempfile.gettempdir()).glob("weasyprint-*"))
-    rows: list[tuple[str, float, str, str]] = []  # name, measured, unit, target
+    rows: list[tuple[str, float, str, str, str]] = []  # name, measured, unit, target, an ideal build
 
     # Baselines: WeasyPrint's import in a fresh process, and each sheet's pure
     # render (layout and PDF, as onepagers asks for it) in one warm process.
@@ -177,20 +177,25 @@ def main() -> None:
     n = len(jobs)
     ideal = import_s + pure / CORES
     one_render = pure / n
+    # What a build with no cost beyond WeasyPrint's import and the renders
+    # would score on the ratio targets: where even that misses a target, the
+    # target asks more than this machine's import and render times allow.
+    theme_renders = sum(statistics.median(per_sheet[i]) for i, job in enumerate(jobs) if job.theme is not None)
+    ideal_separate = len(themes) * import_s + theme_renders
     rows += [
-        (f"no-op `build --all` ({n} sheets up to date)", noop, "s", "≤ 0.25"),
-        ("`list`", listing, "s", "≤ 0.25"),
-        ("`onepagers --help`", helps, "s", "≤ 0.25"),
-        (f"cold `build --all --force` ({n} sheets, {CORES} cores)", cold, "s", ""),
-        (f"    ÷ (import weasyprint {import_s:.2f} s + Σ pure render {pure:.2f} s ÷ {CORES} cores)", cold / ideal, "×", "≤ 1.2"),
-        ("    ÷ one `onepagers build --theme N --force` process per theme", cold / separate, "×", "≤ 0.15 (themes only: a lower bound)"),
-        ("    ÷ naive loop, one `weasyprint` process per sheet", cold / statistics.median(naive), "×", "≤ 0.25"),
-        ("`--jobs 2` ÷ `--jobs 1`, cold", cold / cold_one, "×", "≤ 0.6"),
-        (f"`build --theme 6 --force` − (import + one render {one_render:.2f} s)", one - import_s - one_render, "s", "≤ 0.3"),
-        ("one-theme edit, `build --all` − (import + one render)", statistics.median(edits) - import_s - one_render, "s", "≤ 0.3"),
-        ("sheet ÷ the same text in one plain column, median sheet", statistics.median(ratios), "×", "≤ 1.5"),
-        ("peak memory of one process (largest child)", peak_kib / 1024, "MB", "≤ 150"),
-        ("/tmp/weasyprint-* folders left behind", float(len(leftovers)), "", "0"),
+        (f"no-op `build --all` ({n} sheets up to date)", noop, "s", "≤ 0.25", ""),
+        ("`list`", listing, "s", "≤ 0.25", ""),
+        ("`onepagers --help`", helps, "s", "≤ 0.25", ""),
+        (f"cold `build --all --force` ({n} sheets, {CORES} cores)", cold, "s", "", f"{ideal:.2f} s"),
+        (f"    ÷ (import weasyprint {import_s:.2f} s + Σ pure render {pure:.2f} s ÷ {CORES} cores)", cold / ideal, "×", "≤ 1.2", "1.00 ×"),
+        ("    ÷ one `onepagers build --theme N --force` process per theme", cold / separate, "×", "≤ 0.15 (themes only: a lower bound)", f"{ideal / ideal_separate:.2f} ×"),
+        ("    ÷ naive loop, one `weasyprint` process per sheet", cold / statistics.median(naive), "×", "≤ 0.25", ""),
+        ("`--jobs 2` ÷ `--jobs 1`, cold", cold / cold_one, "×", "≤ 0.6", f"{ideal / (import_s + pure):.2f} ×"),
+        (f"`build --theme 6 --force` − (import + one render {one_render:.2f} s)", one - import_s - one_render, "s", "≤ 0.3", ""),
+        ("one-theme edit, `build --all` − (import + one render)", statistics.median(edits) - import_s - one_render, "s", "≤ 0.3", ""),
+        ("sheet ÷ the same text in one plain column, median sheet", statistics.median(ratios), "×", "≤ 1.5", ""),
+        ("peak memory of one process (largest child)", peak_kib / 1024, "MB", "≤ 150", ""),
+        ("/tmp/weasyprint-* folders left behind", float(len(leftovers)), "", "0", ""),
     ]
     where = [(name, statistics.median(v)) for name, v in phases.items()]
     lines = [
@@ -200,9 +205,13 @@ def main() -> None:
         f"WeasyPrint {version('weasyprint')}, onepagers {version('onepagers')}; medians of {RUNS} runs; "
         "the baselines measured in the same run.",
         "",
-        "| measurement | measured | target |",
-        "| --- | ---: | ---: |",
-        *[f"| {name} | {value:.2f} {unit} | {target} |" for name, value, unit, target in rows],
+        "| measurement | measured | target | an ideal build |",
+        "| --- | ---: | ---: | ---: |",
+        *[f"| {name} | {value:.2f} {unit} | {target} | {best} |" for name, value, unit, target, best in rows],
+        "",
+        "An ideal build pays nothing beyond one `import weasyprint` and the pure renders "
+        "(one import per process; the renders spread over the cores without loss). Where even it "
+        "misses a ratio's target, that target asks more than this machine's import and render times allow.",
         "",
         f"Where a sheet's time goes, summed over the {n} sheets in one warm process:",
         "",
