@@ -121,3 +121,14 @@ def test_the_size_rule_sees_cases_set_larger(project, library, tmp_path):
 def test_the_measure_rule_sees_actions_run_wide(project, library, tmp_path):
     with pytest.raises(AssertionError, match="TEMA 7"):
         test_the_actions_lines_hold_at_most_75_characters(_laid_out_with(project, library, tmp_path, ".actions h2 { width: 12mm; }", 7))
+
+
+def test_a_font_replaced_under_the_same_name_is_measured_anew(project, tmp_path):
+    """`serve` runs for hours: a designer who swaps a font file keeps its name,
+    and the pull quotes' estimate must follow the new widths, not the old."""
+    font = tmp_path / "Body.ttf"
+    text = "Arbejdsmiljøet i private kunde- og callcentre " * 12
+    font.write_bytes((project.fonts / "Lato-Regular.ttf").read_bytes())
+    upright = compose.lines(text, 45, 10, font)
+    font.write_bytes((project.fonts / "Lato-Italic.ttf").read_bytes())  # narrower
+    assert compose.lines(text, 45, 10, font) < upright

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -44,25 +43,27 @@ QUOTE_MIN_MM = 24.0
 QUOTE_CHARS = (50, 170)
 
 
-@lru_cache(maxsize=4)
 def _advances(font: Path) -> tuple[dict[int, float], float]:
+    """The font's advance widths, and for a character it lacks, the average of
+    common letters. Asked of `fonts.metrics` each time, which follows the file:
+    a font replaced under the same name while `serve` runs is measured anew."""
     from .fonts import metrics
 
     widths = metrics(font).advances
     return widths, sum(widths.get(ord(c), 0.5) for c in "enatirsdlo") / 10
 
 
-def text_width_mm(text: str, size_pt: float, font: Path) -> float:
-    widths, average = _advances(font)
-    return sum(widths.get(ord(c), average) for c in text) * size_pt * PT_MM
-
-
 def lines(text: str, measure_mm: float, size_pt: float, font: Path) -> int:
     """How many lines `text` fills at `measure_mm` (greedy, no hyphenation)."""
-    space = text_width_mm(" ", size_pt, font)
+    widths, average = _advances(font)
+
+    def width_mm(word: str) -> float:
+        return sum(widths.get(ord(c), average) for c in word) * size_pt * PT_MM
+
+    space = width_mm(" ")
     count, used = 1, 0.0
     for word in inline.to_plain(text).split():
-        width = text_width_mm(word, size_pt, font)
+        width = width_mm(word)
         if used and used + space + width > measure_mm:
             count, used = count + 1, width
         else:
