@@ -149,6 +149,14 @@ def test_a_worker_renders_a_sheet_without_the_data_layer(sandbox, library, tmp_p
     assert job.path.is_file()
 
 
+def test_a_build_hands_its_waiting_time_to_the_caller_only_when_it_renders(sandbox, tmp_path):
+    calls = []
+    first = build(sandbox, Selection(themes=(3,)), tmp_path / "out", while_rendering=lambda: calls.append(len(calls)))
+    assert first.ok and calls == [0] and first.gallery is not None
+    again = build(sandbox, Selection(themes=(3,)), tmp_path / "out", while_rendering=lambda: calls.append(len(calls)))
+    assert again.count(Status.UP_TO_DATE) == 1 and calls == [0]  # a no-op: nothing to wait for
+
+
 def test_a_no_op_record_does_not_outlive_a_changed_output(sandbox, tmp_path):
     out = tmp_path / "out"
     assert build(sandbox, Selection(themes=(3,)), out).ok

@@ -93,11 +93,14 @@ def build(
     renderer: Renderer | None = None,
     on_result: Callable[[Result], None] | None = None,
     gallery: bool = True,
+    while_rendering: Callable[[], None] | None = None,
 ) -> Report:
     """Plan `selection` into `out` and build every job whose inputs changed (all with `force`).
 
-    Raises `SelectionError` if the selection names something that does not
-    exist; every other problem is in the report.
+    `while_rendering` is called once the workers have their sheets, while
+    this process only waits for them: a caller makes ready there what it
+    will do after them. Raises `SelectionError` if the selection names
+    something that does not exist; every other problem is in the report.
     """
     # A web page also depends on which PDFs are beside it (it links those): never
     # answered from the record, and cheap to make anyway.
@@ -122,7 +125,16 @@ def build(
         return Report(problems=exc.diagnostics)
     if library.broken:  # a sheet whose file did not load is said once, by that file
         selection = replace(selection, themes=tuple(n for n in selection.themes if n not in library.broken))
-    report = build_jobs(library, project, plan(library, out, selection), workers=workers, force=force, renderer=renderer, on_result=on_result)
+    def prepare() -> None:
+        if gallery:
+            from .gallery import prepare as prepare_gallery
+
+            prepare_gallery(project)
+        if while_rendering is not None:
+            while_rendering()
+
+    report = build_jobs(library, project, plan(library, out, selection), workers=workers, force=force, renderer=renderer,
+                        on_result=on_result, while_rendering=prepare)
     report.skipped, report.waiting = list(library.problems), library.broken
     wrote = report.count(Status.BUILT)
     if gallery and not report.problems and (wrote or (report.count(Status.UP_TO_DATE) and not (out / "index.html").exists())):
@@ -143,6 +155,7 @@ def build_jobs(
     force: bool = False,
     renderer: Renderer | None = None,
     on_result: Callable[[Result], None] | None = None,
+    while_rendering: Callable[[], None] | None = None,
 ) -> Report:
     """Build planned jobs; see `build`."""
     from . import verify
@@ -178,7 +191,7 @@ def build_jobs(
             todo.append(Todo(job, page_html, digest, verify.section_sources(library, job)))
 
     count = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    built = _render(project, library.series.language, todo, count, renderer, done) if todo else []
+    built = _render(project, library.series.language, todo, count, renderer, done, while_rendering) if todo else []
     for out in manifests:
         fingerprint.record(out, {r.job.path: (d, r.pages) for r, d in built if r.ok and r.job.out == out})
     results += [r for r, _ in built]
@@ -221,6 +234,7 @@ def _render(
     count: int,
     renderer: Renderer | None,
     done: Callable[[Result], Result],
+    while_rendering: Callable[[], None] | None = None,
 ) -> list[tuple[Result, str]]:
     """Render the sheets in `count` workers (or with `renderer`, in this process).
 
@@ -241,6 +255,10 @@ def _render(
     try:
         with _interrupts_ignored():  # forked now, by the server, which ignores them
             futures = {pool.submit(_work, item): item for item in todo}
+        if while_rendering is not None:
+            # The server is likely still importing WeasyPrint on another core:
+            # what this process does after the sheets costs nothing now.
+            while_rendering()
         return [(done(future.result()), futures[future].digest) for future in as_completed(futures)]
     finally:
         # After Ctrl-C or a failure, the sheets not yet started are dropped;

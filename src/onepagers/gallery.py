@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from . import html, hyphenation, inline, preview
 from .files import write_atomically
 from .library import Library
@@ -25,6 +27,7 @@ from .profiles import PROFILES, WEB, Profile
 from .project import Project
 from .variants import introduction_variants, resolve, resolve_introduction, variant, variants_of
 
+TEMPLATE = "gallery.html.j2"
 # Words this long get soft hyphens; shorter ones fit any card.
 HYPHENATE_FROM = 8
 
@@ -116,11 +119,22 @@ def web_page(pdf: Path, profile: Profile | None) -> Path | None:
     return page if page.is_file() else None
 
 
+def prepare(project: Project) -> None:
+    """Load what `write_gallery` needs (its modules, its template) ahead of it,
+    while a build waits for its workers."""
+    from . import accessibility  # noqa: F401
+
+    try:
+        html.environment(project.templates).get_template(TEMPLATE)
+    except (TemplateError, OSError):
+        pass  # said by write_gallery, in its place
+
+
 def write_gallery(library: Library, project: Project, out: Path, report: bool | None = None) -> Path:
     """`report`: link the accessibility report (None: if it is there)."""
     from .accessibility import REPORT_MD
 
-    template = html.environment(project.templates).get_template("gallery.html.j2")
+    template = html.environment(project.templates).get_template(TEMPLATE)
     everything = series_of(library, project, out)
     count = sum(len(g.cards) for s in everything for g in s.groups)
     names = [info.name for info in library.series.series.values()]
