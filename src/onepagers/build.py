@@ -105,7 +105,8 @@ def build(
     # A web page also depends on which PDFs are beside it (it links those): never
     # answered from the record, and cheap to make anyway.
     remembered = profiles.get(selection.profile).pdf_variant is not None
-    if renderer is None and remembered and force:
+    in_workers = renderer is None and remembered  # PDFs, rendered by the fork server's workers
+    if in_workers and force:
         start_workers()  # nothing to look up first: WeasyPrint's import starts now
     whole = fingerprint.selection_digest(project, selection, out)
     if not force and gallery and remembered and (known := fingerprint.unchanged(out, whole)) is not None:
@@ -115,7 +116,7 @@ def build(
                 on_result(result)
         return report
 
-    if renderer is None and remembered:
+    if in_workers:
         start_workers()  # WeasyPrint's import, beside the data's loading
     from .library import load_library
 

@@ -260,8 +260,7 @@ def _references(library: Library, items: list[Item], themes: list[int] | None) -
             continue
         other = library.theme(target)
         title = other.theme.title if other else ""
-        said = (mention.group(2) if mentions.groups > 1 else "") or ""
-        said = said.strip()
+        said = (mention[2] or "").strip() if mentions.groups > 1 else ""
         if said and said.lower() != title.lower():
             found.append(item.error(f"the title of theme {target} is typed again, and differently: '{said}' (the title is '{title}')", "retyped-title", f"write '{form}' to take it from the theme"))
     return found

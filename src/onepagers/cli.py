@@ -435,11 +435,11 @@ def diff(
     Examples: `onepagers diff --theme 6 privat@2 offentlig@2 --html d.html`,
     `onepagers diff --since HEAD~3`.
     """
+    from rich.console import Console
+
     from . import diff as worddiff
     from . import inline
     from .files import write_atomically
-
-    from rich.console import Console
 
     project, library = _load(project_dir)
     console = Console(highlight=False, soft_wrap=True, emoji=False)
