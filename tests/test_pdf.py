@@ -145,3 +145,50 @@ def test_a_percent_encoded_address_is_shown_decoded(built):
     (intro,) = [r for r in built if r.job.theme is None and r.job.variant == "privat@2"]
     text = "".join(page.extract_text() for page in pypdf.PdfReader(intro.job.path).pages)
     assert "%C3%A5" not in text and "Sådan+gik+det.pdf" in _squash(text)
+
+
+def _renderer_and_sheet(library, project, tmp_path):
+    from onepagers.html import html_for
+    from onepagers.pdf import Renderer
+    from onepagers.plan import Selection, plan
+
+    job = plan(library, tmp_path, Selection(themes=(4,)))[0]
+    return Renderer(project, job.profile, library.series.language), job, html_for(library, project, job)
+
+
+def test_a_renderer_whose_font_copies_were_removed_sets_the_sheet_in_its_fonts_again(library, project, tmp_path):
+    """WeasyPrint reads each font from its own copy in /tmp/weasyprint-*, opened
+    when a sheet first uses it: copies removed between sheets (a cleaner of /tmp)
+    must not give an empty font, nor a TypeError from the fonts' check."""
+    import shutil
+
+    from onepagers import verify
+
+    renderer, job, html = _renderer_and_sheet(library, project, tmp_path)
+    try:
+        shutil.rmtree(renderer.fonts._folder)  # made with the renderer, not yet opened by Pango
+        rendered = renderer.render(html)
+    finally:
+        renderer.close()
+    assert verify.layout(project, job, rendered, {"": (project.data, 0, 0)}) == []
+    assert rendered.fonts and verify.embedded_fonts(rendered.fonts, project, job.name) == []
+
+
+def test_a_font_that_cannot_be_read_back_is_one_clear_error(library, project, tmp_path, monkeypatch):
+    """Removed while a sheet is laid out (after the renderer looked): the sheet is
+    not written and the message names the font and says what to do."""
+    import shutil
+
+    from onepagers.environment import EnvironmentProblem
+
+    renderer, job, html = _renderer_and_sheet(library, project, tmp_path)
+    monkeypatch.setattr(renderer, "_font_copies_in_place", lambda: True, raising=False)  # gone after it looked
+    folder = renderer.fonts._folder
+    try:
+        shutil.rmtree(folder)
+        with pytest.raises(EnvironmentProblem) as caught:
+            renderer.render(html)
+    finally:
+        renderer.close()
+    message = str(caught.value)
+    assert "\n" not in message and "Onepagers Lato" in message and str(folder) in message and "build again" in message

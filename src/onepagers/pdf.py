@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from .environment import shared_libraries_from_ldconfig
+from .environment import EnvironmentProblem, shared_libraries_from_ldconfig
 
 with shared_libraries_from_ldconfig():
     import weasyprint
@@ -33,6 +33,10 @@ from .project import Project
 # fontTools warns about the Lato files' old 'created' timestamps on every
 # subset; it is noise to an editor.
 logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+class UnreadableFont(EnvironmentProblem):
+    """A font WeasyPrint laid a sheet out in cannot be read: not the text's fault."""
 
 
 class ProjectFetcher(URLFetcher):
@@ -94,18 +98,22 @@ class Renderer:
         self.project = project
         self.profile = profile
         self.language = language
-        self.fonts = FontConfiguration()
         hyphenation.install(project.templates / "hyphenation.txt", language)
-        # Parsing the stylesheets (and their @font-face rules) cost more than a
-        # third of a sheet's render when every sheet did it again.
-        self._fetcher = ProjectFetcher((project.templates, project.fonts))
+        self._load()
+
+    def _load(self) -> None:
+        """WeasyPrint's fonts (its copies of fonts/, in /tmp/weasyprint-*) and the
+        profile's stylesheets: parsing them (and their @font-face rules) cost
+        more than a third of a sheet's render when every sheet did it again."""
+        self.fonts = FontConfiguration()
+        self._fetcher = ProjectFetcher((self.project.templates, self.project.fonts))
         # What the stylesheets declare beside their rules (@color-profile for
         # the output intent, @counter-style) is kept here and given to every render.
         self.counter_style = CounterStyle()
         self.color_profiles: dict = {}
         self.stylesheets = []
-        for name in profile.stylesheets:
-            path = project.templates / name
+        for name in self.profile.stylesheets:
+            path = self.project.templates / name
             if path.is_file():
                 self.stylesheets.append(
                     weasyprint.CSS(
@@ -118,6 +126,15 @@ class Renderer:
                 )
             else:
                 self._fetcher.missing.append(path.resolve())
+        folder = getattr(self.fonts, "_folder", None)
+        self._font_copies = sorted(Path(folder).iterdir()) if folder else []
+
+    def _font_copies_in_place(self) -> bool:
+        # Pango opens a copy the first time a sheet sets text in that weight or
+        # style, which may be many sheets after they were made: one removed
+        # meanwhile (a /tmp cleaner, a close() from another thread) would be
+        # read as an empty font, every letter zero wide.
+        return all(copy.is_file() for copy in self._font_copies)
 
     def close(self) -> None:
         """Remove the font copies WeasyPrint keeps in /tmp/weasyprint-* for this renderer."""
@@ -128,6 +145,9 @@ class Renderer:
 
     def layout(self, html: str) -> tuple[weasyprint.Document, Rendered]:
         """Lay the HTML out and measure it; the returned Rendered has no PDF yet."""
+        if not self._font_copies_in_place():
+            self.close()
+            self._load()
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))
         source = weasyprint.HTML(
             string=html,
@@ -160,10 +180,19 @@ class Renderer:
         a system font it fell back to), known here without parsing the PDF again."""
         finisher, options = finish.for_profile(self.profile)
         data = document.write_pdf(finisher=finish.chain(stable_ids(seed), finisher), **options)
-        used = {
-            font.name.decode("latin-1").lstrip("/"): hashlib.sha256(get_hb_object_data(font.hb_face)).hexdigest()
-            for font in document.fonts.values()
-        }
+        used = {}
+        for font in document.fonts.values():
+            name = font.name.decode("latin-1").lstrip("/")
+            # HarfBuzz reads a font file it cannot open (gone, emptied) as an
+            # empty font, and its bytes as nothing: the layout set in it is wrong.
+            whole = get_hb_object_data(font.hb_face)
+            if not whole:
+                raise UnreadableFont(
+                    f"the font {font.family} ({name.partition('+')[2]}) could not be read back from the copy "
+                    f"WeasyPrint made of it in {getattr(self.fonts, '_folder', None) or 'the temporary folder'}: "
+                    "was it removed while rendering (a cleaner of /tmp)? Nothing was written; build again"
+                )
+            used[name] = hashlib.sha256(whole).hexdigest()
         return data, used
 
     def render(self, html: str) -> Rendered:
