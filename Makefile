@@ -5,15 +5,27 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= build
 
-.PHONY: pdf test setup clean references bench
+.PHONY: pdf test test-slow test-deps setup clean references bench
 
 pdf: setup
 	$(BIN)/onepagers build --all --out $(OUT)
 
-test: setup
+# The tests on two processes (pytest-xdist; each builds the shared sets of
+# sheets once), less those marked slow: separate processes stopped by signals,
+# real Chromium, the CI workflow. `make test-slow` runs those; CI runs both.
+# bench/run.py times this same command.
+PYTEST_FAST := $(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+PYTEST_SLOW := $(BIN)/python -m pytest -n 2 --dist loadfile -m slow
+
+test: test-deps
+	$(PYTEST_FAST)
+
+test-slow: test-deps
+	$(PYTEST_SLOW)
+
+test-deps: setup
 	./scripts/system-deps --browser
 	@$(MAKE) --no-print-directory node_modules/.installed
-	$(BIN)/python -m pytest
 
 # Test-only tools from npm (package.json): axe-core for the gallery and the web pages.
 node_modules/.installed: package.json package-lock.json
@@ -42,10 +54,11 @@ references: setup
 	$(BIN)/onepagers preview --out $(OUT)/references --to tests/reference --dpi 36 >/dev/null
 	@echo "tests/reference/ refreshed: review the pictures in git diff before committing"
 
-# Speed against a naive baseline, in one run; writes bench/results.md.
+# Speed against a naive baseline, in one run; writes bench/results.md,
+# with the wall time of `make test`'s command (BENCH_TEST_COMMAND).
 # Then serve's save-to-updated-page in Chromium (its own section of it).
-bench: setup
-	$(BIN)/python bench/run.py
+bench: test-deps
+	BENCH_TEST_COMMAND='$(PYTEST_FAST)' $(BIN)/python bench/run.py
 	./scripts/system-deps --browser
 	$(BIN)/python bench/serve.py
 

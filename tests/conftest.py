@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -69,6 +73,26 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     return invoke
 
 
+def run_in_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`onepagers ARGS` run from `cwd` in this process, through the command line's
+    error boundary, answered as `subprocess.run` would: starting Python and the
+    fork server again for every command cost most of a second each.
+
+    Tests about the process itself (signals, pipes, what a fresh process
+    imports, its environment) start one instead, and are marked slow."""
+    from onepagers.cli import run
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = run(list(args))
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["onepagers", *args], code, stdout.getvalue(), stderr.getvalue())
+
+
 def copy_project(source: Project, root: Path, parts: tuple[str, ...] = ("data", "templates", "fonts")) -> Project:
     """A copy of the project's data, templates and fonts (or just `parts`) under `root`, to edit freely."""
     for part in parts:
@@ -82,18 +106,49 @@ def sandbox(project: Project, tmp_path: Path) -> Project:
     return copy_project(project, tmp_path)
 
 
-@pytest.fixture(scope="session")
-def built(library, project, tmp_path_factory):
-    """Every sheet in every variant, built once for the whole session."""
-    out = tmp_path_factory.mktemp("build")
+def built_once(name: str, selection, project: Project, library: Library, request: pytest.FixtureRequest) -> list:
+    """Build `selection` once for the whole run, and answer its results.
+
+    Under pytest-xdist each worker process has its own session: the first to
+    ask builds, under a lock in the folder the workers share, and leaves the
+    results there for the others (they only read the files)."""
+    import fcntl
+    import pickle
+
     from onepagers.build import build
+
+    def make(out: Path) -> list:
+        report = build(project, selection, out, library=library)
+        assert report.ok, [d.one_line() for d in report.diagnostics]
+        return report.results
+
+    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    if not hasattr(request.config, "workerinput"):  # not under xdist
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent
+    record = shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            record.write_bytes(pickle.dumps(make(shared / name)))
+    return pickle.loads(record.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def built(library, project, request):
+    """Every sheet in every variant, built once for the whole run."""
     from onepagers.plan import Selection
 
-    report = build(project, Selection(everything=True, every_variant=True), out, library=library)
-    assert report.ok, [d.one_line() for d in report.diagnostics]
-    return report.results
+    return built_once("build", Selection(everything=True, every_variant=True), project, library, request)
 
 
+@pytest.fixture(scope="session")
+def print_built(library, project, request):
+    """Every sheet in every variant in the print profile, built once for the
+    whole run: the tests that only read print PDFs share it."""
+    from onepagers.plan import Selection
+
+    return built_once("print", Selection(everything=True, every_variant=True, profile="print"), project, library, request)
 
 
 @pytest.fixture(scope="session")

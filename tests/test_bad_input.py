@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_in_process
+
 BAD = Path(__file__).parent / "bad"
 CASES = sorted(BAD.glob("*.yaml"))
 
@@ -35,6 +37,12 @@ def _header(path: Path) -> tuple[str, list[str], list[str]]:
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command line, in this process (see conftest.run_in_process)."""
+    return run_in_process(*args, cwd=cwd)
+
+
+def run_cli_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command line as its own process: for tests about the process itself."""
     return subprocess.run(
         [sys.executable, "-m", "onepagers", *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )

@@ -113,6 +113,7 @@ def test_a_selection_that_does_not_exist_says_what_does(library, tmp_path, selec
     assert message in str(caught.value) and caught.value.choices
 
 
+@pytest.mark.slow
 def test_a_no_op_build_is_answered_without_loading_the_data(sandbox):
     """The whole build's fingerprint matches: no YAML, no pydantic, no WeasyPrint."""
     probe = (
@@ -127,6 +128,7 @@ def test_a_no_op_build_is_answered_without_loading_the_data(sandbox):
     assert len(second.stdout.splitlines()) == len(first.stdout.splitlines())  # every path printed again
 
 
+@pytest.mark.slow
 def test_a_worker_renders_a_sheet_without_the_data_layer(sandbox, library, tmp_path):
     """Workers are forked from a server that has imported `onepagers.pdf`; what a
     sheet's render imports beyond that, every worker pays before its first sheet."""

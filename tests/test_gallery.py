@@ -60,6 +60,7 @@ def _chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
 def test_gallery_in_headless_chromium(gallery, tmp_path):
     # A copy that reports, once loaded, how many of its images the browser could show.
@@ -116,10 +117,12 @@ def _axe_violations(page_file: Path) -> list[dict]:
     return [{"id": v["id"], "nodes": [n["html"][:120] for n in v["nodes"]]} for v in result["violations"]]
 
 
+@pytest.mark.slow
 def test_gallery_has_no_axe_core_violations(gallery):
     assert _axe_violations(gallery) == []
 
 
+@pytest.mark.slow
 def test_axe_core_finds_a_contrast_failure_made_on_purpose(gallery, tmp_path):
     """The check above can fail: the theme numbers in the accent orange of the sheets fail contrast."""
     bad = gallery.with_name("index-low-contrast.html")
@@ -131,6 +134,7 @@ def test_axe_core_finds_a_contrast_failure_made_on_purpose(gallery, tmp_path):
     assert [v["id"] for v in violations] == ["color-contrast"], violations
 
 
+@pytest.mark.slow
 def test_gallery_titles_break_only_with_a_hyphen(gallery):
     """Long words carry soft hyphens; the browser may break a title nowhere else."""
     page_text = gallery.read_text(encoding="utf-8")

@@ -153,6 +153,7 @@ def _assert_complete_pdfs(out: Path) -> list[Path]:
     return pdfs
 
 
+@pytest.mark.slow
 def test_concurrent_builds_into_one_folder_both_succeed(copy):
     args = ("build", "--all", "--force", "--out", "out")
     first, second = _onepagers(*args, cwd=copy), _onepagers(*args, cwd=copy)
@@ -162,6 +163,7 @@ def test_concurrent_builds_into_one_folder_both_succeed(copy):
     assert len(_assert_complete_pdfs(copy / "out")) == 11
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_build_leaves_old_or_new_complete_files(copy, signum):
     assert run_cli("build", "--all", "--out", "out", cwd=copy).returncode == 0

@@ -76,6 +76,7 @@ def test_a_deleted_output_is_rebuilt(copy):
     assert "1 built" in result.stderr and Path(copy, result.stdout.strip()).is_file()
 
 
+@pytest.mark.slow
 def test_no_weasyprint_font_folders_are_left_in_tmp(copy, tmp_path_factory, monkeypatch):
     import subprocess
     import sys

@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # Ctrl-C to a process group
+
 
 @pytest.mark.parametrize("after", [0.4, 1.0, 1.5, 2.5])
 def test_ctrl_c_during_a_parallel_build_prints_no_traceback(sandbox, after):

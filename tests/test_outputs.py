@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -138,6 +137,7 @@ def test_temporary_files_of_dead_writers_are_swept_and_of_live_ones_kept(built):
     assert live.exists()
 
 
+@pytest.mark.slow
 def test_a_build_killed_outright_is_cleaned_up_by_the_next(copy):
     proc = subprocess.Popen([sys.executable, "-m", "onepagers", "build", "--all", "--force", "--jobs", "1", "--out", "out"],
                             cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -164,11 +164,13 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
-def test_workers_die_with_their_parent(copy):
-    fonts_folders = set(Path(tempfile.gettempdir()).glob("weasyprint-*"))
+def test_workers_die_with_their_parent(copy, tmp_path_factory):
+    # A temporary folder of its own: other tests' builds (another xdist worker's) make font folders meanwhile.
+    tmp = tmp_path_factory.mktemp("tmpdir")
     proc = subprocess.Popen([sys.executable, "-m", "onepagers", "build", "--all", "--force", "--jobs", "3", "--out", "out"],
-                            cwd=copy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=copy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(tmp)})
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while len(workers) < 3 and time.monotonic() < deadline and proc.poll() is None:
@@ -186,10 +188,11 @@ def test_workers_die_with_their_parent(copy):
     for w in survivors:
         os.kill(w, signal.SIGKILL)
     assert survivors == [], "workers outlived their parent"
-    left = set(Path(tempfile.gettempdir()).glob("weasyprint-*")) - fonts_folders
-    assert left == set(), "a worker ended without removing its copy of the fonts"
+    left = list(tmp.glob("weasyprint-*"))
+    assert left == [], "a worker ended without removing its copy of the fonts"
 
 
+@pytest.mark.slow
 def test_the_fork_server_ends_with_the_build_even_while_importing():
     """It shares the build's stdout and stderr: left to finish importing WeasyPrint
     after a build that rendered nothing, it would keep their reader waiting."""
@@ -218,6 +221,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["99999999999999", "1e9", "-5", "１２３"])
 def test_an_unusable_source_date_epoch_is_one_line(copy, value):
     env = {**os.environ, "SOURCE_DATE_EPOCH": value}

@@ -19,11 +19,9 @@ MM = 72 / 25.4
 
 
 @pytest.fixture(scope="module")
-def print_pdfs(library, project, tmp_path_factory) -> list[Path]:
-    out = tmp_path_factory.mktemp("print")
-    report = build(project, Selection(everything=True, every_variant=True, profile="print"), out, library=library, gallery=False)
-    assert report.ok, [d.one_line() for d in report.diagnostics]
-    return [r.job.path for r in report.results]
+def print_pdfs(print_built) -> list[Path]:
+    """Every print PDF of every variant: the session's build (conftest.print_built)."""
+    return [r.job.path for r in print_built]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,10 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras: pip install -e '.[test]'")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (scripts/system-deps --browser installs it)")
+pytestmark = [
+    pytest.mark.slow,  # a server process, Chromium, Ctrl-C
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (scripts/system-deps --browser installs it)"),
+]
 
 THEME = "data/themes/06-svaere-kald.yaml"
 WAIT_MS = 90_000  # the machine may be busy; nothing here is a timing claim

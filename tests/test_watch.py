@@ -29,6 +29,7 @@ def _next(lines: queue.Queue, timeout: float = 60) -> str:
     return lines.get(timeout=timeout).rstrip("\n")
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_on_change_and_survives_a_yaml_error(copy):
     theme = copy / "data" / "themes" / "03-udviklingsmuligheder.yaml"
     good = theme.read_text(encoding="utf-8")
@@ -70,6 +71,7 @@ def _until(lines: queue.Queue, wanted: str) -> str:
             return line
 
 
+@pytest.mark.slow
 def test_watch_survives_every_kind_of_bad_save(copy, library):
     """A theme file moved away and back, saved with a NUL, replaced by a folder,
     by a link out of the project: each is one line, and the watch goes on."""

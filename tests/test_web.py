@@ -277,6 +277,7 @@ def report(site, project) -> dict:
     return report
 
 
+@pytest.mark.slow
 @needs_browser
 def test_axe_finds_no_violation_on_any_web_page_or_the_gallery(report, web_jobs, site):
     checked = {d["path"]: d for d in report["documents"] if d["kind"] in ("web page", "gallery")}
@@ -287,6 +288,7 @@ def test_axe_finds_no_violation_on_any_web_page_or_the_gallery(report, web_jobs,
         assert "WCAG 2.0 and 2.1, levels A and AA" in axe["name"]
 
 
+@pytest.mark.slow
 @needs_browser
 def test_no_request_leaves_file_urls_and_pages_reflow_at_320_px_and_200_percent_text(report):
     for doc in report["documents"]:
@@ -300,6 +302,7 @@ def test_no_request_leaves_file_urls_and_pages_reflow_at_320_px_and_200_percent_
             assert "skip link" in names
 
 
+@pytest.mark.slow
 @needs_browser
 def test_the_report_lists_every_document_with_its_checks(report, site, library):
     listed = [d["path"] for d in report["documents"]]
@@ -319,6 +322,7 @@ def test_the_report_lists_every_document_with_its_checks(report, site, library):
     assert 'href="accessibility.md"' in (site / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @needs_browser
 def test_the_browser_checks_fail_on_pages_made_bad_on_purpose(project, tmp_path):
     pages = {
