@@ -12,7 +12,7 @@ pdf: setup
 
 # The tests on two processes (pytest-xdist; each builds the shared sets of
 # sheets once), less those marked slow: separate processes stopped by signals,
-# real Chromium, the CI workflow. `make test-slow` runs those; CI runs both.
+# real Chromium. `make test-slow` runs those; CI runs both.
 # bench/run.py times this same command.
 PYTEST_FAST := $(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
 PYTEST_SLOW := $(BIN)/python -m pytest -n 2 --dist loadfile -m slow
