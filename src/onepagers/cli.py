@@ -376,6 +376,8 @@ def audit(
             typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
             for finding in gate.findings:
                 say(f"  {finding.one_line()}")
+            for finding in gate.reviewed:
+                say(f"  reviewed: {finding.one_line()}")
     if failed:
         raise typer.Exit(1)
 
