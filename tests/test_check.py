@@ -186,3 +186,16 @@ def test_check_lists_every_break_of_a_theme_with_its_line(project, cli):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if line]
     assert lines and all(re.match(r"data/themes/10-fysiske-rammer\.yaml:\d+: TEMA 10 \(privat@\d\), page [12]: \S+-\S+", line) for line in lines), lines
+
+
+def test_the_documented_reference_form_may_stand_in_many_themes(project, tmp_path):
+    """data/README.md's `Se også onepager tema {number} om {title_lower}`, word
+    for word in two themes (theme 2 has it): no 'pasted from another theme'."""
+    copy_project(project, tmp_path)
+    path = next((tmp_path / "data" / "themes").glob("04-*.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["references"].append({"text": "Se også onepager tema {number} om {title_lower}", "theme": 3})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+    sandbox = Project(tmp_path)
+    findings = preflight(load_library(sandbox.data), sandbox)
+    assert [d.one_line() for d in findings if d.rule == "pasted-text"] == []
