@@ -58,6 +58,9 @@ EXCEPTIONS = {
     ],
     "booklet": [
         "As for the single sheets: not certified by a PDF/UA-1 validator; reading order and wording need a person.",
+        "The PDF/UA-1 checker warns that lines recurring at the top of many pages are tagged as content: they are the "
+        "band that opens each sheet (the series and the theme's number) and section headings near the top of a page, "
+        "which a listener needs once per sheet, so they stay content; the running header and the repeated colophon are artifacts.",
     ],
     "print PDF": [
         "Made for the print shop (PDF/X-4, crop marks, no links), not for reading on screen: not checked for accessibility. "

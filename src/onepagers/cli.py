@@ -372,7 +372,9 @@ def audit(
 ) -> None:
     """Say which gates each PDF passes: the print shop's PDF/X-4 preflight for
     print files, the PDF/UA-1 structure audit and checker for screen files.
-    Exit 1 if any file fails one.
+    Exit 1 if any file fails one. A checker's warning reviewed as not applying
+    to these files (listed with why in preflight.REVIEWED) is shown, not failed:
+    the accessibility report and the tests judge by the same rules.
 
     Example: `onepagers audit build/privat-2/*.pdf`.
     """
