@@ -202,3 +202,11 @@ def test_web_introduction_differs_where_the_data_does(library, project, web_page
     missing = unmatched(segment, {"text": texts}, [t for section, t in page if section == "wording"], published)
     in_data = [d for d in deviations(library, project) if d.path == library.introduction_source.path]
     assert len(missing) + bool(segment.residue(ignore="-")) == len(in_data), ([m[2] for m in missing], [d.one_line() for d in in_data])
+
+
+def test_a_published_text_that_is_missing_is_one_clear_error(editable, cli):
+    (editable.root / "tests" / "seeds" / SEED_FILES["002"]).unlink()
+    result = cli("check", "--project", str(editable.root))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = [line for line in result.output.splitlines() if "sources.yaml" in line]
+    assert f"no published text {SEED_FILES['002']}" in line and ": error: " in line, result.output

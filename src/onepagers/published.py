@@ -26,9 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
-from .diagnostics import Diagnostic
+from .diagnostics import ContentError, Diagnostic
 from .library import Library, ThemeFile
 from .project import Project
 from .source import FieldPath, SourceFile, load_yaml
@@ -87,15 +85,25 @@ class Segment:
 
 
 def sources(project: Project) -> list[Source]:
-    """What sources.yaml lists; none where the project keeps no published text."""
+    """What sources.yaml lists; none where the project keeps no published text.
+
+    Raises ContentError, naming the line, for an entry that cannot be read."""
     path = project.root / SOURCES
     if not path.is_file():
         return []
-    listed = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [
-        Source(path.parent / s["file"], s["variant"], tuple(s.get("themes") or ()), bool(s.get("introduction")), s.get("sheet_begins"))
-        for s in listed
-    ]
+    listed = load_yaml(path, project.root)
+    found, problems = [], []
+    for i, entry in enumerate(listed.data if isinstance(listed.data, list) else []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str) or not isinstance(entry.get("variant"), str):
+            problems.append(listed.error((i,), "an entry needs a file and a variant", rule=RULE))
+        elif not (path.parent / entry["file"]).is_file():
+            problems.append(listed.error((i, "file"), f"no published text {entry['file']} beside this file", rule=RULE))
+        else:
+            themes = entry.get("themes") or ()
+            found.append(Source(path.parent / entry["file"], entry["variant"], tuple(themes), bool(entry.get("introduction")), entry.get("sheet_begins")))
+    if problems:
+        raise ContentError(problems)
+    return found
 
 
 def read(source: Source) -> str:
