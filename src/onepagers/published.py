@@ -83,6 +83,11 @@ class Segment:
         rest = "".join(ch for ch in self.text if ch not in ignore)
         return " ".join(rest.split())
 
+    def fragments(self, ignore: str = "•\u2022") -> list[str]:
+        """What is left, piece by piece: the runs between the items taken out."""
+        pieces = (" ".join("".join(ch for ch in piece if ch not in ignore).split()) for piece in re.split(r"  +", self.text))
+        return [piece for piece in pieces if piece]
+
 
 def sources(project: Project) -> list[Source]:
     """What sources.yaml lists; none where the project keeps no published text.
@@ -213,8 +218,7 @@ def _sheet(library: Library, tf: ThemeFile, source: Source, chain: list[str], se
     for c in listed:
         if c["theme"] == number and c["variant"] in chain and not c["data"] and segment.take(c["published"]) is None:
             found.append(tf.source.error((), f"a listed omission is not in the published text ({source.path.name}): '{_short(c['published'])}'", rule=RULE, severity="warning", subject=subject))
-    rest = segment.residue(ignore="•\u2022-")
-    if rest:
+    for rest in segment.fragments(ignore="•\u2022-"):
         found.append(tf.source.error(("title",), f"the published text ({source.path.name}) says what the data does not: '{_short(rest, 160)}'", rule=RULE, suggestion=LISTED, severity="warning", subject=subject))
     return found
 
@@ -237,8 +241,7 @@ def _introduction(library: Library, source: Source, chain: list[str], segment: S
     for _, index, item in unmatched(segment, {"text": texts}, [], lambda t: undo(t, "introduction", chain, listed)):
         loc = next((loc for loc, s in src.strings() if s == item), ())
         found.append(src.error(loc, f"text {index} is not in the published text ({source.path.name}): '{_short(item)}'", rule=RULE, suggestion=LISTED, severity="warning"))
-    rest = segment.residue(ignore="-")
-    if rest:
+    for rest in segment.fragments(ignore="-"):
         found.append(src.error(("title",), f"the published text ({source.path.name}) says what the data does not: '{_short(rest, 160)}'", rule=RULE, suggestion=LISTED, severity="warning"))
     return found
 
