@@ -18,7 +18,8 @@ from conftest import copy_project
 
 
 def _published_copy(project: Project, corrections: list[dict], root: Path) -> Project:
-    """The data with every listed correction undone: the text as it was printed."""
+    """The data with every listed correction undone: the text as it was printed.
+    A correction whose text an editor has reworded since is left as it stands."""
     copy_project(project, root)
     series = yaml.safe_load((root / "data" / "series.yaml").read_text(encoding="utf-8"))
     (own_text,) = [name for name, spec in series["variants"].items() if "base" not in spec]  # the files' own text
@@ -39,14 +40,16 @@ def _published_copy(project: Project, corrections: list[dict], root: Path) -> Pr
             holder = owner if owner is not None else data
             for key in parents:
                 holder = holder[key]
-            assert c["data"] in holder[leaf], c
+            if c["data"] not in holder[leaf]:
+                continue  # reworded since: stale, which check reports (test_text_matches_seeds)
             holder[leaf] = holder[leaf].replace(c["data"], c["published"])
             path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
             continue
         section, _, index = c["field"].partition("[")
         items = owner[section]
         if isinstance(items, str):  # a field of one text: the lead
-            assert c["data"] in items, c
+            if c["data"] not in items:
+                continue  # reworded since
             owner[section] = items.replace(c["data"], c["published"])
         elif not c["data"]:  # a block the data left out: put it back
             items += c["published"].split(" • ")
@@ -57,7 +60,8 @@ def _published_copy(project: Project, corrections: list[dict], root: Path) -> Pr
             elif " • " in c["published"]:  # one item the data joined: split it again
                 items[i : i + 1] = c["published"].split(" • ")
             else:
-                assert c["data"] in items[i], c
+                if c["data"] not in items[i]:
+                    continue  # reworded since
                 items[i] = items[i].replace(c["data"], c["published"])
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
     return Project(root)
@@ -186,3 +190,16 @@ def test_check_lists_every_break_of_a_theme_with_its_line(project, cli):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if line]
     assert lines and all(re.match(r"data/themes/10-fysiske-rammer\.yaml:\d+: TEMA 10 \(privat@\d\), page [12]: \S+-\S+", line) for line in lines), lines
+
+
+def test_the_documented_reference_form_may_stand_in_many_themes(project, tmp_path):
+    """data/README.md's `Se også onepager tema {number} om {title_lower}`, word
+    for word in two themes (theme 2 has it): no 'pasted from another theme'."""
+    copy_project(project, tmp_path)
+    path = next((tmp_path / "data" / "themes").glob("04-*.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["references"].append({"text": "Se også onepager tema {number} om {title_lower}", "theme": 3})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+    sandbox = Project(tmp_path)
+    findings = preflight(load_library(sandbox.data), sandbox)
+    assert [d.one_line() for d in findings if d.rule == "pasted-text"] == []

@@ -276,13 +276,16 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON on stdout.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     hyphenation: Annotated[bool, typer.Option("--hyphenation", help="Lay out every sheet of every variant and list each word broken at a line's end, with the file:line of its text.")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", help="Also write the findings to FILE, one a line (the CI publishes it).")] = None,
     project_dir: ProjectOpt = None,
 ) -> None:
     """Preflight the text without rendering: what build checks, and slips such as
     repeated words, retyped titles, a pasted block or a bullet split in two.
 
     Each finding names file:line, the rule and a suggestion. Exit 1 on errors
-    (and on warnings with --strict). With --hyphenation it lays the sheets out
+    (and on warnings with --strict). Where the data differs from the published
+    text and data/corrections.yaml does not list it, a warning [published-text]
+    says so: to review, or to list there with the reason. With --hyphenation it lays the sheets out
     and lists every hyphenated line end instead; a broken name, a paragraph
     ending on half a word or a third hyphenated line in a row is an error,
     fixed by listing the word in templates/hyphenation.txt.
@@ -311,7 +314,13 @@ def check(
         print_diagnostics(findings, quote=False)
     errors = sum(d.severity == "error" for d in findings)
     warnings = len(findings) - errors
-    say(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.")
+    summary = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}."
+    if report is not None:
+        from .files import write_atomically
+
+        report.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(report, "".join(f"{d.one_line()}\n" for d in findings).encode("utf-8") + f"{summary}\n".encode("utf-8"))
+    say(summary)
     if errors or (strict and warnings):
         raise typer.Exit(1)
 
@@ -363,7 +372,9 @@ def audit(
 ) -> None:
     """Say which gates each PDF passes: the print shop's PDF/X-4 preflight for
     print files, the PDF/UA-1 structure audit and checker for screen files.
-    Exit 1 if any file fails one.
+    Exit 1 if any file fails one. A checker's warning reviewed as not applying
+    to these files (listed with why in preflight.REVIEWED) is shown, not failed:
+    the accessibility report and the tests judge by the same rules.
 
     Example: `onepagers audit build/privat-2/*.pdf`.
     """
@@ -376,6 +387,8 @@ def audit(
             typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
             for finding in gate.findings:
                 say(f"  {finding.one_line()}")
+            for finding in gate.reviewed:
+                say(f"  reviewed: {finding.one_line()}")
     if failed:
         raise typer.Exit(1)
 
