@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -69,9 +69,9 @@ MAX_PDF_BYTES = 256 * 1024 * 1024
 # Forms inside forms, patterns inside patterns: WeasyPrint nests two or three.
 MAX_DEPTH = 16
 # Content-stream operators read in one file, over every page, form and pattern:
-# a sheet has a few thousand; a hostile file that draws a form a million times
+# a sheet has a few thousand, a booklet some tens of thousands; a hostile file that draws a form a million times
 # over stops here, as a finding, instead of running on.
-MAX_OPERATIONS = 2_000_000
+MAX_OPERATIONS = 300_000
 # The pixels of one page rendered to look for the marks: an A4 page with its
 # slug is 2 million at 150 dpi.
 MAX_MARKS_PIXELS = 20_000_000
@@ -161,7 +161,9 @@ def print_preflight(pdf: bytes | Path, marks: bool = True) -> Gate:
             findings += painted.findings.values()
             findings += _marks_in_bleed(page, number, painted.paths)
         if marks:
-            findings += _marks(pdf, reader)
+            # A page too much to read is too much to render as well (a form
+            # bomb keeps PDFium busy for ever); its not-checked finding fails the gate.
+            findings += _marks(pdf, reader, skip={f.page for f in findings if f.rule == "not-checked"})
     except ContentError:
         raise
     except _READ_ERRORS as exc:
@@ -213,15 +215,19 @@ def _page_boxes(page: DictionaryObject, number: int, marks: bool) -> list[Findin
     return [Finding("page-boxes", number, p) for p in problems]
 
 
-def _resources_fonts(resources: DictionaryObject | None) -> Iterator[tuple[str, DictionaryObject]]:
-    if not resources:
+def _resources_fonts(resources, seen: set | None = None, depth: int = 0) -> Iterator[tuple[str, DictionaryObject]]:  # type: ignore[no-untyped-def, type-arg]
+    """Every font a resource dictionary holds, and those of its forms, each form once."""
+    seen = set() if seen is None else seen
+    resources = _value(resources)
+    if not isinstance(resources, DictionaryObject) or _key(resources) in seen or depth > MAX_DEPTH:
         return
-    for name, font in (resources.get("/Font") or {}).items():
-        yield name, font.get_object()
-    for xobject in (resources.get("/XObject") or {}).values():
-        xobject = xobject.get_object()
-        if xobject.get("/Subtype") == "/Form":
-            yield from _resources_fonts(xobject.get("/Resources"))
+    seen.add(_key(resources))
+    for name, font in _entries(_get(resources, "/Font")):
+        if isinstance(font, DictionaryObject):
+            yield name, font
+    for _, xobject in _entries(_get(resources, "/XObject")):
+        if _get(xobject, "/Subtype") == "/Form":
+            yield from _resources_fonts(_get(xobject, "/Resources"), seen, depth + 1)
 
 
 def _fonts(page: DictionaryObject, number: int) -> list[Finding]:
@@ -397,7 +403,10 @@ class _Exhausted(Exception):
 
 @dataclass
 class _Budget:
+    """The work left for one file, and each content stream parsed once (a form drawn a thousand times is read once)."""
+
     remaining: int
+    parsed: dict[tuple[int, int] | int, list] = field(default_factory=dict)  # type: ignore[type-arg]
 
     def spend(self, count: int) -> None:
         self.remaining -= count
@@ -534,12 +543,17 @@ class _Painter:
     def content(self, contents, resources, state: _State, where: str, depth: int, geometry: bool) -> None:  # type: ignore[no-untyped-def]
         if contents is None:
             return
-        try:
-            operations = ContentStream(contents, self.pdf).operations
-        except _READ_ERRORS as exc:
-            self.add("unreadable-content", where, f"the content of {where} cannot be read ({_why(exc)})")
-            return
-        self.budget.spend(len(operations))
+        key = _key(contents)
+        operations = self.budget.parsed.get(key)
+        if operations is None:
+            try:
+                operations = ContentStream(contents, self.pdf).operations
+            except _READ_ERRORS as exc:
+                self.add("unreadable-content", where, f"the content of {where} cannot be read ({_why(exc)})")
+                return
+            if isinstance(key, tuple):  # an identity may be reused once its object is gone: not a key to keep
+                self.budget.parsed[key] = operations
+        self.budget.spend(max(len(operations), 1))
         stack: list[_State] = []
         path: list[tuple[float, float, float, float]] = []
         start = current = (0.0, 0.0)
@@ -719,7 +733,7 @@ def _pct(inks: tuple[float, ...]) -> str:
     return "/".join(f"{v * 100:.0f}" for v in inks) + " (C/M/Y/K)"
 
 
-def _marks(pdf: bytes | Path, reader: pypdf.PdfReader) -> list[Finding]:
+def _marks(pdf: bytes | Path, reader: pypdf.PdfReader, skip: set[int | None] = set()) -> list[Finding]:  # noqa: B006
     """Render each page and look for a dark line on both trim lines at all
     four corners, in the slug between the bleed and the paper's edge: visible
     there means visible, since nothing else is drawn outside the bleed."""
@@ -735,7 +749,7 @@ def _marks(pdf: bytes | Path, reader: pypdf.PdfReader) -> list[Finding]:
     try:
         for index, page in enumerate(reader.pages):
             media, trim = _box(page, "/MediaBox"), _box(page, "/TrimBox")
-            if media is None or trim is None:
+            if media is None or trim is None or index + 1 in skip:
                 continue
             if (media[2] - media[0]) * (media[3] - media[1]) * scale * scale > MAX_MARKS_PIXELS:
                 findings.append(Finding("marks", index + 1, f"a page of {(media[2] - media[0]) / MM:.0f} × {(media[3] - media[1]) / MM:.0f} mm is far larger than a sheet's; its marks are not looked at"))
@@ -777,16 +791,28 @@ def _marks(pdf: bytes | Path, reader: pypdf.PdfReader) -> list[Finding]:
 
 def screen_audit(pdf: bytes | Path) -> Gate:
     """The structure checks of our own; the adopted PDF/UA checker (outloud)
-    is run beside them where it is installed (`audit`)."""
-    reader = _reader(pdf)
+    is run beside them where it is installed (`audit`). Raises ContentError
+    for a file that cannot be read (open_pdf)."""
+    reader = open_pdf(pdf)
+    try:
+        return Gate("screen (PDF/UA-1 structure)", tuple(_screen_findings(reader)))
+    except ContentError:
+        raise
+    except _READ_ERRORS as exc:
+        raise _unreadable(pdf, exc) from None
+
+
+def _screen_findings(reader: pypdf.PdfReader) -> list[Finding]:
     findings: list[Finding] = []
     if "/ID" not in reader.trailer:
         findings.append(Finding("file-id", None, "no /ID in the trailer"))
     root = reader.trailer["/Root"]
+    texts, origins = _marked(reader)
+    findings += _running_content(texts, origins)
+    findings += _hyphens(texts)
     if "/StructTreeRoot" not in root:
-        return Gate("screen (PDF/UA-1 structure)", (*findings, Finding("structure", None, "no structure tree")))
+        return [*findings, Finding("structure", None, "no structure tree")]
     elements = list(_elements(root["/StructTreeRoot"]))
-    texts = marked_texts(reader)
     empty = [e for e in elements if not _kids(e)]
     if empty:
         findings.append(Finding("empty-elements", None, f"{len(empty)} structure element(s) with nothing in them ({', '.join(sorted({str(e['/S']) for e in empty}))})"))
@@ -796,7 +822,50 @@ def screen_audit(pdf: bytes | Path) -> Gate:
         first = _first_text(element, texts, reader)
         if first is not None and first.strip().rstrip(".").isdigit():
             findings.append(Finding("list-labels", None, f"a list item's number ({first.strip()!r}) is in LBody, not in Lbl"))
-    return Gate("screen (PDF/UA-1 structure)", tuple(findings))
+    return findings
+
+
+# How far apart two runs of text may start and still be "the same place" on two pages.
+SAME_PLACE_PT = 1.0
+
+
+def _running_content(texts: dict[tuple[int, int | str], str], origins: dict[tuple[int, int | str], tuple[float, float]]) -> list[Finding]:
+    """A running header or footer is page furniture, an /Artifact: text that
+    a page repeats from the page before, word for word at the same place, and
+    that both tag as content, is one that was not marked so (a reader would
+    read it out again on every page)."""
+    by_page: dict[int, list[tuple[str, tuple[float, float]]]] = {}
+    for (page, key), text in texts.items():
+        if isinstance(key, int) and text.strip() and (page, key) in origins:
+            by_page.setdefault(page, []).append((text.strip(), origins[page, key]))
+    findings = []
+    for page, runs in sorted(by_page.items()):
+        before = by_page.get(page - 1, [])
+        repeated = [
+            text for text, (x, y) in runs
+            if any(text == old and abs(x - ox) <= SAME_PLACE_PT and abs(y - oy) <= SAME_PLACE_PT for old, (ox, oy) in before)
+        ]  # fmt: skip
+        if repeated:
+            findings.append(Finding("running-header", page + 1, f"repeats {', '.join(repr(t[:40]) for t in repeated)} from page {page} at the same place as content; a running header or footer is an /Artifact"))
+    return findings
+
+
+# Hyphens that extract as themselves and not as U+002D: the hyphen (U+2010)
+# and the non-breaking hyphen (U+2011), what a layout engine draws at a break.
+_FOREIGN_HYPHENS = {"\u2010": "U+2010", "\u2011": "U+2011"}
+
+
+def _hyphens(texts: dict[tuple[int, int | str], str]) -> list[Finding]:
+    """Every hyphen of the content extracts as U+002D; a word broken at a
+    line's end extracts whole, with a soft hyphen (its /ActualText)."""
+    findings: dict[int, Finding] = {}
+    for (page, key), text in sorted(texts.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+        if not isinstance(key, int):
+            continue
+        found = [name for character, name in _FOREIGN_HYPHENS.items() if character in text]
+        if found and page not in findings:
+            findings[page] = Finding("hyphens", page + 1, f"{' and '.join(found)} in the text ({text.strip()[:40]!r}): hyphens copy as U+002D, a line-end break as a soft hyphen in /ActualText")
+    return list(findings.values())
 
 
 def _kids(element: DictionaryObject) -> list:
@@ -845,12 +914,42 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
     """The text of every marked-content sequence: (page index, MCID) → text,
     and (page index, 'artifact:<type>') → the artifacts' text of that type.
     /ActualText, where given, stands for the glyphs it covers."""
+    return _marked(reader)[0]
+
+
+def _marked(reader: pypdf.PdfReader) -> tuple[dict[tuple[int, int | str], str], dict[tuple[int, int | str], tuple[float, float]]]:
+    """marked_texts, and where on the page each sequence's text starts (the
+    first glyph's origin, in the page's coordinates)."""
     texts: dict[tuple[int, int | str], str] = {}
+    origins: dict[tuple[int, int | str], tuple[float, float]] = {}
     for index, page in enumerate(reader.pages):
-        fonts = {name: _to_unicode(font.get_object()) for name, font in ((page.get("/Resources") or {}).get("/Font") or {}).items()}
+        fonts = {name: _to_unicode(_value(font)) for name, font in _entries(_get(_get(page, "/Resources"), "/Font"))}
         stack: list[tuple[int | str | None, str | None]] = []
         font: dict[bytes, str] = {}
+        ctm: tuple[float, ...] = (1, 0, 0, 1, 0, 0)
+        saved: list[tuple[float, ...]] = []
+        line = matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        leading = 0.0
         for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            try:
+                if operator == b"q":
+                    saved.append(ctm)
+                elif operator == b"Q" and saved:
+                    ctm = saved.pop()
+                elif operator == b"cm":
+                    ctm = _multiply(_numbers(operands), ctm)
+                elif operator == b"BT":
+                    line = matrix = (1, 0, 0, 1, 0, 0)
+                elif operator == b"Tm":
+                    line = matrix = _numbers(operands)
+                elif operator in (b"Td", b"TD", b"T*"):
+                    tx, ty = (0.0, -leading) if operator == b"T*" else _numbers(operands)
+                    leading = -ty if operator == b"TD" else leading
+                    line = matrix = _multiply((1, 0, 0, 1, tx, ty), line)
+                elif operator == b"TL":
+                    leading = float(operands[0])
+            except (ValueError, TypeError, IndexError):
+                continue  # a position the checks below do without
             if operator in (b"BDC", b"BMC"):
                 tag = str(operands[0])
                 props = operands[1] if operator == b"BDC" and isinstance(operands[1], DictionaryObject) else {}
@@ -865,7 +964,11 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
                 font = fonts.get(operands[0], {})
             elif operator in (b"Tj", b"TJ") and stack:
                 key, actual = next(((k, a) for k, a in reversed(stack) if k is not None), (None, None))
-                if key is None or actual is not None:
+                if key is None:
+                    continue
+                if (index, key) not in origins:
+                    origins[index, key] = _apply(_multiply(matrix, ctm), 0, 0)
+                if actual is not None:
                     continue
                 strings = operands[0] if operator == b"TJ" else [operands[0]]
                 for piece in strings:
@@ -873,7 +976,7 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
                         raw = piece.original_bytes if hasattr(piece, "original_bytes") else bytes(piece, "latin-1")
                         text = "".join(font.get(raw[i : i + 2], "\ufffd") for i in range(0, len(raw), 2))
                         texts[index, key] = texts.get((index, key), "") + text
-    return texts
+    return texts, origins
 
 
 # Which gates a file passes ------------------------------------------------------
