@@ -1,14 +1,20 @@
 """The checks the receivers of a PDF run, run here first.
 
 `print_preflight`: what a print shop's PDF/X-4 preflight rejects, and the
-prepress rules it warns about: device-dependent RGB in any content stream or
-form, page boxes, the output intent, fonts, annotations, the ink limit, the
-inks of small text, and crop marks visible outside the bleed.
+prepress rules it warns about: RGB in any colour-space-bearing place (content
+streams, forms, shadings, patterns, images, inline images, transparency
+groups, soft masks, annotations' appearances, resources), page boxes, the
+output intent, fonts, annotations, the ink limit, the inks of small text,
+crop marks visible outside the bleed and none reaching into it.
 
 `screen_audit`: the structure a PDF/UA-1 audit reads, beyond what the adopted
-checker (outloud, in the tests) covers: the running header as an artifact,
+checker (outloud, in the tests) covers: the running header as an artifact
+(no text repeated from the page before, at the same place, as content),
 list numbers in Lbl, no empty structure elements, a file /ID, and hyphens
-that extract as U+002D.
+that extract as U+002D (none as U+2010 or U+2011).
+
+Both read a file through `open_pdf`, which turns a file that cannot be read
+into a ContentError naming it; a hostile file's nesting and work are bounded.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pypdf
-from pypdf.errors import PyPdfError
+from pypdf.errors import DependencyError, PyPdfError
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from . import profiles
@@ -108,7 +114,10 @@ def open_pdf(pdf: bytes | Path) -> pypdf.PdfReader:
     if b"%PDF-" not in data[:1024]:
         raise refuse("is not a PDF (no %PDF- header)")
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
+        try:
+            reader = pypdf.PdfReader(io.BytesIO(data))
+        except DependencyError:  # pypdf tries the empty password on an AES-encrypted file, and needs a library for it
+            raise refuse("is encrypted; the checks read an unencrypted PDF") from None
         if reader.is_encrypted:
             raise refuse("is encrypted; the checks read an unencrypted PDF")
         root = reader.trailer["/Root"].get_object()
