@@ -210,3 +210,9 @@ def hyphen_extracts_as_u2010(pdf: pikepdf.Pdf) -> None:
             obj.write(data)
             changed += found
     assert changed, "no hyphen in any ToUnicode map"
+
+
+def filled_mark_into_bleed(pdf: pikepdf.Pdf) -> None:
+    """A crop mark drawn as a thin filled rectangle, from the slug 2 mm into the bleed."""
+    mm = 72 / 25.4
+    _draw(pdf, f"q 0 0 0 1 k {-8.5 * mm:.3f} -0.125 {7.5 * mm:.3f} 0.25 re f Q".encode())

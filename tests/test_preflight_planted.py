@@ -109,8 +109,9 @@ def test_forms_drawn_exponentially_stop_at_the_budget(good_print):
 # Crop marks ---------------------------------------------------------------------
 
 
-def test_a_mark_reaching_into_the_bleed_fails(good_print):
-    findings = _print(edit(good_print, badpdf.mark_into_bleed))
+@pytest.mark.parametrize("plant", [badpdf.mark_into_bleed, badpdf.filled_mark_into_bleed], ids=["stroked", "filled"])
+def test_a_mark_reaching_into_the_bleed_fails(good_print, plant):
+    findings = _print(edit(good_print, plant))
     assert _rules(findings) == {"marks-in-bleed"}, [f.one_line() for f in findings]
     assert findings[0].page == 2
 

@@ -394,6 +394,8 @@ def _inks(state: _State) -> tuple[float, float, float, float] | None:
 
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top
+# A filled shape this thin or thinner is a line: a mark drawn as a filled rectangle.
+MARK_MAX_WIDTH = 1.0
 
 
 @dataclass(frozen=True)
@@ -686,8 +688,8 @@ def _intersect(a: Box | None, b: Box | None) -> Box | None:
 
 
 def _marks_in_bleed(page: DictionaryObject, number: int, paths: list[_Painted]) -> list[Finding]:
-    """Whatever is painted in the slug (partly outside the BleedBox) is a mark,
-    since nothing else belongs there; and no part of a mark may reach inside
+    """Whatever line is painted in the slug (partly outside the BleedBox) is a
+    mark, stroked or filled thin, since nothing else belongs there; and no part of a mark may reach inside
     the BleedBox, where it would print on the bleeding colour and, after a
     cutting tolerance, on the sheet. Read from the drawn paths, with their
     transformations, their strokes' width and their clipping."""
@@ -703,6 +705,8 @@ def _marks_in_bleed(page: DictionaryObject, number: int, paths: list[_Painted]) 
         in_slug = whole[0] < bleed[0] - TOLERANCE or whole[1] < bleed[1] - TOLERANCE or whole[2] > bleed[2] + TOLERANCE or whole[3] > bleed[3] + TOLERANCE
         if not in_slug:
             continue
+        if not painted.reach and min(whole[2] - whole[0], whole[3] - whole[1]) > MARK_MAX_WIDTH:
+            continue  # a filled area, not a line: covering the slug is what the rendering above sees
         # A stroke segment by segment (a mark's two lines drawn as one path
         # cross nothing between them); a fill as a whole.
         parts = [(segment,) for segment in painted.segments] if painted.reach else [painted.segments]
@@ -839,10 +843,10 @@ SAME_PLACE_PT = 1.0
 
 
 def _running_content(texts: dict[tuple[int, int | str], str], origins: dict[tuple[int, int | str], tuple[float, float]]) -> list[Finding]:
-    """A running header or footer is page furniture, an /Artifact: text that
-    a page repeats from the page before, word for word at the same place, and
-    that both tag as content, is one that was not marked so (a reader would
-    read it out again on every page)."""
+    """A running header or footer is page furniture, an /Artifact: a line of
+    text that a page repeats whole from the page before, word for word at the
+    same place, and that both tag as content, is one that was not marked so (a
+    reader would read it out again on every page)."""
     by_page: dict[int, list[tuple[str, tuple[float, float]]]] = {}
     for (page, key), text in texts.items():
         if isinstance(key, int) and text.strip() and (page, key) in origins:
@@ -850,9 +854,15 @@ def _running_content(texts: dict[tuple[int, int | str], str], origins: dict[tupl
     findings = []
     for page, runs in sorted(by_page.items()):
         before = by_page.get(page - 1, [])
-        repeated = [
-            text for text, (x, y) in runs
+        again = {
+            index for index, (text, (x, y)) in enumerate(runs)
             if any(text == old and abs(x - ox) <= SAME_PLACE_PT and abs(y - oy) <= SAME_PLACE_PT for old, (ox, oy) in before)
+        }  # fmt: skip
+        # A whole line said again: a booklet's sheet opens with a band that
+        # shares the series name with the page before, beside its own number.
+        repeated = [
+            runs[index][0] for index in sorted(again)
+            if all(other in again for other, (_, (_, y)) in enumerate(runs) if abs(y - runs[index][1][1]) <= SAME_PLACE_PT)
         ]  # fmt: skip
         if repeated:
             findings.append(Finding("running-header", page + 1, f"repeats {', '.join(repr(t[:40]) for t in repeated)} from page {page} at the same place as content; a running header or footer is an /Artifact"))
