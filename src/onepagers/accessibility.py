@@ -260,12 +260,15 @@ def browser_checks(found: PageFindings, project: Project, keyboard: bool) -> lis
 
 
 def pdf_checks(path: Path, project: Project) -> list[Check]:
+    from .diagnostics import ContentError
     from .fonts import foreign_fonts
+    from .preflight import open_pdf  # here: the gallery imports this module for a file name
 
+    try:
+        reader = open_pdf(path)
+    except ContentError as exc:  # a damaged file fails its document's checks; the others are still checked
+        return [Check("a PDF that can be read", FAILED, [d.message for d in exc.diagnostics])]
     data = path.read_bytes()
-    import pypdf  # here: the gallery imports this module for a file name
-
-    reader = pypdf.PdfReader(path)
     root = reader.trailer["/Root"]
     problems = []
     if not bool((root.get("/MarkInfo") or {}).get("/Marked")) or "/StructTreeRoot" not in root:

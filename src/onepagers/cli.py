@@ -368,21 +368,29 @@ def accessibility(
 
 @app.command()
 def audit(
-    files: Annotated[list[Path], typer.Argument(metavar="PDF...", exists=True, dir_okay=False, help="PDFs to audit.")],
+    files: Annotated[list[Path], typer.Argument(metavar="PDF...", exists=True, readable=False, help="PDFs to audit.")],
 ) -> None:
     """Say which gates each PDF passes: the print shop's PDF/X-4 preflight for
     print files, the PDF/UA-1 structure audit and checker for screen files.
-    Exit 1 if any file fails one. A checker's warning reviewed as not applying
-    to these files (listed with why in preflight.REVIEWED) is shown, not failed:
-    the accessibility report and the tests judge by the same rules.
+    Exit 1 if any file fails one, or cannot be read. A checker's warning
+    reviewed as not applying to these files (listed with why in
+    preflight.REVIEWED) is shown, not failed: the accessibility report and the
+    tests judge by the same rules.
 
     Example: `onepagers audit build/privat-2/*.pdf`.
     """
-    from .preflight import gates
+    from .preflight import gates, open_pdf
 
     failed = False
     for path in files:
-        for gate in gates(path):
+        try:  # a file that cannot be read is named, and the others are still audited
+            open_pdf(path)
+            found = gates(path)
+        except ContentError as exc:
+            print_diagnostics(exc.diagnostics)
+            failed = True
+            continue
+        for gate in found:
             failed = failed or not gate.passed
             typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
             for finding in gate.findings:

@@ -1,14 +1,20 @@
 """The checks the receivers of a PDF run, run here first.
 
 `print_preflight`: what a print shop's PDF/X-4 preflight rejects, and the
-prepress rules it warns about: device-dependent RGB in any content stream or
-form, page boxes, the output intent, fonts, annotations, the ink limit, the
-inks of small text, and crop marks visible outside the bleed.
+prepress rules it warns about: RGB in any colour-space-bearing place (content
+streams, forms, shadings, patterns, images, inline images, transparency
+groups, soft masks, annotations' appearances, resources), page boxes, the
+output intent, fonts, annotations, the ink limit, the inks of small text,
+crop marks visible outside the bleed and none reaching into it.
 
 `screen_audit`: the structure a PDF/UA-1 audit reads, beyond what the adopted
-checker (outloud, in the tests) covers: the running header as an artifact,
+checker (outloud, in the tests) covers: the running header as an artifact
+(no text repeated from the page before, at the same place, as content),
 list numbers in Lbl, no empty structure elements, a file /ID, and hyphens
-that extract as U+002D.
+that extract as U+002D (none as U+2010 or U+2011).
+
+Both read a file through `open_pdf`, which turns a file that cannot be read
+into a ContentError naming it; a hostile file's nesting and work are bounded.
 """
 
 from __future__ import annotations
@@ -16,14 +22,16 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import pypdf
-from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
+from pypdf.errors import DependencyError, PyPdfError
+from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from . import profiles
+from .diagnostics import ContentError, Diagnostic
 
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
@@ -64,25 +72,114 @@ class Gate:
         return not self.findings
 
 
-def _reader(pdf: bytes | Path) -> pypdf.PdfReader:
-    return pypdf.PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
+# A sheet's PDF is well under a megabyte and a booklet a few; a file far larger
+# is not one of ours, and reading it whole could take all the memory there is.
+MAX_PDF_BYTES = 256 * 1024 * 1024
+# Forms inside forms, patterns inside patterns: WeasyPrint nests two or three.
+MAX_DEPTH = 16
+# Content-stream operators read in one file, over every page, form and pattern:
+# a sheet has a few thousand, a booklet some tens of thousands; a hostile file that draws a form a million times
+# over stops here, as a finding, instead of running on.
+MAX_OPERATIONS = 300_000
+# The pixels of one page rendered to look for the marks: an A4 page with its
+# slug is 2 million at 150 dpi.
+MAX_MARKS_PIXELS = 20_000_000
+
+# What a damaged or hostile file makes pypdf raise, as it reads lazily.
+_READ_ERRORS = (PyPdfError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError, RecursionError, UnicodeError, ZeroDivisionError, OverflowError)
+
+
+def open_pdf(pdf: bytes | Path) -> pypdf.PdfReader:
+    """The one way in for a PDF to check: a reader whose catalog and pages have
+    been read, or ContentError naming the file and what is wrong with it."""
+    path = None if isinstance(pdf, bytes) else Path(pdf)
+
+    def refuse(problem: str) -> ContentError:
+        return ContentError([Diagnostic(path, 0, 0, problem, rule="unreadable-pdf")])
+
+    if path is not None:
+        if path.is_dir():
+            raise refuse("is a folder, not a PDF")
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise refuse(f"cannot be read ({exc.strerror or exc})") from None
+        if size > MAX_PDF_BYTES:
+            raise refuse(f"is {size // (1024 * 1024)} MB, larger than any sheet or booklet ({MAX_PDF_BYTES // (1024 * 1024)} MB at most)")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise refuse(f"cannot be read ({exc.strerror or exc})") from None
+    else:
+        data = pdf
+    if not data:
+        raise refuse("is empty (0 bytes), not a PDF")
+    if b"%PDF-" not in data[:1024]:
+        raise refuse("is not a PDF (no %PDF- header)")
+    try:
+        try:
+            reader = pypdf.PdfReader(io.BytesIO(data))
+        except DependencyError:  # pypdf tries the empty password on an AES-encrypted file, and needs a library for it
+            raise refuse("is encrypted; the checks read an unencrypted PDF") from None
+        if reader.is_encrypted:
+            raise refuse("is encrypted; the checks read an unencrypted PDF")
+        root = reader.trailer["/Root"].get_object()
+        if not isinstance(root, DictionaryObject):
+            raise refuse("has no document catalog (/Root)")
+        if len(reader.pages) == 0:
+            raise refuse("has no pages")
+        for page in reader.pages:
+            page.get("/Resources")
+    except ContentError:
+        raise
+    except _READ_ERRORS as exc:
+        raise refuse(f"is damaged and cannot be read ({_why(exc)})") from None
+    return reader
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def _unreadable(pdf: bytes | Path, exc: BaseException) -> ContentError:
+    """A file that opened but broke while a gate read on: the same kind of message as open_pdf's."""
+    path = None if isinstance(pdf, bytes) else Path(pdf)
+    return ContentError([Diagnostic(path, 0, 0, f"is damaged and cannot be checked ({_why(exc)})", rule="unreadable-pdf")])
+
+
+_reader = open_pdf
 
 
 # Print ------------------------------------------------------------------------
 
 
 def print_preflight(pdf: bytes | Path, marks: bool = True) -> Gate:
-    reader = _reader(pdf)
-    findings: list[Finding] = []
-    findings += _output_intent(reader)
-    for number, page in enumerate(reader.pages, start=1):
-        findings += _page_boxes(page, number, marks)
-        if page.get("/Annots"):
-            findings.append(Finding("annotations", number, f"{len(page['/Annots'])} annotation(s); a print file has none"))
-        findings += _fonts(page, number)
-        findings += _colours(page, number)
-    if marks:
-        findings += _marks(pdf, reader)
+    """Raises ContentError for a file that cannot be read (open_pdf)."""
+    reader = open_pdf(pdf)
+    try:
+        findings: list[Finding] = []
+        findings += _output_intent(reader)
+        budget = _Budget(MAX_OPERATIONS)
+        for number, page in enumerate(reader.pages, start=1):
+            findings += _page_boxes(page, number, marks)
+            annotations = _value(page.get("/Annots"))
+            if annotations:
+                count = len(annotations) if isinstance(annotations, list) else 1
+                findings.append(Finding("annotations", number, f"{count} annotation(s); a print file has none"))
+            findings += _fonts(page, number)
+            painted = _Painter(page.pdf, number, budget)
+            painted.page(page)
+            findings += painted.findings.values()
+            findings += _marks_in_bleed(page, number, painted.paths)
+        if marks:
+            # A page too much to read is too much to render as well (a form
+            # bomb keeps PDFium busy for ever); its not-checked finding fails the gate.
+            findings += _marks(pdf, reader, skip={f.page for f in findings if f.rule == "not-checked"})
+    except ContentError:
+        raise
+    except _READ_ERRORS as exc:
+        raise _unreadable(pdf, exc) from None
     return Gate("print (PDF/X-4 preflight)", tuple(findings))
 
 
@@ -130,15 +227,19 @@ def _page_boxes(page: DictionaryObject, number: int, marks: bool) -> list[Findin
     return [Finding("page-boxes", number, p) for p in problems]
 
 
-def _resources_fonts(resources: DictionaryObject | None) -> Iterator[tuple[str, DictionaryObject]]:
-    if not resources:
+def _resources_fonts(resources, seen: set | None = None, depth: int = 0) -> Iterator[tuple[str, DictionaryObject]]:  # type: ignore[no-untyped-def, type-arg]
+    """Every font a resource dictionary holds, and those of its forms, each form once."""
+    seen = set() if seen is None else seen
+    resources = _value(resources)
+    if not isinstance(resources, DictionaryObject) or _key(resources) in seen or depth > MAX_DEPTH:
         return
-    for name, font in (resources.get("/Font") or {}).items():
-        yield name, font.get_object()
-    for xobject in (resources.get("/XObject") or {}).values():
-        xobject = xobject.get_object()
-        if xobject.get("/Subtype") == "/Form":
-            yield from _resources_fonts(xobject.get("/Resources"))
+    seen.add(_key(resources))
+    for name, font in _entries(_get(resources, "/Font")):
+        if isinstance(font, DictionaryObject):
+            yield name, font
+    for _, xobject in _entries(_get(resources, "/XObject")):
+        if _get(xobject, "/Subtype") == "/Form":
+            yield from _resources_fonts(_get(xobject, "/Resources"), seen, depth + 1)
 
 
 def _fonts(page: DictionaryObject, number: int) -> list[Finding]:
@@ -153,6 +254,114 @@ def _fonts(page: DictionaryObject, number: int) -> list[Finding]:
     return problems
 
 
+def _value(value):  # type: ignore[no-untyped-def]
+    """The object an indirect reference points to; any other value as it is."""
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _get(container, key: str):  # type: ignore[no-untyped-def]
+    """container[key], resolved; None where either is missing or not a dictionary."""
+    container = _value(container)
+    return _value(container.get(key)) if isinstance(container, DictionaryObject) else None
+
+
+def _key(value) -> tuple[int, int] | int:  # type: ignore[no-untyped-def]
+    """What identifies an object, to see it again: its object number, or for a direct object its identity."""
+    if isinstance(value, IndirectObject):
+        return (value.idnum, value.generation)
+    reference = getattr(value, "indirect_reference", None)
+    if isinstance(reference, IndirectObject):
+        return (reference.idnum, reference.generation)
+    return id(value)
+
+
+def _entries(dictionary) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    """A resource category's names and values, resolved; none for anything but a dictionary."""
+    dictionary = _value(dictionary)
+    return [(str(name), _value(value)) for name, value in dictionary.items()] if isinstance(dictionary, DictionaryObject) else []
+
+
+def _numbers(operands: list) -> tuple[float, ...]:  # type: ignore[type-arg]
+    return tuple(float(v) for v in operands if not isinstance(v, str))
+
+
+# Colour spaces named by their families, as content streams and inline images write them.
+_PLAIN_SPACES = {"/DeviceCMYK", "/CMYK", "/DeviceGray", "/G", "/Pattern", "/Lab"}
+_RGB_NAMES = {"/DeviceRGB": "DeviceRGB", "/RGB": "DeviceRGB", "/CalRGB": "CalRGB"}
+
+
+def _rgb(space, resources, depth: int = 0) -> str | None:  # type: ignore[no-untyped-def]
+    """Why the colour space `space` is RGB ("DeviceRGB", "Indexed on
+    ICCBased with 3 components", ...), or None if it is not. A name is looked
+    up in `resources`; an Indexed space's base, a Separation's or DeviceN's
+    alternate (and DeviceN's process space and colorants), and an uncoloured
+    pattern's underlying space all count."""
+    space = _value(space)
+    if depth > MAX_DEPTH or space is None:
+        return None
+    if isinstance(space, str):
+        name = str(space)
+        if name in _RGB_NAMES:
+            return _RGB_NAMES[name]
+        if name in _PLAIN_SPACES:
+            return None
+        named = _get(_get(resources, "/ColorSpace"), name)
+        # The definition of a named space names families, not other resources.
+        inner = _rgb(named, None, depth + 1) if named is not None and not isinstance(named, str) or named in _RGB_NAMES else None
+        return f"{name} = {inner}" if inner else None
+    if not isinstance(space, list) or not space:
+        return None
+    family = str(_value(space[0]))
+    part = lambda i: _value(space[i]) if len(space) > i else None  # noqa: E731
+    if family in _RGB_NAMES:
+        return _RGB_NAMES[family]
+    if family == "/ICCBased":
+        profile = part(1)
+        components = _get(profile, "/N") if isinstance(profile, DictionaryObject) else None
+        return "ICCBased with 3 components (RGB)" if components == 3 else None
+    if family in ("/Indexed", "/I"):
+        inner = _rgb(part(1), resources, depth + 1)
+        return f"Indexed on {inner}" if inner else None
+    if family == "/Separation":
+        inner = _rgb(part(2), resources, depth + 1)
+        return f"Separation {part(1)} with a {inner} alternate" if inner else None
+    if family == "/DeviceN":
+        inner = _rgb(part(2), resources, depth + 1)
+        if inner:
+            return f"DeviceN with a {inner} alternate"
+        attributes = part(4)
+        process = _get(_get(attributes, "/Process"), "/ColorSpace")
+        inner = _rgb(process, resources, depth + 1)
+        if inner:
+            return f"DeviceN with a {inner} process space"
+        colorants = _get(attributes, "/Colorants")
+        for colorant in (colorants.values() if isinstance(colorants, DictionaryObject) else ()):
+            inner = _rgb(colorant, resources, depth + 1)
+            if inner:
+                return f"DeviceN with a colorant in {inner}"
+        return None
+    if family == "/Pattern":
+        inner = _rgb(part(1), resources, depth + 1)
+        return f"Pattern on {inner}" if inner else None
+    return None
+
+
+def _space_kind(name: str, resources) -> str:  # type: ignore[no-untyped-def]
+    """'/DeviceRGB', '/DeviceCMYK', '/DeviceGray', '/RGB-ICC', '/CMYK-ICC', or the family name."""
+    if name in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray", "/Pattern"):
+        return name
+    space = _get(_get(resources, "/ColorSpace"), name)
+    if space is None:
+        return name
+    if isinstance(space, list) and space:
+        family = str(_value(space[0]))
+        if family == "/ICCBased" and len(space) > 1:
+            components = _get(space[1], "/N")
+            return {3: "/RGB-ICC", 4: "/CMYK-ICC", 1: "/DeviceGray"}.get(components, family)  # type: ignore[call-overload]
+        return family
+    return str(space)
+
+
 @dataclass
 class _State:
     ctm: tuple[float, ...] = (1, 0, 0, 1, 0, 0)
@@ -160,9 +369,11 @@ class _State:
     fill: tuple[float, ...] = (0,)
     font_size: float = 0.0
     text_matrix: tuple[float, ...] = (1, 0, 0, 1, 0, 0)
+    line_width: float = 1.0
+    clip: tuple[float, float, float, float] | None = None  # the clipping path's bounds, on the page
 
     def copy(self) -> "_State":
-        return _State(self.ctm, self.fill_space, self.fill, self.font_size, self.text_matrix)
+        return _State(self.ctm, self.fill_space, self.fill, self.font_size, self.text_matrix, self.line_width, self.clip)
 
 
 def _multiply(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
@@ -173,22 +384,8 @@ def _multiply(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
     )  # fmt: skip
 
 
-def _space_kind(name: str, resources: DictionaryObject | None) -> str:
-    """'/DeviceRGB', '/DeviceCMYK', '/DeviceGray', '/RGB-ICC', '/CMYK-ICC', or the family name."""
-    if name in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray", "/Pattern"):
-        return name
-    spaces = (resources or {}).get("/ColorSpace") or {}
-    space = spaces.get(name)
-    if space is None:
-        return name
-    space = space.get_object()
-    if isinstance(space, list):
-        family = space[0]
-        if family == "/ICCBased":
-            components = space[1].get_object().get("/N")
-            return {3: "/RGB-ICC", 4: "/CMYK-ICC", 1: "/DeviceGray"}.get(components, family)
-        return family
-    return str(space)
+def _apply(m: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
+    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
 
 
 def _inks(state: _State) -> tuple[float, float, float, float] | None:
@@ -199,77 +396,337 @@ def _inks(state: _State) -> tuple[float, float, float, float] | None:
     return None
 
 
-def _colours(page: DictionaryObject, number: int) -> list[Finding]:
-    findings: dict[str, Finding] = {}  # one finding per rule and colour, not per operator
-    _walk(page.get_contents(), page.get("/Resources"), page.pdf, _State(), number, findings, "page")
-    return list(findings.values())
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+# A filled shape this thin or thinner is a line: a mark drawn as a filled rectangle.
+MARK_MAX_WIDTH = 1.0
 
 
-def _walk(contents, resources, pdf, state: _State, number: int, findings: dict[str, Finding], where: str) -> None:  # type: ignore[no-untyped-def]
-    if contents is None:
-        return
-    stack: list[_State] = []
+@dataclass(frozen=True)
+class _Painted:
+    """A path painted on the page: its segments (on the page, points of a
+    curve's control polygon) and how far its stroke reaches either side."""
 
-    def add(rule: str, key: str, message: str) -> None:
-        findings.setdefault(f"{rule}:{key}", Finding(rule, number, message))
+    segments: tuple[tuple[float, float, float, float], ...]
+    reach: float  # half the stroke's width on the page; 0 for a fill
+    clip: Box | None
 
-    def set_fill(space: str, values: tuple[float, ...]) -> None:
-        state.fill_space, state.fill = space, values
-        inks = _inks(state)
-        if inks and sum(inks) > INK_LIMIT + 1e-6:
-            add("ink-limit", str(inks), f"{_pct(inks)} in {where}: {sum(inks) * 100:.0f} % ink, over {INK_LIMIT * 100:.0f} %")
 
-    for operands, operator in ContentStream(contents, pdf).operations:
-        op = operator.decode("latin-1") if isinstance(operator, bytes) else operator
-        if op == "q":
-            stack.append(state.copy())
-        elif op == "Q" and stack:
-            state = stack.pop()
-        elif op == "cm":
-            state.ctm = _multiply(tuple(float(v) for v in operands), state.ctm)
-        elif op in ("rg", "RG"):
-            add("device-rgb", op, f"DeviceRGB colour ({op}) in {where}")
-            if op == "rg":
-                state.fill_space, state.fill = "/DeviceRGB", tuple(float(v) for v in operands)
-        elif op in ("cs", "CS"):
-            kind = _space_kind(str(operands[0]), resources)
-            if kind in RGB_SPACES or kind == "/RGB-ICC":
-                add("device-rgb", kind, f"RGB colour space {operands[0]} ({kind}) in {where}")
-            if op == "cs":
-                state.fill_space, state.fill = kind, ()
-        elif op in ("sc", "scn"):
-            set_fill(state.fill_space, tuple(float(v) for v in operands if not isinstance(v, str)))
-        elif op in ("SC", "SCN", "K"):
-            values = tuple(float(v) for v in operands if not isinstance(v, str))
-            if len(values) == 4 and sum(values) > INK_LIMIT + 1e-6:
-                add("ink-limit", str(values), f"{_pct(values)} stroke in {where}: over {INK_LIMIT * 100:.0f} % ink")
-        elif op == "k":
-            set_fill("/DeviceCMYK", tuple(float(v) for v in operands))
-        elif op == "g":
-            set_fill("/DeviceGray", (float(operands[0]),))
-        elif op == "BT":
-            state.text_matrix = (1, 0, 0, 1, 0, 0)
-        elif op == "Tf":
-            state.font_size = float(operands[1])
-        elif op == "Tm":
-            state.text_matrix = tuple(float(v) for v in operands)
-        elif op in ("Tj", "TJ", "'", '"'):
-            _small_text(state, add, where)
-        elif op == "Do":
-            xobject = ((resources or {}).get("/XObject") or {}).get(operands[0])
-            if xobject is None:
-                continue
-            xobject = xobject.get_object()
-            if xobject.get("/Subtype") == "/Form":
-                inner = state.copy()
-                if "/Matrix" in xobject:
-                    inner.ctm = _multiply(tuple(float(v) for v in xobject["/Matrix"]), state.ctm)
-                _walk(xobject, xobject.get("/Resources") or resources, pdf, inner, number, findings, f"form {operands[0]}")
-            elif xobject.get("/Subtype") == "/Image":
-                space = xobject.get("/ColorSpace")
-                kind = _space_kind(str(space), resources) if not isinstance(space, list) else str(space[0])
-                if kind in RGB_SPACES or kind == "/RGB-ICC" or (isinstance(space, list) and space[0] == "/ICCBased" and space[1].get_object().get("/N") == 3):
-                    add("device-rgb", f"image{operands[0]}", f"RGB image {operands[0]} in {where}")
+class _Exhausted(Exception):
+    """The file asked for more work than MAX_OPERATIONS."""
+
+
+@dataclass
+class _Budget:
+    """The work left for one file, and each content stream parsed once (a form drawn a thousand times is read once)."""
+
+    remaining: int
+    parsed: dict[tuple[int, int] | int, list] = field(default_factory=dict)  # type: ignore[type-arg]
+
+    def spend(self, count: int) -> None:
+        self.remaining -= count
+        if self.remaining < 0:
+            raise _Exhausted
+
+
+class _Painter:
+    """Reads one page as a printer would paint it: every content stream the
+    page draws (its own, forms, tiling patterns, soft masks' groups,
+    annotations' appearances), and every colour-space-bearing thing it holds
+    (colour spaces, shadings, patterns, images, inline images, transparency
+    groups). Collects the colour findings, and the paths painted on the page
+    itself for the check of the marks."""
+
+    def __init__(self, pdf, number: int, budget: _Budget) -> None:  # type: ignore[no-untyped-def]
+        self.pdf = pdf
+        self.number = number
+        self.budget = budget
+        self.findings: dict[str, Finding] = {}  # one per rule and colour, not per operator
+        self.paths: list[_Painted] = []
+        self.active: set[tuple[int, int] | int] = set()  # the streams being read: a form that draws itself draws nothing
+        self.seen: set[tuple[int, int] | int] = set()  # dictionaries already looked at
+
+    def add(self, rule: str, key: str, message: str) -> None:
+        self.findings.setdefault(f"{rule}:{key}", Finding(rule, self.number, message))
+
+    def page(self, page: DictionaryObject) -> None:
+        resources = _get(page, "/Resources")
+        try:
+            self.group(_get(page, "/Group"), "the page")
+            self.content(page.get_contents(), resources, _State(), "page", depth=0, geometry=True)
+            self.resources(resources, "page", 0)
+            for annotation in _get(page, "/Annots") or []:
+                appearances = _get(annotation, "/AP")
+                for kind in ("/N", "/R", "/D"):
+                    appearance = _get(appearances, kind)
+                    states = [appearance] if isinstance(appearance, StreamObject) else list((appearance or {}).values()) if isinstance(appearance, DictionaryObject) else []
+                    for state in states:
+                        self.form(state, resources, _State(), "an annotation's appearance", 1, geometry=False)
+        except _Exhausted:
+            self.add("not-checked", "budget", f"more than {MAX_OPERATIONS:,} drawing operations in the file; the rest is not checked")
+
+    def space(self, space, resources, what: str) -> None:  # type: ignore[no-untyped-def]
+        why = _rgb(space, resources)
+        if why:
+            self.add("device-rgb", f"{what}:{why}", f"RGB colour ({why}) in {what}")
+
+    def group(self, group, what: str) -> None:  # type: ignore[no-untyped-def]
+        if _get(group, "/S") == "/Transparency":
+            why = _rgb(_get(group, "/CS"), None)
+            if why:
+                self.add("device-rgb", f"group:{what}:{why}", f"RGB transparency group colour space ({why}) of {what}")
+
+    def deeper(self, depth: int, what: str) -> bool:
+        if depth > MAX_DEPTH:
+            self.add("not-checked", "depth", f"{what} is nested more than {MAX_DEPTH} deep; not checked")
+            return False
+        return True
+
+    def resources(self, resources, where: str, depth: int) -> None:  # type: ignore[no-untyped-def]
+        """Everything colour-bearing a resource dictionary holds, drawn or not:
+        what a page or form carries may be printed by an imposition or a RIP."""
+        resources = _value(resources)
+        if not isinstance(resources, DictionaryObject) or _key(resources) in self.seen or not self.deeper(depth, where):
+            return
+        self.seen.add(_key(resources))
+        self.budget.spend(1)
+        for name, space in _entries(_get(resources, "/ColorSpace")):
+            self.space(space, None, f"colour space {name} of {where}")
+        for name, shading in _entries(_get(resources, "/Shading")):
+            self.shading(shading, resources, f"shading {name} of {where}")
+        for name, pattern in _entries(_get(resources, "/Pattern")):
+            self.pattern(pattern, resources, _State(), f"pattern {name} of {where}", depth + 1)
+        for name, xobject in _entries(_get(resources, "/XObject")):
+            if _get(xobject, "/Subtype") == "/Image":
+                self.image(xobject, resources, f"image {name} of {where}")
+            elif _get(xobject, "/Subtype") == "/Form":
+                self.form(xobject, resources, _State(), f"form {name} of {where}", depth + 1, geometry=False)
+        for name, graphics_state in _entries(_get(resources, "/ExtGState")):
+            self.soft_mask(_get(graphics_state, "/SMask"), resources, f"the soft mask of graphics state {name} of {where}", depth + 1)
+
+    def shading(self, shading, resources, what: str) -> None:  # type: ignore[no-untyped-def]
+        self.space(_get(shading, "/ColorSpace"), resources, what)
+
+    def image(self, image, resources, what: str) -> None:  # type: ignore[no-untyped-def]
+        image = _value(image)
+        if not isinstance(image, DictionaryObject) or _key(image) in self.seen:
+            return
+        self.seen.add(_key(image))
+        self.space(_get(image, "/ColorSpace"), resources, what)
+        mask = _get(image, "/SMask")
+        if isinstance(mask, DictionaryObject):
+            self.space(_get(mask, "/ColorSpace"), resources, f"the soft mask of {what}")
+
+    def soft_mask(self, mask, resources, what: str, depth: int) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(mask, DictionaryObject):
+            self.form(_get(mask, "/G"), resources, _State(), what, depth, geometry=False)
+
+    def pattern(self, pattern, resources, state: _State, what: str, depth: int) -> None:  # type: ignore[no-untyped-def]
+        pattern = _value(pattern)
+        if not isinstance(pattern, DictionaryObject):
+            return
+        if _get(pattern, "/PatternType") == 2:
+            self.shading(_get(pattern, "/Shading"), resources, f"the shading of {what}")
+            self.soft_mask(_get(_get(pattern, "/ExtGState"), "/SMask"), resources, f"the soft mask of {what}", depth + 1)
+        elif isinstance(pattern, StreamObject):
+            # A tiling pattern paints its cell with its own content: a form in all but name.
+            self.form(pattern, resources, state, what, depth, geometry=False)
+
+    def form(self, form, resources, state: _State, what: str, depth: int, geometry: bool) -> None:  # type: ignore[no-untyped-def]
+        form = _value(form)
+        if not isinstance(form, StreamObject) or not self.deeper(depth, what):
+            return
+        key = _key(form)
+        if key in self.active:
+            return
+        self.group(_get(form, "/Group"), what)
+        inner = state.copy()
+        matrix = _get(form, "/Matrix")
+        if isinstance(matrix, list) and len(matrix) == 6:
+            inner.ctm = _multiply(tuple(float(_value(v)) for v in matrix), state.ctm)
+        own = _get(form, "/Resources")
+        self.active.add(key)
+        try:
+            # Forms read as part of a page's resources are read once; drawn ones each time they are drawn.
+            if geometry or key not in self.seen:
+                self.seen.add(key)
+                self.content(form, own if own is not None else resources, inner, what, depth, geometry)
+            self.resources(own, what, depth + 1)
+        finally:
+            self.active.discard(key)
+
+    def content(self, contents, resources, state: _State, where: str, depth: int, geometry: bool) -> None:  # type: ignore[no-untyped-def]
+        if contents is None:
+            return
+        key = _key(contents)
+        operations = self.budget.parsed.get(key)
+        if operations is None:
+            try:
+                operations = ContentStream(contents, self.pdf).operations
+            except _READ_ERRORS as exc:
+                self.add("unreadable-content", where, f"the content of {where} cannot be read ({_why(exc)})")
+                return
+            if isinstance(key, tuple):  # an identity may be reused once its object is gone: not a key to keep
+                self.budget.parsed[key] = operations
+        self.budget.spend(max(len(operations), 1))
+        stack: list[_State] = []
+        path: list[tuple[float, float, float, float]] = []
+        start = current = (0.0, 0.0)
+        clipping = False
+
+        def set_fill(space: str, values: tuple[float, ...]) -> None:
+            state.fill_space, state.fill = space, values
+            inks = _inks(state)
+            if inks and sum(inks) > INK_LIMIT + 1e-6:
+                self.add("ink-limit", str(inks), f"{_pct(inks)} in {where}: {sum(inks) * 100:.0f} % ink, over {INK_LIMIT * 100:.0f} %")
+
+        def line_to(x: float, y: float) -> None:
+            nonlocal current
+            point = _apply(state.ctm, x, y)
+            path.append((*current, *point))
+            current = point
+
+        for operands, operator in operations:
+            op = operator.decode("latin-1") if isinstance(operator, bytes) else str(operator)
+            try:
+                if op == "q":
+                    stack.append(state.copy())
+                elif op == "Q" and stack:
+                    state = stack.pop()
+                elif op == "cm":
+                    state.ctm = _multiply(_numbers(operands), state.ctm)
+                elif op == "w":
+                    state.line_width = float(operands[0])
+                elif op == "m":
+                    current = start = _apply(state.ctm, float(operands[0]), float(operands[1]))
+                elif op == "l":
+                    line_to(float(operands[0]), float(operands[1]))
+                elif op in ("c", "v", "y"):
+                    values = _numbers(operands)
+                    for i in range(0, len(values) - 1, 2):  # the control polygon holds the curve
+                        line_to(values[i], values[i + 1])
+                elif op == "re":
+                    x, y, w, h = _numbers(operands)
+                    current = start = _apply(state.ctm, x, y)
+                    for px, py in ((x + w, y), (x + w, y + h), (x, y + h), (x, y)):
+                        line_to(px, py)
+                elif op in ("h", "s", "b", "b*"):
+                    path.append((*current, *start))
+                    current = start
+                if op in ("W", "W*"):
+                    clipping = True
+                elif op in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"):
+                    if clipping and path:
+                        state.clip = _intersect(state.clip, _bounds(path))
+                    if geometry and path and op != "n":
+                        stroked = op in ("S", "s", "B", "B*", "b", "b*")
+                        scale = math.sqrt(abs(state.ctm[0] * state.ctm[3] - state.ctm[1] * state.ctm[2]))
+                        self.paths.append(_Painted(tuple(path), state.line_width * scale / 2 if stroked else 0.0, state.clip))
+                    path, clipping = [], False
+                elif op in ("rg", "RG"):
+                    self.add("device-rgb", op, f"DeviceRGB colour ({op}) in {where}")
+                    if op == "rg":
+                        state.fill_space, state.fill = "/DeviceRGB", _numbers(operands)
+                elif op in ("cs", "CS"):
+                    kind = _space_kind(str(operands[0]), resources)
+                    why = _rgb(operands[0], resources)
+                    if why:
+                        self.add("device-rgb", kind, f"RGB colour space {operands[0]} ({why}) in {where}")
+                    if op == "cs":
+                        state.fill_space, state.fill = kind, ()
+                elif op in ("sc", "scn", "SC", "SCN"):
+                    if operands and isinstance(operands[-1], str):
+                        pattern = _get(_get(resources, "/Pattern"), str(operands[-1]))
+                        self.pattern(pattern, resources, state, f"pattern {operands[-1]} in {where}", depth + 1)
+                    if op in ("sc", "scn"):
+                        set_fill(state.fill_space, _numbers(operands))
+                    else:
+                        values = _numbers(operands)
+                        if len(values) == 4 and sum(values) > INK_LIMIT + 1e-6:
+                            self.add("ink-limit", str(values), f"{_pct(values)} stroke in {where}: over {INK_LIMIT * 100:.0f} % ink")
+                elif op == "K":
+                    values = _numbers(operands)
+                    if len(values) == 4 and sum(values) > INK_LIMIT + 1e-6:
+                        self.add("ink-limit", str(values), f"{_pct(values)} stroke in {where}: over {INK_LIMIT * 100:.0f} % ink")
+                elif op == "k":
+                    set_fill("/DeviceCMYK", _numbers(operands))
+                elif op == "g":
+                    set_fill("/DeviceGray", (float(operands[0]),))
+                elif op == "sh":
+                    self.shading(_get(_get(resources, "/Shading"), str(operands[0])), resources, f"shading {operands[0]} in {where}")
+                elif op == "gs":
+                    mask = _get(_get(_get(resources, "/ExtGState"), str(operands[0])), "/SMask")
+                    self.soft_mask(mask, resources, f"the soft mask of graphics state {operands[0]} in {where}", depth + 1)
+                elif op == "INLINE IMAGE":
+                    settings = operands.get("settings") if isinstance(operands, dict) else None
+                    space = _get(settings, "/CS") if _get(settings, "/CS") is not None else _get(settings, "/ColorSpace")
+                    self.space(space, resources, f"an inline image in {where}")
+                elif op == "BT":
+                    state.text_matrix = (1, 0, 0, 1, 0, 0)
+                elif op == "Tf":
+                    state.font_size = float(operands[1])
+                elif op == "Tm":
+                    state.text_matrix = _numbers(operands)
+                elif op in ("Tj", "TJ", "'", '"'):
+                    _small_text(state, self.add, where)
+                elif op == "Do":
+                    xobject = _get(_get(resources, "/XObject"), str(operands[0]))
+                    if _get(xobject, "/Subtype") == "/Form":
+                        self.form(xobject, resources, state, f"form {operands[0]}", depth + 1, geometry)
+                    elif _get(xobject, "/Subtype") == "/Image":
+                        self.image(xobject, resources, f"image {operands[0]} in {where}")
+            except (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError):
+                self.add("unreadable-content", f"{where}:{op}", f"the operator {op} in {where} has operands it cannot have")
+
+
+def _bounds(segments) -> Box:  # type: ignore[no-untyped-def]
+    xs = [v for s in segments for v in (s[0], s[2])]
+    ys = [v for s in segments for v in (s[1], s[3])]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _intersect(a: Box | None, b: Box | None) -> Box | None:
+    if a is None or b is None:
+        return a or b
+    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+
+
+def _marks_in_bleed(page: DictionaryObject, number: int, paths: list[_Painted]) -> list[Finding]:
+    """Whatever line is painted in the slug (partly outside the BleedBox) is a
+    mark, stroked or filled thin, since nothing else belongs there; and no part of a mark may reach inside
+    the BleedBox, where it would print on the bleeding colour and, after a
+    cutting tolerance, on the sheet. Read from the drawn paths, with their
+    transformations, their strokes' width and their clipping."""
+    bleed = _box(page, "/BleedBox")
+    if bleed is None:
+        return []
+    inside = (bleed[0] + TOLERANCE, bleed[1] + TOLERANCE, bleed[2] - TOLERANCE, bleed[3] - TOLERANCE)
+    reaching = 0
+    for painted in paths:
+        whole = _painted_box(painted, painted.segments)
+        if whole is None:
+            continue  # clipped away
+        in_slug = whole[0] < bleed[0] - TOLERANCE or whole[1] < bleed[1] - TOLERANCE or whole[2] > bleed[2] + TOLERANCE or whole[3] > bleed[3] + TOLERANCE
+        if not in_slug:
+            continue
+        if not painted.reach and min(whole[2] - whole[0], whole[3] - whole[1]) > MARK_MAX_WIDTH:
+            continue  # a filled area, not a line: covering the slug is what the rendering above sees
+        # A stroke segment by segment (a mark's two lines drawn as one path
+        # cross nothing between them); a fill as a whole.
+        parts = [(segment,) for segment in painted.segments] if painted.reach else [painted.segments]
+        if any((box := _painted_box(painted, part)) is not None and box[0] < inside[2] and box[2] > inside[0] and box[1] < inside[3] and box[3] > inside[1] for part in parts):
+            reaching += 1
+    if not reaching:
+        return []
+    return [Finding("marks-in-bleed", number, f"{reaching} mark(s) drawn in the slug reach inside the BleedBox; marks stay outside the bleed")]
+
+
+def _painted_box(painted: _Painted, segments) -> Box | None:  # type: ignore[no-untyped-def]
+    """The bounds of `segments` as painted: widened by the stroke, cut by the clip; None if nothing is left."""
+    left, bottom, right, top = _bounds(segments)
+    r = painted.reach
+    box = _intersect(painted.clip, (left - r, bottom - r, right + r, top + r))
+    assert box is not None
+    return box if box[0] <= box[2] and box[1] <= box[3] else None
 
 
 def _small_text(state: _State, add, where: str) -> None:  # type: ignore[no-untyped-def]
@@ -292,7 +749,7 @@ def _pct(inks: tuple[float, ...]) -> str:
     return "/".join(f"{v * 100:.0f}" for v in inks) + " (C/M/Y/K)"
 
 
-def _marks(pdf: bytes | Path, reader: pypdf.PdfReader) -> list[Finding]:
+def _marks(pdf: bytes | Path, reader: pypdf.PdfReader, skip: set[int | None] = set()) -> list[Finding]:  # noqa: B006
     """Render each page and look for a dark line on both trim lines at all
     four corners, in the slug between the bleed and the paper's edge: visible
     there means visible, since nothing else is drawn outside the bleed."""
@@ -301,13 +758,22 @@ def _marks(pdf: bytes | Path, reader: pypdf.PdfReader) -> list[Finding]:
     dpi = 150
     scale = dpi / 72
     findings = []
-    document = pypdfium2.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+    try:
+        document = pypdfium2.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+    except pypdfium2.PdfiumError as exc:
+        raise _unreadable(pdf, exc) from None
     try:
         for index, page in enumerate(reader.pages):
             media, trim = _box(page, "/MediaBox"), _box(page, "/TrimBox")
-            if media is None or trim is None:
+            if media is None or trim is None or index + 1 in skip:
                 continue
-            image = document[index].render(scale=scale, crop=(0, 0, 0, 0)).to_pil().convert("L")
+            if (media[2] - media[0]) * (media[3] - media[1]) * scale * scale > MAX_MARKS_PIXELS:
+                findings.append(Finding("marks", index + 1, f"a page of {(media[2] - media[0]) / MM:.0f} × {(media[3] - media[1]) / MM:.0f} mm is far larger than a sheet's; its marks are not looked at"))
+                continue
+            try:
+                image = document[index].render(scale=scale, crop=(0, 0, 0, 0)).to_pil().convert("L")
+            except pypdfium2.PdfiumError as exc:
+                raise _unreadable(pdf, exc) from None
 
             def pixel(x: float, y: float) -> tuple[int, int]:
                 return round((x - media[0]) * scale), round((media[3] - y) * scale)
@@ -341,16 +807,28 @@ def _marks(pdf: bytes | Path, reader: pypdf.PdfReader) -> list[Finding]:
 
 def screen_audit(pdf: bytes | Path) -> Gate:
     """The structure checks of our own; the adopted PDF/UA checker (outloud)
-    is run beside them where it is installed (`audit`)."""
-    reader = _reader(pdf)
+    is run beside them where it is installed (`audit`). Raises ContentError
+    for a file that cannot be read (open_pdf)."""
+    reader = open_pdf(pdf)
+    try:
+        return Gate("screen (PDF/UA-1 structure)", tuple(_screen_findings(reader)))
+    except ContentError:
+        raise
+    except _READ_ERRORS as exc:
+        raise _unreadable(pdf, exc) from None
+
+
+def _screen_findings(reader: pypdf.PdfReader) -> list[Finding]:
     findings: list[Finding] = []
     if "/ID" not in reader.trailer:
         findings.append(Finding("file-id", None, "no /ID in the trailer"))
     root = reader.trailer["/Root"]
+    texts, origins = _marked(reader)
+    findings += _running_content(texts, origins)
+    findings += _hyphens(texts)
     if "/StructTreeRoot" not in root:
-        return Gate("screen (PDF/UA-1 structure)", (*findings, Finding("structure", None, "no structure tree")))
+        return [*findings, Finding("structure", None, "no structure tree")]
     elements = list(_elements(root["/StructTreeRoot"]))
-    texts = marked_texts(reader)
     empty = [e for e in elements if not _kids(e)]
     if empty:
         findings.append(Finding("empty-elements", None, f"{len(empty)} structure element(s) with nothing in them ({', '.join(sorted({str(e['/S']) for e in empty}))})"))
@@ -360,7 +838,56 @@ def screen_audit(pdf: bytes | Path) -> Gate:
         first = _first_text(element, texts, reader)
         if first is not None and first.strip().rstrip(".").isdigit():
             findings.append(Finding("list-labels", None, f"a list item's number ({first.strip()!r}) is in LBody, not in Lbl"))
-    return Gate("screen (PDF/UA-1 structure)", tuple(findings))
+    return findings
+
+
+# How far apart two runs of text may start and still be "the same place" on two pages.
+SAME_PLACE_PT = 1.0
+
+
+def _running_content(texts: dict[tuple[int, int | str], str], origins: dict[tuple[int, int | str], tuple[float, float]]) -> list[Finding]:
+    """A running header or footer is page furniture, an /Artifact: a line of
+    text that a page repeats whole from the page before, word for word at the
+    same place, and that both tag as content, is one that was not marked so (a
+    reader would read it out again on every page)."""
+    by_page: dict[int, list[tuple[str, tuple[float, float]]]] = {}
+    for (page, key), text in texts.items():
+        if isinstance(key, int) and text.strip() and (page, key) in origins:
+            by_page.setdefault(page, []).append((text.strip(), origins[page, key]))
+    findings = []
+    for page, runs in sorted(by_page.items()):
+        before = by_page.get(page - 1, [])
+        again = {
+            index for index, (text, (x, y)) in enumerate(runs)
+            if any(text == old and abs(x - ox) <= SAME_PLACE_PT and abs(y - oy) <= SAME_PLACE_PT for old, (ox, oy) in before)
+        }  # fmt: skip
+        # A whole line said again: a booklet's sheet opens with a band that
+        # shares the series name with the page before, beside its own number.
+        repeated = [
+            runs[index][0] for index in sorted(again)
+            if all(other in again for other, (_, (_, y)) in enumerate(runs) if abs(y - runs[index][1][1]) <= SAME_PLACE_PT)
+        ]  # fmt: skip
+        if repeated:
+            findings.append(Finding("running-header", page + 1, f"repeats {', '.join(repr(t[:40]) for t in repeated)} from page {page} at the same place as content; a running header or footer is an /Artifact"))
+    return findings
+
+
+# Hyphens that extract as themselves and not as U+002D: the hyphen (U+2010)
+# and the non-breaking hyphen (U+2011), what a layout engine draws at a break.
+_FOREIGN_HYPHENS = {"\u2010": "U+2010", "\u2011": "U+2011"}
+
+
+def _hyphens(texts: dict[tuple[int, int | str], str]) -> list[Finding]:
+    """Every hyphen of the content extracts as U+002D; a word broken at a
+    line's end extracts whole, with a soft hyphen (its /ActualText)."""
+    findings: dict[int, Finding] = {}
+    for (page, key), text in sorted(texts.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+        if not isinstance(key, int):
+            continue
+        found = [name for character, name in _FOREIGN_HYPHENS.items() if character in text]
+        if found and page not in findings:
+            findings[page] = Finding("hyphens", page + 1, f"{' and '.join(found)} in the text ({text.strip()[:40]!r}): hyphens copy as U+002D, a line-end break as a soft hyphen in /ActualText")
+    return list(findings.values())
 
 
 def _kids(element: DictionaryObject) -> list:
@@ -409,12 +936,42 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
     """The text of every marked-content sequence: (page index, MCID) → text,
     and (page index, 'artifact:<type>') → the artifacts' text of that type.
     /ActualText, where given, stands for the glyphs it covers."""
+    return _marked(reader)[0]
+
+
+def _marked(reader: pypdf.PdfReader) -> tuple[dict[tuple[int, int | str], str], dict[tuple[int, int | str], tuple[float, float]]]:
+    """marked_texts, and where on the page each sequence's text starts (the
+    first glyph's origin, in the page's coordinates)."""
     texts: dict[tuple[int, int | str], str] = {}
+    origins: dict[tuple[int, int | str], tuple[float, float]] = {}
     for index, page in enumerate(reader.pages):
-        fonts = {name: _to_unicode(font.get_object()) for name, font in ((page.get("/Resources") or {}).get("/Font") or {}).items()}
+        fonts = {name: _to_unicode(_value(font)) for name, font in _entries(_get(_get(page, "/Resources"), "/Font"))}
         stack: list[tuple[int | str | None, str | None]] = []
         font: dict[bytes, str] = {}
+        ctm: tuple[float, ...] = (1, 0, 0, 1, 0, 0)
+        saved: list[tuple[float, ...]] = []
+        line = matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        leading = 0.0
         for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            try:
+                if operator == b"q":
+                    saved.append(ctm)
+                elif operator == b"Q" and saved:
+                    ctm = saved.pop()
+                elif operator == b"cm":
+                    ctm = _multiply(_numbers(operands), ctm)
+                elif operator == b"BT":
+                    line = matrix = (1, 0, 0, 1, 0, 0)
+                elif operator == b"Tm":
+                    line = matrix = _numbers(operands)
+                elif operator in (b"Td", b"TD", b"T*"):
+                    tx, ty = (0.0, -leading) if operator == b"T*" else _numbers(operands)
+                    leading = -ty if operator == b"TD" else leading
+                    line = matrix = _multiply((1, 0, 0, 1, tx, ty), line)
+                elif operator == b"TL":
+                    leading = float(operands[0])
+            except (ValueError, TypeError, IndexError):
+                continue  # a position the checks below do without
             if operator in (b"BDC", b"BMC"):
                 tag = str(operands[0])
                 props = operands[1] if operator == b"BDC" and isinstance(operands[1], DictionaryObject) else {}
@@ -429,7 +986,11 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
                 font = fonts.get(operands[0], {})
             elif operator in (b"Tj", b"TJ") and stack:
                 key, actual = next(((k, a) for k, a in reversed(stack) if k is not None), (None, None))
-                if key is None or actual is not None:
+                if key is None:
+                    continue
+                if (index, key) not in origins:
+                    origins[index, key] = _apply(_multiply(matrix, ctm), 0, 0)
+                if actual is not None:
                     continue
                 strings = operands[0] if operator == b"TJ" else [operands[0]]
                 for piece in strings:
@@ -437,7 +998,7 @@ def marked_texts(reader: pypdf.PdfReader) -> dict[tuple[int, int | str], str]:
                         raw = piece.original_bytes if hasattr(piece, "original_bytes") else bytes(piece, "latin-1")
                         text = "".join(font.get(raw[i : i + 2], "\ufffd") for i in range(0, len(raw), 2))
                         texts[index, key] = texts.get((index, key), "") + text
-    return texts
+    return texts, origins
 
 
 # Which gates a file passes ------------------------------------------------------
