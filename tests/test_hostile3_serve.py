@@ -193,6 +193,23 @@ def test_a_connection_that_never_finishes_its_request_is_closed(running):
     assert received == b"" or received.startswith(b"HTTP/1.1 408"), received[:200]
 
 
+def test_connections_beyond_the_limit_are_refused_and_the_server_goes_on(running, capfd):
+    idle = [socket.create_connection(("127.0.0.1", running.server_address[1]), timeout=60) for _ in range(getattr(serve, "MAX_CONNECTIONS", 64))]
+    try:
+        status, headers, body = _exchange(running, _get(running, "/"))
+        assert status.startswith("HTTP/1.1 429") and body == b"429 too many connections\n", (status, body)
+    finally:
+        for connection in idle:
+            connection.close()
+    for _ in range(600):  # until the idle connections' threads have seen them closed
+        status, headers, body = _exchange(running, _get(running, "/"))
+        if not status.startswith("HTTP/1.1 429"):
+            break
+        time.sleep(0.1)
+    assert status.startswith("HTTP/1.1 200")
+    assert "Traceback" not in capfd.readouterr().err
+
+
 # Reconnecting pages ---------------------------------------------------------
 
 
@@ -283,7 +300,7 @@ def _replace_and_edit(root: Path, log: _Log, changed: str, unchanged: str) -> No
     """Each folder the watch reads deleted, moved away or replaced, and then
     edited: every edit after it came back is seen."""
     theme = root / THEME
-    stash = root / "stash"  # beside the folders watched, not in them
+    stash = root.parent / f"{root.name}-stash"
     shutil.copytree(root / "data", stash / "data")
 
     # data/ deleted: said once, waited for; back: rebuilt; edited after: rebuilt.
@@ -352,6 +369,16 @@ def test_build_watch_outlives_its_folders_deleted_and_replaced(sandbox):
     try:
         log.until(r"rebuilt TEMA 6 \(privat@2\)")
         _replace_and_edit(root, log, changed=r"rebuilt TEMA 6 \(privat@2\)", unchanged=r"nothing changed")
+        # The whole project, its working folder included, deleted and copied back.
+        shutil.copytree(root, root.parent / "whole")
+        shutil.rmtree(root)
+        log.until(rf"{re.escape(str(root))}/ is gone")
+        shutil.copytree(root.parent / "whole", root)
+        log.until(rf"{re.escape(str(root))}/ is back")
+        log.until(r"nothing changed")
+        theme = root / THEME
+        theme.write_text(TITLE.sub('title: "Til sidst om ', theme.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+        log.until(r"rebuilt TEMA 6 \(privat@2\)")
         assert process.poll() is None
     finally:
         rest = _stopped(process)

@@ -338,6 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # an open event stream must not keep Ctrl-C waiting
+    request_queue_size = 2 * MAX_CONNECTIONS  # those beyond the limit are told so, not left to time out
     preview: Preview
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:

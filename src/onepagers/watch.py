@@ -11,6 +11,7 @@ away or replaced (`changes`, which `serve` watches with too).
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
 import time
@@ -53,6 +54,9 @@ def watch(
 
     profile = profiles.get(selection.profile)
     renderer: Renderer | None = None
+    # Where it is now: a working folder deleted and made again (the project's
+    # own, checked out afresh) is no longer the one a relative path means.
+    out = Path(os.path.abspath(out))
 
     def rebuild() -> str:
         nonlocal renderer
@@ -130,7 +134,7 @@ def changes(
     while not _stopped(stop_event):
         gone = [f for f in folders if f in expected and _identity(f) is None]
         if gone:
-            outermost = [f for f in gone if f.parent not in gone]
+            outermost = [project.root] if _identity(project.root) is None else [f for f in gone if f.parent not in gone]
             say(f"{stamp()}{_named(outermost)} {'is' if len(outermost) == 1 else 'are'} gone; waiting for {'it' if len(outermost) == 1 else 'them'} to come back")
             while any(_identity(f) is None for f in gone):
                 if _wait(stop_event, LOOK_MS / 1000):
