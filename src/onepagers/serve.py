@@ -8,6 +8,8 @@ without a reload. A mistake in the data is shown in the page, at its
 file:line:col with the line quoted, above the last pages that rendered; the
 next good save clears it. Nothing is written to disk and nothing in the page
 comes from outside the machine (the Content-Security-Policy says so too).
+A request the page would never make (a query, a body, another method, an
+odd address or header) is refused in one plain line, and the server goes on.
 """
 
 from __future__ import annotations
