@@ -18,7 +18,9 @@ import re
 import subprocess
 import tarfile
 import tempfile
+from collections import deque
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -33,6 +35,14 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # Words (with their inner hyphens, slashes, apostrophes: "YouSee/Nuuday"),
 # punctuation and spaces apart: "alvorligt" -> "alvorligt." is a full stop added.
 TOKEN = re.compile(r"\s+|\w+(?:[-/’']\w+)*-?|[^\w\s]")
+# difflib's matcher costs up to the product of the two lengths (more where
+# tokens repeat, as spaces do). Beyond this product the common beginning and
+# end are kept and what lies between is one change: a sheet's items (at most
+# 1,500 characters) stay far below it, a pasted book does not hang the diff.
+MATCH_LIMIT = 250_000
+# How far ahead a changed item looks for the item it became: a section of
+# thousands of new items must not compare each with each.
+LOOK_AHEAD = 8
 
 
 @dataclass(frozen=True)
@@ -93,27 +103,55 @@ def diff_sheets(a: Sheet, b: Sheet) -> list[SectionDiff]:
     return out
 
 
+def opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, in time bounded by MATCH_LIMIT: past it, the common
+    beginning and end are equal and the rest is one replacement."""
+    if len(a) * len(b) <= MATCH_LIMIT:
+        return difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    if 0 < len(middle_a) * len(middle_b) <= MATCH_LIMIT:
+        inner = difflib.SequenceMatcher(a=middle_a, b=middle_b, autojunk=False).get_opcodes()
+    else:
+        op = "replace" if middle_a and middle_b else "delete" if middle_a else "insert"
+        inner = [(op, 0, len(middle_a), 0, len(middle_b))] if middle_a or middle_b else []
+    out = [("equal", 0, start, 0, start)] if start else []
+    out += [(op, i1 + start, i2 + start, j1 + start, j2 + start) for op, i1, i2, j1, j2 in inner]
+    if end:
+        out.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    return out
+
+
 def _pairs(a: list[str], b: list[str], similar) -> Iterator[tuple[str | None, str | None]]:
     """Align two sequences: equal runs pair up, and in a changed run items pair by
     position while they are `similar`; the rest stand alone."""
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b):
         if op == "equal":
             yield from zip(a[i1:i2], b[j1:j2])
             continue
-        left, right = a[i1:i2], b[j1:j2]
+        left, right = deque(a[i1:i2]), deque(b[j1:j2])
         while left and right:
             if similar(left[0], right[0]):
-                yield left.pop(0), right.pop(0)
-            elif any(similar(left[0], y) for y in right[1:]):
-                yield None, right.pop(0)  # new text before the one this item became
+                yield left.popleft(), right.popleft()
+            elif any(similar(left[0], y) for y in islice(right, 1, LOOK_AHEAD + 1)):
+                yield None, right.popleft()  # new text before the one this item became
             else:
-                yield left.pop(0), None
+                yield left.popleft(), None
         yield from ((x, None) for x in left)
         yield from ((None, y) for y in right)
 
 
 def _ratio(x: str, y: str) -> float:
-    return difflib.SequenceMatcher(a=x.split(), b=y.split(), autojunk=False).ratio()
+    a, b = x.split(), y.split()
+    if len(a) * len(b) > MATCH_LIMIT:
+        # An upper bound in linear time (the words in common, in any order).
+        return difflib.SequenceMatcher(a=a, b=b, autojunk=False).quick_ratio()
+    return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio()
 
 
 def diff_items(items_a: list[str], items_b: list[str]) -> Iterator[Row]:
@@ -141,7 +179,7 @@ def _sentences(x: str, y: str) -> Iterator[Change]:
 
 def _words(x: str, y: str) -> Iterator[Change]:
     wa, wb = TOKEN.findall(x), TOKEN.findall(y)
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(wa, wb):
         yield Change("equal" if op == "equal" else op, "".join(wa[i1:i2]), "".join(wb[j1:j2]))
 
 
