@@ -409,7 +409,7 @@ def test_thousands_of_items_are_diffed_with_bounded_work(bounded):
 
 # --- diff --since with odd revisions -------------------------------------------
 
-pytestmark_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
 def _git(root: Path, *args: str) -> str:
@@ -426,7 +426,7 @@ def repository(sandbox) -> Path:
     return root
 
 
-@pytestmark_git
+@needs_git
 @pytest.mark.parametrize(
     ("revision", "says"),
     [
@@ -452,7 +452,7 @@ def test_diff_since_refuses_what_is_no_commit_with_a_message(cli, repository, tm
     assert not (tmp_path / "written").exists()
 
 
-@pytestmark_git
+@needs_git
 def test_diff_since_in_an_empty_repository_or_none_says_so(cli, sandbox, tmp_path):
     result = cli("diff", "--since", "HEAD", "--project", str(sandbox.root))
     assert result.exit_code == 2 and "not in a git repository" in result.output, result.output
@@ -461,7 +461,7 @@ def test_diff_since_in_an_empty_repository_or_none_says_so(cli, sandbox, tmp_pat
     assert result.exit_code == 2 and "no commits" in result.output, result.output
 
 
-@pytestmark_git
+@needs_git
 def test_diff_since_in_a_shallow_clone_says_why_an_old_revision_is_missing(cli, repository, tmp_path):
     _git(repository, "commit", "-q", "--allow-empty", "-m", "second")
     clone = tmp_path / "clone"
@@ -472,7 +472,7 @@ def test_diff_since_in_a_shallow_clone_says_why_an_old_revision_is_missing(cli, 
     assert result.exit_code == 2 and "shallow" in result.output, result.output
 
 
-@pytestmark_git
+@needs_git
 def test_diff_since_reads_a_link_in_the_old_data_as_a_link_and_refuses_it(cli, repository):
     link = repository / "data" / "themes" / "11-link.yaml"
     os.symlink("/etc/passwd", link)
@@ -484,7 +484,7 @@ def test_diff_since_reads_a_link_in_the_old_data_as_a_link_and_refuses_it(cli, r
     assert "Traceback" not in result.output
 
 
-@pytestmark_git
+@needs_git
 def test_diff_since_never_asks_git_for_the_whole_data_at_once(cli, repository, monkeypatch):
     theme = _theme_path(repository)
     theme.write_text(theme.read_text(encoding="utf-8").replace("konstant stort", "konstant meget stort", 1), encoding="utf-8")
