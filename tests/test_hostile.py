@@ -41,13 +41,14 @@ def _pdf_text(path: Path) -> str:
     return " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(path).pages)
 
 
-def test_html_in_the_data_is_printed_as_text(copy):
+def test_html_in_the_data_is_refused_never_printed_or_interpreted(copy):
+    # Printed, its tags would stand on the sheet as characters: each is refused at its line.
     _edit_theme(copy, 4, cases=HTML_IN_TEXT)
     result = run_cli("build", "--theme", "4", "--out", "out", cwd=copy)
-    assert result.returncode == 0, result.stderr
-    text = _pdf_text(Path(copy, result.stdout.strip()))
-    for snippet in HTML_IN_TEXT:
-        assert " ".join(snippet.split()) in text, snippet
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    for number in range(1, len(HTML_IN_TEXT) + 1):
+        assert f"'cases[{number}]': HTML" in result.stderr, result.stderr
+    assert not (copy / "out").exists()
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -75,11 +76,11 @@ def loopback_server():
 
 def test_nothing_is_fetched_from_the_network_or_outside_the_project(copy, loopback_server):
     base, requests = loopback_server
-    # In the data: a link and an image tag (both only text or an annotation).
+    # In the data: links (only annotations); an image tag is refused before any layout.
     _edit_theme(
         copy, 4,
         references=[{"text": "Se her", "url": f"{base}/data-link"}],
-        cases=[f'<img src="{base}/data-img.png"> og [et link]({base}/inline-link)'],
+        cases=[f'Et billede og [et link]({base}/inline-link)'],
     )
     # In a template override: an image, a stylesheet background, a local file.
     sheet = copy / "templates" / "sheet.html.j2"

@@ -13,12 +13,14 @@ terminal strikes out and colours.
 from __future__ import annotations
 
 import difflib
-import io
+import os
 import re
 import subprocess
-import tarfile
 import tempfile
+import unicodedata
+from collections import deque
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -33,6 +35,14 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # Words (with their inner hyphens, slashes, apostrophes: "YouSee/Nuuday"),
 # punctuation and spaces apart: "alvorligt" -> "alvorligt." is a full stop added.
 TOKEN = re.compile(r"\s+|\w+(?:[-/’']\w+)*-?|[^\w\s]")
+# difflib's matcher costs up to the product of the two lengths (more where
+# tokens repeat, as spaces do). Beyond this product the common beginning and
+# end are kept and what lies between is one change: a sheet's items (at most
+# 1,500 characters) stay far below it, a pasted book does not hang the diff.
+MATCH_LIMIT = 250_000
+# How far ahead a changed item looks for the item it became: a section of
+# thousands of new items must not compare each with each.
+LOOK_AHEAD = 8
 
 
 @dataclass(frozen=True)
@@ -93,27 +103,55 @@ def diff_sheets(a: Sheet, b: Sheet) -> list[SectionDiff]:
     return out
 
 
+def opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, in time bounded by MATCH_LIMIT: past it, the common
+    beginning and end are equal and the rest is one replacement."""
+    if len(a) * len(b) <= MATCH_LIMIT:
+        return difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    if 0 < len(middle_a) * len(middle_b) <= MATCH_LIMIT:
+        inner = difflib.SequenceMatcher(a=middle_a, b=middle_b, autojunk=False).get_opcodes()
+    else:
+        op = "replace" if middle_a and middle_b else "delete" if middle_a else "insert"
+        inner = [(op, 0, len(middle_a), 0, len(middle_b))] if middle_a or middle_b else []
+    out = [("equal", 0, start, 0, start)] if start else []
+    out += [(op, i1 + start, i2 + start, j1 + start, j2 + start) for op, i1, i2, j1, j2 in inner]
+    if end:
+        out.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    return out
+
+
 def _pairs(a: list[str], b: list[str], similar) -> Iterator[tuple[str | None, str | None]]:
     """Align two sequences: equal runs pair up, and in a changed run items pair by
     position while they are `similar`; the rest stand alone."""
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b):
         if op == "equal":
             yield from zip(a[i1:i2], b[j1:j2])
             continue
-        left, right = a[i1:i2], b[j1:j2]
+        left, right = deque(a[i1:i2]), deque(b[j1:j2])
         while left and right:
             if similar(left[0], right[0]):
-                yield left.pop(0), right.pop(0)
-            elif any(similar(left[0], y) for y in right[1:]):
-                yield None, right.pop(0)  # new text before the one this item became
+                yield left.popleft(), right.popleft()
+            elif any(similar(left[0], y) for y in islice(right, 1, LOOK_AHEAD + 1)):
+                yield None, right.popleft()  # new text before the one this item became
             else:
-                yield left.pop(0), None
+                yield left.popleft(), None
         yield from ((x, None) for x in left)
         yield from ((None, y) for y in right)
 
 
 def _ratio(x: str, y: str) -> float:
-    return difflib.SequenceMatcher(a=x.split(), b=y.split(), autojunk=False).ratio()
+    a, b = x.split(), y.split()
+    if len(a) * len(b) > MATCH_LIMIT:
+        # An upper bound in linear time (the words in common, in any order).
+        return difflib.SequenceMatcher(a=a, b=b, autojunk=False).quick_ratio()
+    return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio()
 
 
 def diff_items(items_a: list[str], items_b: list[str]) -> Iterator[Row]:
@@ -141,7 +179,7 @@ def _sentences(x: str, y: str) -> Iterator[Change]:
 
 def _words(x: str, y: str) -> Iterator[Change]:
     wa, wb = TOKEN.findall(x), TOKEN.findall(y)
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(wa, wb):
         yield Change("equal" if op == "equal" else op, "".join(wa[i1:i2]), "".join(wb[j1:j2]))
 
 
@@ -250,20 +288,112 @@ def since(before: Library, now: Library, revision: str, theme: int | None, name:
 
 
 def data_at(root: Path, revision: str) -> tempfile.TemporaryDirectory:
-    """`data/` as it was at a git revision, unpacked into a temporary folder (`<tmp>/data`).
+    """`data/` as it was at a git revision, written into a temporary folder
+    (`<tmp>/data`) one file at a time, never the whole of it in memory.
 
-    Raises LookupError, in git's words, when there is no such revision or no git.
+    The revision must name a commit: it is checked (`rev-parse --verify
+    --end-of-options REV^{commit}`) before git is asked for anything else,
+    and only the commit's id is passed on, so a value such as `--output=x`
+    is never read as an option. Raises LookupError, in plain words, for no
+    git, no repository, no commits, no such (or an ambiguous) revision, a
+    revision that is not a commit, and a commit without data/.
     """
+    if not revision or revision.startswith("-") or any(unicodedata.category(ch)[0] == "C" or ch.isspace() for ch in revision):
+        raise LookupError(f"'{revision}' is not a revision: give a commit, a branch or a tag, such as HEAD~3 or main")
+    top = _git(root, "rev-parse", "--show-toplevel", fail="the project is not in a git repository: there is no revision to compare with").decode().strip()
+    commit = _commit(Path(top), revision)
     try:
-        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
         inside = (root / "data").resolve().relative_to(Path(top).resolve()).as_posix()
-        archive = subprocess.run(["git", "-C", top, "archive", "--format=tar", f"{revision}:{inside}"], capture_output=True, check=True)
+    except ValueError:
+        raise LookupError(f"data/ is not inside the git repository at {top}") from None
+    listing = _git(Path(top), "ls-tree", "-r", "-z", "--long", "--end-of-options", f"{commit}:{inside}",
+                   fail=f"'{revision}': there was no {inside}/ folder at that revision")
+    folder = tempfile.TemporaryDirectory(prefix="onepagers-since-")
+    try:
+        _write_tree(Path(top), listing, Path(folder.name) / "data")
+    except BaseException:
+        folder.cleanup()
+        raise
+    return folder
+
+
+def _git(top: Path, *args: str, fail: str) -> bytes:
+    try:
+        done = subprocess.run(["git", "-C", str(top), *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise LookupError("git is not installed") from None
-    except subprocess.CalledProcessError as exc:
-        message = (exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or "").strip().splitlines()
-        raise LookupError(f"'{revision}': " + (message[-1] if message else "git failed")) from None
-    folder = tempfile.TemporaryDirectory(prefix="onepagers-since-")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(Path(folder.name) / "data", filter="data")
-    return folder
+    if done.returncode != 0:
+        raise LookupError(fail)
+    return done.stdout
+
+
+def _commit(top: Path, revision: str) -> str:
+    """The id of the commit `revision` names, or a LookupError saying why there is none."""
+    done = subprocess.run(["git", "-C", str(top), "rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}"],
+                          capture_output=True, text=True, errors="replace", check=False)
+    if "ambiguous" in done.stderr:
+        raise LookupError(f"'{revision}' is ambiguous: it names more than one thing (a branch and a tag, or several commits); "
+                          f"give the full name, such as refs/tags/{revision}, or more of the commit's id")
+    if done.returncode == 0:
+        return done.stdout.strip()
+    if subprocess.run(["git", "-C", str(top), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, check=False).returncode != 0:
+        raise LookupError(f"'{revision}': the repository has no commits yet")
+    kind = subprocess.run(["git", "-C", str(top), "cat-file", "-t", "--end-of-options", revision], capture_output=True, text=True, check=False)
+    named = {"tree": "a folder (a git tree)", "blob": "a file (a git blob)"}.get(kind.stdout.strip())
+    if kind.returncode == 0 and named:
+        raise LookupError(f"'{revision}' names {named}, not a commit")
+    shallow = subprocess.run(["git", "-C", str(top), "rev-parse", "--is-shallow-repository"], capture_output=True, text=True, check=False)
+    hint = " (this is a shallow clone: older commits are not here; `git fetch --unshallow` brings them)" if shallow.stdout.strip() == "true" else ""
+    raise LookupError(f"'{revision}': no such commit, branch or tag in this repository{hint}")
+
+
+# ls-tree's entry: mode, type, object, size ("-" for a submodule), path.
+_ENTRY = re.compile(rb"^(?P<mode>[0-7]+) (?P<type>\w+) (?P<object>[0-9a-f]+) +(?P<size>-|[0-9]+)\t(?P<path>.+)$", re.S)
+
+
+def _write_tree(top: Path, listing: bytes, target: Path) -> None:
+    """Write the blobs ls-tree listed under `target`, streamed one at a time.
+    A file larger than a data file may be is written as an empty file of its
+    size (load_yaml refuses it by its size); a link stays a link."""
+    from .source import MAX_BYTES
+
+    target.mkdir(parents=True)
+    with subprocess.Popen(["git", "-C", str(top), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE) as batch:
+        assert batch.stdin is not None and batch.stdout is not None
+        try:
+            for raw in filter(None, listing.split(b"\0")):
+                entry = _ENTRY.match(raw)
+                if entry is None or entry["type"] != b"blob":
+                    continue  # a submodule: no text of ours
+                parts = os.fsdecode(entry["path"]).split("/")
+                if any(part in ("", ".", "..") for part in parts):
+                    continue  # no path git itself would check out
+                path = target.joinpath(*parts)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                size = int(entry["size"])
+                link = entry["mode"] == b"120000"
+                if link and size > 4096:
+                    continue  # no link's target is so long
+                if not link and size > MAX_BYTES:
+                    with open(path, "wb") as handle:
+                        handle.truncate(size)
+                    continue
+                batch.stdin.write(entry["object"] + b"\n")
+                batch.stdin.flush()
+                header = batch.stdout.readline().split()
+                if len(header) != 3:
+                    continue  # "<object> missing": a partial clone lacks it
+                remaining = int(header[2])
+                if link:
+                    os.symlink(os.fsdecode(batch.stdout.read(remaining)), path)
+                else:
+                    with open(path, "wb") as handle:
+                        while remaining:
+                            chunk = batch.stdout.read(min(remaining, 1 << 16))
+                            if not chunk:
+                                break
+                            handle.write(chunk)
+                            remaining -= len(chunk)
+                batch.stdout.read(1)  # the newline after each object
+        finally:
+            batch.stdin.close()

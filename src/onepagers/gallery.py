@@ -16,6 +16,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import TemplateError
 
@@ -98,16 +99,22 @@ def series_of(library: Library, project: Project, out: Path) -> list[Series]:
         # A file the data does not name (a theme since removed, a copy): by its folder and name.
         series, label, kind, number, title, profile = known.get(pdf, ("", pdf.parent.name, "file", "", pdf.stem, None))
         page = web_page(pdf, profile)
-        web = os.path.relpath(page, out) if page is not None else None
+        web = _href(page, out) if page is not None else None
         if (thumb := _card_thumbnail(pdf)) is None:
             continue
-        card = Card(kind, number, soft_hyphens(title, hyphenator), profile, os.path.relpath(pdf, out), os.path.relpath(thumb, out), web)
+        card = Card(kind, number, soft_hyphens(title, hyphenator), profile, _href(pdf, out), _href(thumb, out), web)
         grouped.setdefault(series, {}).setdefault(label, []).append(card)
     return [
         Series(name, tuple(Group(label, tuple(cards)) for label, cards in groups.items()))
         for name, groups in grouped.items()
         if groups
     ]
+
+
+def _href(path: Path, out: Path) -> str:
+    """A file's link from index.html, percent-encoded: its name comes from a
+    theme file's, which may hold a space, "å", "#" or "?"."""
+    return quote(Path(os.path.relpath(path, out)).as_posix(), safe="/")
 
 
 def web_page(pdf: Path, profile: Profile | None) -> Path | None:

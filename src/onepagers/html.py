@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 import jinja2
 
@@ -31,10 +30,11 @@ DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
 
 
 def shown_url(url: str) -> str:
-    """An address as a reader should see it: percent-escapes decoded
-    ("S%C3%A5dan+gik+det.pdf" reads "Sådan+gik+det.pdf"); the link keeps the
-    address as written."""
-    return unquote(url)
+    """An address as a reader should see it: escapes of visible letters decoded
+    ("S%C3%A5dan+gik+det.pdf" reads "Sådan+gik+det.pdf"), never one of a
+    control or bidi character (`inline.shown`); the link's href is
+    `inline.href` of the address as written."""
+    return inline.shown(url)
 
 
 @lru_cache(maxsize=8)
@@ -50,6 +50,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["balance"] = balance
     env.filters["whole_last_word"] = hyphenation.whole_last_word
     env.filters["shown_url"] = shown_url
+    env.filters["href"] = inline.href
     return env
 
 

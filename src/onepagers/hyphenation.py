@@ -44,10 +44,27 @@ def patterns(words: list[str]) -> dict[str, tuple[int, tuple[int, ...]]]:
     return out
 
 
+# No word of the language is longer (the data's longest has 29 letters; the
+# data refuses runs beyond model.MAX_WORD). WeasyPrint lays a line out again
+# for every break it is offered in a word that does not fit, so a longer
+# "word" (a pasted hash, a missing space) costs time with the square of its
+# length: it is offered none, and left to overflow where the layout shows it.
+MAX_HYPHENATED = 64
+
+
+class _BoundedHyphDict(pyphen.HyphDict):
+    """Pyphen's patterns, offering no break in a word longer than MAX_HYPHENATED."""
+
+    def positions(self, word: str) -> list[pyphen.DataInt]:
+        if len(word) > MAX_HYPHENATED:
+            return []
+        return super().positions(word)
+
+
 def install(exceptions_file: Path, language: str) -> pyphen.Pyphen:
     """Make `lang=<language>` hyphenate with the corrections, for every later layout."""
     path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
-    hd = pyphen.HyphDict(path)
+    hd = _BoundedHyphDict(path)
     hd.patterns.update(patterns(read_exceptions(exceptions_file)))
     hd.maxlen = max(len(key) for key in hd.patterns)
     pyphen.hdcache[path] = hd

@@ -42,6 +42,23 @@ VARIANT_NAME = re.compile(r"^(?P<sector>[a-zæøå]+)@(?P<edition>[1-9][0-9]*)$"
 # More than a column holds: such text cannot fit a sheet, and WeasyPrint's line
 # breaking grows faster than linearly with a paragraph's length.
 MAX_TEXT = 1500
+# More letters and digits than a column's line holds, with no space or hyphen
+# between them: no word of the language is so long (the data's longest has
+# 29), and laying one out tries every break the hyphenation rules find in it.
+MAX_WORD = 60
+# A run a line may not break inside: anything but white space, hyphens, dashes,
+# slashes and the zero-width space (a soft hyphen joins, and is tried too).
+_UNBROKEN = re.compile(r"[^\s\-\u2010-\u2015/\u200b]+")
+
+
+def _long_word(text: str) -> str | None:
+    for run in _UNBROKEN.findall(text):
+        letters = sum(ch.isalnum() for ch in run)
+        if letters > MAX_WORD:
+            shown = run if len(run) <= 30 else f"{run[:12]}…{run[-12:]}"
+            return (f"'{shown}' is a word of {letters} letters and digits with no space or hyphen in it; "
+                    f"no line holds more than {MAX_WORD}: is a space missing?")
+    return None
 
 
 def _check_text(value: str) -> str:
@@ -55,6 +72,12 @@ def _check_text(value: str) -> str:
         if unicodedata.category(ch) == "Cc":
             raise ValueError(f"text contains the control character U+{ord(ch):04X}")
     for problem in inline.link_problems(value):
+        raise ValueError(problem)
+    for problem in inline.markup_problems(value):
+        raise ValueError(problem)
+    if problem := inline.visibility_problem(value):
+        raise ValueError(problem)
+    if problem := _long_word(inline.to_plain(value)):
         raise ValueError(problem)
     return value
 

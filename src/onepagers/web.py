@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -74,7 +75,11 @@ def render(library: Library, project: Project, job: Job) -> str:
 
 
 def _relative(target: Path, page: Path) -> str:
-    return Path(os.path.relpath(target, page.parent)).as_posix()
+    """The href of a file beside the page: its path percent-encoded, so that a
+    name with a space, "å", "#", "?", "%" or a quote (a theme file's name
+    makes the sheet's) still points at that file; the link's text is the
+    data's own words."""
+    return quote(Path(os.path.relpath(target, page.parent)).as_posix(), safe="/")
 
 
 def copy_fonts(project: Project, out: Path) -> None:
