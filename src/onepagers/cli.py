@@ -319,7 +319,10 @@ def check(
         return
     try:
         library = load_library(project.data, partial=True)
-        findings = [*library.problems, *preflight(library, project, theme or None)]
+        # A theme whose file did not load is not missing: that file's problems,
+        # among the findings, are the answer, not "there is no theme N".
+        themes = [n for n in theme if n not in library.broken] if theme else None
+        findings = [*library.problems, *preflight(library, project, themes)]
     except ContentError as exc:
         findings = list(exc.diagnostics)
     if as_json:
