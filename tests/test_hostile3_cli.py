@@ -17,8 +17,6 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from onepagers.diagnostics import printable
-
 STDOUT_LOST = "error: cannot write to standard output"
 
 
@@ -197,6 +195,8 @@ HOSTILE_NAMES = [
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=[repr(n) for n in HOSTILE_NAMES])
 def test_a_printed_path_names_the_file_when_pasted_into_a_shell(tmp_path, name):
+    from onepagers.diagnostics import printable
+
     (tmp_path / name).write_bytes(b"")
     shown = printable(name)
     assert shown.isprintable(), shown
@@ -206,10 +206,14 @@ def test_a_printed_path_names_the_file_when_pasted_into_a_shell(tmp_path, name):
 
 @pytest.mark.parametrize("name", ["ø–’ plain", "quote'and\\backslash", "space and $dollar"])
 def test_a_path_that_shows_as_it_is_is_printed_as_it_is(tmp_path, name):
+    from onepagers.diagnostics import printable
+
     assert printable(str(tmp_path / name)) == str(tmp_path / name)
 
 
 def test_a_name_that_is_not_utf8_is_printed_byte_for_byte(tmp_path):
+    from onepagers.diagnostics import printable
+
     path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/latin1-\xf8\xff"))
     path.write_bytes(b"")
     shown = printable(str(path))
