@@ -404,6 +404,17 @@ def test_what_cannot_be_read_is_one_clear_message(sandbox, cli, monkeypatch, no_
     assert not (sandbox.root / "out").exists()
 
 
+@pytest.mark.parametrize("command", ["build", "booklet"])
+def test_an_output_folder_that_cannot_be_looked_at_is_one_message(sandbox, cli, monkeypatch, no_permission, command):
+    monkeypatch.chdir(sandbox.root)
+    (sandbox.root / "locked").mkdir()
+    no_permission(sandbox.root / "locked")
+    args = ("--theme", "4") if command == "build" else ()
+    result = cli(command, *args, "--out", "locked/out")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == ["error: --out locked/out: cannot look at it: Permission denied"]
+
+
 def _replace(path: Path, kind: str) -> None:
     if path.is_dir():
         path.rename(path.with_name(path.name + ".moved"))

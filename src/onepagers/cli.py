@@ -123,8 +123,14 @@ def report_skipped(problems, waiting) -> None:
 
 def _output_folder(out: Path) -> Path:
     """An output folder, existing or to be made; anything else there is refused, never replaced."""
-    if out.exists() and not out.is_dir():
-        raise SelectionError(f"--out {out} is a file, not a folder: name a folder (it is made if missing)")
+    from .files import OutputError
+
+    try:
+        a_file = out.exists() and not out.is_dir()
+    except OSError as exc:  # a folder on the way that may not be entered
+        raise OutputError(f"--out {printable(str(out))}: cannot look at it: {exc.strerror or exc}") from None
+    if a_file:
+        raise SelectionError(f"--out {printable(str(out))} is a file, not a folder: name a folder (it is made if missing)")
     return out
 
 
