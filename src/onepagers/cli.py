@@ -3,10 +3,22 @@
 stdout carries only results (the path of each PDF, one per line) so scripts
 can rely on it; progress and messages go to stderr. Exit status: 0 success,
 1 a problem in the content (or a sheet that does not fit), 2 a usage error.
+
+A path is printed as it is, or, if its name holds a newline, a tab or
+another character a line cannot show, quoted as a shell quotes it
+(`$'a\\nb'`): one path is always one line. Text the terminal's encoding
+cannot show is printed as escapes (`\\u2013`), never a crash. A reader that
+goes away (`onepagers list | head -1`) is no error: the rest of the output is
+dropped and the command ends as it would have, with its own exit status.
+Output that cannot be written (a full disk, a closed stdout) is an error:
+one message on stderr, exit status 1.
 """
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import sys
 from contextlib import nullcontext
 from functools import lru_cache
@@ -16,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from . import profiles
-from .diagnostics import ContentError, Diagnostic, SelectionError
+from .diagnostics import ContentError, Diagnostic, SelectionError, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -77,6 +89,11 @@ def say(line: str) -> None:
     print(line, file=sys.stderr)
 
 
+def echo_path(path: Path) -> None:
+    """A result on stdout: one path, one line, whatever its name holds."""
+    typer.echo(printable(str(path)))
+
+
 def print_diagnostics(diagnostics: list[Diagnostic], quote: bool = True) -> None:
     for diagnostic in diagnostics:
         say(diagnostic.with_source() if quote else diagnostic.one_line())
@@ -106,8 +123,14 @@ def report_skipped(problems, waiting) -> None:
 
 def _output_folder(out: Path) -> Path:
     """An output folder, existing or to be made; anything else there is refused, never replaced."""
-    if out.exists() and not out.is_dir():
-        raise SelectionError(f"--out {out} is a file, not a folder: name a folder (it is made if missing)")
+    from .files import OutputError
+
+    try:
+        a_file = out.exists() and not out.is_dir()
+    except OSError as exc:  # a folder on the way that may not be entered
+        raise OutputError(f"--out {printable(str(out))}: cannot look at it: {exc.strerror or exc}") from None
+    if a_file:
+        raise SelectionError(f"--out {printable(str(out))} is a file, not a folder: name a folder (it is made if missing)")
     return out
 
 
@@ -235,12 +258,12 @@ def booklet(
         print_diagnostics(list(result.problems))
         say(f"{result.job.name}: not written")
         raise typer.Exit(1)
-    typer.echo(str(result.job.path))
+    echo_path(result.job.path)
     blanks = getattr(result, "blank_pages", 0)
     say(f"booklet {name}: {result.pages} pages" + (f" ({blanks} blank at the end, for a multiple of 4)" if blanks else ""))
     from .gallery import write_gallery
 
-    say(f"gallery: {write_gallery(library, project, out)}")  # it lists every PDF in the folder
+    say(f"gallery: {printable(str(write_gallery(library, project, out)))}")  # it lists every PDF in the folder
 
 
 @app.command()
@@ -262,7 +285,7 @@ def preview(
     for pdf in pdfs:
         try:
             for path in previews.write(pdf, to or pdf.parent, dpi):
-                typer.echo(str(path))
+                echo_path(path)
         except previews.DamagedPdf as exc:  # the others still get their pictures
             say(f"error: {exc}")
             damaged += 1
@@ -305,7 +328,10 @@ def check(
         return
     try:
         library = load_library(project.data, partial=True)
-        findings = [*library.problems, *preflight(library, project, theme or None)]
+        # A theme whose file did not load is not missing: that file's problems,
+        # among the findings, are the answer, not "there is no theme N".
+        themes = [n for n in theme if n not in library.broken] if theme else None
+        findings = [*library.problems, *preflight(library, project, themes)]
     except ContentError as exc:
         findings = list(exc.diagnostics)
     if as_json:
@@ -356,12 +382,12 @@ def accessibility(
     # The gallery first, linking the report, so that it is checked as it will stay.
     write_gallery(library, project, out, report=True)
     md, js, docs = write_report(project, out, library.series.file_names.booklet)
-    typer.echo(str(md))
-    typer.echo(str(js))
+    echo_path(md)
+    echo_path(js)
     failed = [d for d in docs if d.result == FAILED]
     say(f"{len(docs)} documents checked, {len(failed)} with a failed check.")
     for doc in failed:
-        say(f"error: {doc.path}: " + "; ".join(c.name for c in doc.checks if c.result == FAILED))
+        say(f"error: {printable(str(doc.path))}: " + "; ".join(c.name for c in doc.checks if c.result == FAILED))
     if failed:
         raise typer.Exit(1)
 
@@ -392,7 +418,7 @@ def audit(
             continue
         for gate in found:
             failed = failed or not gate.passed
-            typer.echo(f"{path}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
+            typer.echo(f"{printable(str(path))}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
             for finding in gate.findings:
                 say(f"  {finding.one_line()}")
             for finding in gate.reviewed:
@@ -504,7 +530,7 @@ def diff(
         title = ""
     if html_file is not None:
         write_atomically(html_file, worddiff.to_html(comparisons, title, project.templates, since or "").encode("utf-8"))
-        say(f"wrote {html_file}")
+        say(f"wrote {printable(str(html_file))}")
 
 
 def _run_build(project, selection, out: Path, workers: Optional[int], force: bool):
@@ -531,12 +557,12 @@ def _run_build(project, selection, out: Path, workers: Optional[int], force: boo
     report_skipped(report.skipped, report.waiting)
     for result in report.results:
         if result.ok:
-            typer.echo(str(result.job.path))
+            echo_path(result.job.path)
 
     built, failed = report.count(Status.BUILT), report.count(Status.FAILED)
     total = len(report.results)
     if report.gallery is not None:
-        say(f"gallery: {report.gallery}")
+        say(f"gallery: {printable(str(report.gallery))}")
     if not built and not failed:
         if total or not report.skipped:  # with none asked for but the ones that wait, said above
             say(f"Nothing changed: {total} sheet{'s' if total != 1 else ''} up to date.")
@@ -611,8 +637,67 @@ def run(args: list[str] | None = None) -> int:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         return 130
-    except BrokenPipeError:  # `onepagers build --all | head`: the reader has gone
-        return 0
+    except OutputLost as exc:
+        say(f"error: {exc}")
+        return 1
+
+
+class OutputLost(Exception):
+    """stdout could not take what a command printed (a full disk, a closed
+    descriptor): its results did not arrive. Not an OSError, which Typer
+    would turn into exit status 1 itself, before `run` sees it."""
+
+
+class _Outlet(io.FileIO):
+    """stdout or stderr at the level of the file descriptor, where a write fails.
+
+    A reader that has gone (`| head -1`) is no error: the rest is dropped and
+    the command goes on to its own exit status. Any other failure of stdout
+    (ENOSPC, a descriptor closed before the start) raises OutputLost once;
+    stderr, which has nowhere to say so, drops its messages in silence."""
+
+    def __init__(self, fd: int, closed: bool) -> None:
+        super().__init__(fd, "w", closefd=False)
+        self.failure = "it is closed" if closed else ""
+        self.dropping = False
+
+    def write(self, data: bytes) -> int | None:  # type: ignore[override]
+        if self.dropping or not data:
+            return len(data)
+        try:
+            if self.failure:
+                raise OSError(errno.EBADF, self.failure)
+            return super().write(data)
+        except OSError as exc:
+            self.dropping = True
+            if exc.errno == errno.EPIPE or self.fileno() != 1:
+                return len(data)
+            raise OutputLost(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _attach_outlets() -> None:
+    """stdout and stderr as `_Outlet`s, writing escapes for what the locale's
+    encoding cannot show (a Latin-1 or ASCII terminal and 'ø', '–', '’')."""
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            # Closed (`>&-`): /dev/null takes its place, or the next file
+            # opened, a PDF being written, would get the number and receive
+            # what is printed.
+            closed.add(fd)
+            if (null := os.open(os.devnull, os.O_RDWR)) != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        before = getattr(sys, name)
+        setattr(sys, name, io.TextIOWrapper(
+            io.BufferedWriter(_Outlet(fd, closed=fd == 1 and fd in closed)),
+            encoding=getattr(before, "encoding", None) or "utf-8",
+            errors="backslashreplace",
+            line_buffering=bool(getattr(before, "line_buffering", False)),
+        ))
 
 
 def main() -> None:
@@ -622,7 +707,14 @@ def main() -> None:
     # Ctrl-C stops the command even when it was started from a shell that
     # ignores SIGINT for its background jobs (Python then leaves it ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    leave(run())
+    _attach_outlets()
+    code = run()
+    try:
+        sys.stdout.flush()  # the results arrive before the command counts as done
+    except OutputLost as exc:
+        say(f"error: {exc}")
+        code = code or 1
+    leave(code)
 
 
 def leave(code: int) -> None:
@@ -643,6 +735,6 @@ def leave(code: int) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (BrokenPipeError, ValueError):  # a reader gone, or a stream closed
+        except Exception:  # noqa: BLE001 - a failure to write was said, or has nowhere to go
             pass
     os._exit(code)

@@ -46,7 +46,8 @@ class Diagnostic:
     def as_dict(self) -> dict[str, object]:
         """For `--json` and other tools: the same fields, the path as the user would type it."""
         return {
-            "file": display_path(self.path) if self.path is not None else None,
+            # JSON escapes what a line of text cannot hold: the path as it is.
+            "file": relative_path(self.path) if self.path is not None else None,
             "line": self.line,
             "column": self.column,
             "severity": self.severity,
@@ -90,13 +91,48 @@ class SelectionError(Exception):
 
 
 def display_path(path: Path) -> str:
-    """Paths relative to the working directory, as an editor would type them."""
+    """Paths relative to the working directory, as an editor would type them,
+    on one line whatever the name holds (see `printable`)."""
+    return printable(relative_path(path))
+
+
+def relative_path(path: Path) -> str:
+    """The path relative to the working directory, exactly as it is."""
     # abspath, not resolve: a link is named as the editor sees it, never by
     # where it points, and a link loop is no reason for a traceback.
     try:
         return str(Path(os.path.abspath(path)).relative_to(os.getcwd()))
     except (ValueError, OSError):
         return str(path)
+
+
+# What a name may hold that a line of text cannot show as it is: control
+# characters (a newline would make one path two lines of output, an escape
+# sequence would rewrite the terminal), line and paragraph separators, the
+# invisible format characters (a right-to-left override disguises a name),
+# and the bytes of a name that is not UTF-8 (os.fsdecode's lone surrogates).
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+_SHELL_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\", "'": "\\'"}
+
+
+def printable(text: str) -> str:
+    """`text` as it is when every character in it shows; otherwise quoted as
+    bash, zsh and POSIX sh quote it, `$'a\\nb'`, so that the line pasted into
+    a shell names the same file, byte for byte."""
+    if not text.startswith("$'") and not any(unicodedata.category(ch) in _UNPRINTABLE for ch in text):
+        return text
+    return "$'" + "".join(_escaped(ch) for ch in text) + "'"
+
+
+def _escaped(ch: str) -> str:
+    if ch in _SHELL_ESCAPES:
+        return _SHELL_ESCAPES[ch]
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, kept by os.fsdecode
+        return f"\\x{code - 0xDC00:02x}"
+    if unicodedata.category(ch) not in _UNPRINTABLE:
+        return ch
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
 
 
 def _source_line(path: Path, line: int) -> str | None:

@@ -9,6 +9,7 @@ files are collected before anything is reported.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
     """
     problems: list[Diagnostic] = []
     inside = data_dir.parent
+    _readable_folder(data_dir)
 
     series_source, series = _load(data_dir / "series.yaml", SeriesFile, problems, inside)
     themes: list[ThemeFile] = []
@@ -85,38 +87,50 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
     for d in problems:  # a theme saved under the wrong name still claims its number
         if d.path.parent == theme_dir and (number := _claimed_number(d.path, None)) is not None:
             claimed[d.path] = number
+    unnumbered = False  # a theme file that did not load and says no number
     for path in theme_paths:
         before = len(problems)
         source, theme = _load(path, Theme, problems, inside)
         if theme is not None and source is not None:
             themes.append(ThemeFile(theme, source))
-        elif len(problems) > before and (number := _claimed_number(path, source)) is not None:
-            claimed[path] = number
+        elif len(problems) > before:
+            if (number := _claimed_number(path, source)) is not None:
+                claimed[path] = number
+            else:
+                unnumbered = True
 
     intro_source: SourceFile | None = None
     introduction: Introduction | None = None
-    if (data_dir / "introduction.yaml").exists() or (data_dir / "introduction.yaml").is_symlink():
+    if _present(data_dir / "introduction.yaml"):
         intro_source, introduction = _load(data_dir / "introduction.yaml", Introduction, problems, inside)
     corrections_source: SourceFile | None = None
     corrections: Corrections | None = None
-    if (data_dir / "corrections.yaml").exists() or (data_dir / "corrections.yaml").is_symlink():
+    if _present(data_dir / "corrections.yaml"):
         corrections_source, corrections = _load(data_dir / "corrections.yaml", Corrections, problems, inside)
 
+    unknown: set[int] = set()
     if series is not None and series_source is not None:
+        if unnumbered or _in(problems, theme_dir):
+            # Which themes the folder, or a file that says no number, holds
+            # is unknown: any the series has and no file holds may be there.
+            # Such a theme waits for the fix, as one whose file is known does.
+            series_themes = series.series.get(_base_series(series))
+            held = {tf.theme.number for tf in themes} | set(claimed.values())
+            unknown = set(range(1, series_themes.themes + 1 if series_themes else 1)) - held
         problems += _check_series(series, series_source)
-        problems += _check_themes(series, themes, set(claimed.values()))
+        problems += _check_themes(series, themes, set(claimed.values()) | unknown)
         if introduction is not None and intro_source is not None:
             problems += _check_introduction(series, introduction, intro_source, themes)
         if corrections is not None and corrections_source is not None:
             # Which themes exist is unknown if their folder could not be read.
-            numbers = None if _in(problems, theme_dir) else {tf.theme.number for tf in themes} | set(claimed.values())
+            numbers = None if _in(problems, theme_dir) else {tf.theme.number for tf in themes} | set(claimed.values()) | unknown
             problems += _check_corrections(series, corrections, corrections_source, numbers)
 
     problems = list(dict.fromkeys(problems))  # one mistake, one message
     if problems and (not partial or series is None or series_source is None or _in(problems, series_source.path)):
         raise ContentError(problems)
     assert series is not None and series_source is not None
-    broken = set(claimed.values())
+    broken = set(claimed.values()) | unknown
     for tf in themes:
         if _in(problems, tf.source.path):
             broken.add(tf.theme.number)
@@ -130,6 +144,38 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
     if problems and (broken or any(d.path.parent == theme_dir for d in problems) or (intro_source and _in(problems, intro_source.path))):
         introduction, intro_source = None, None
     return Library(data_dir, series, series_source, tuple(themes), introduction, intro_source, tuple(problems), frozenset(broken))
+
+
+def _readable_folder(data_dir: Path) -> None:
+    """data/ itself: a folder that cannot be read, or is not one, is one
+    message, not one for every file it should hold. A missing one is said
+    by series.yaml ("file not found")."""
+    try:
+        with os.scandir(data_dir):
+            pass
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise ContentError([Diagnostic(data_dir, 0, 0, "must be a folder (of series.yaml, themes/ and the other data files)")]) from None
+    except OSError as exc:
+        raise ContentError([Diagnostic(data_dir, 0, 0, f"cannot read folder: {exc.strerror or exc}")]) from None
+
+
+def _present(path: Path) -> bool:
+    """Is there an optional file? A link that leads nowhere, or an entry that
+    cannot be looked at, is there: reading it says what is wrong."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True
+
+
+def _is_folder(path: Path) -> bool:
+    """False, too, for an entry that cannot be looked at: reading it says why."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _referenced(tf: ThemeFile) -> set[int]:
@@ -159,9 +205,10 @@ def _theme_files(theme_dir: Path, problems: list[Diagnostic]) -> list[Path]:
     for path in entries:
         if _EDITOR_FILE.search(path.name):
             continue
-        if path.suffix == THEME_SUFFIX and not path.is_dir():
+        folder = _is_folder(path)
+        if path.suffix == THEME_SUFFIX and not folder:
             found.append(path)  # links, FIFOs and the unreadable are load_yaml's to refuse
-        elif path.is_dir():
+        elif folder:
             problems.append(Diagnostic(path, 0, 0, "a folder inside data/themes is not read", suggestion="theme files go directly in data/themes"))
         elif path.suffix.lower() in (".yml", ".yaml"):
             problems.append(Diagnostic(path, 0, 0, f"theme files end in {THEME_SUFFIX}; this one is not read", suggestion=f"rename it to {path.stem}{THEME_SUFFIX}"))

@@ -27,6 +27,15 @@ class Project:
         """The nearest folder, from `start` upwards, that holds data/series.yaml."""
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
-            if (folder / "data" / "series.yaml").is_file():
+            if _holds_data(folder):
                 return cls(folder)
         return cls(here)
+
+
+def _holds_data(folder: Path) -> bool:
+    try:
+        return (folder / "data" / "series.yaml").is_file()
+    except OSError:
+        # data/ is there but may not be looked into (no permission): this is
+        # the project, and loading it says what is wrong, file by file.
+        return (folder / "data").is_dir()
