@@ -258,6 +258,7 @@ def preview(
     pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
     if not pdfs:
         raise SelectionError(f"no PDFs under {out}; run `onepagers build` first")
+    previews.check_targets(out, to, pdfs)
     damaged = 0
     for pdf in pdfs:
         try:

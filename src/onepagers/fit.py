@@ -196,6 +196,14 @@ def footer_overflows(pages: list[Any]) -> list[Overflow]:
                 )
                 if laid_out < written:
                     found.append(Overflow(number, field, f"{written - laid_out} of its {written} letters are cut off", 0.0, "footer", line_mm))
+            below = box.content_box_y() + box.height
+            past = [b for b in paragraphs if _bottom(b) - below > TOLERANCE_PX]
+            if past and not any(f.page == number and f.direction == "footer" for f in found):
+                # Put down to the longest paragraph, which pushed the others out.
+                classes = (_element_attr(max(paragraphs, key=lambda b: b.margin_height()), "class") or "footer").split()
+                field = next((FOOTER_FIELDS[c] for c in classes if c in FOOTER_FIELDS), classes[0])
+                mm = (_bottom(past[-1]) - below) / PX_PER_MM
+                found.append(Overflow(number, field, f"it runs {mm:.0f} mm out of the bottom of the footer", mm, "footer", line_mm))
             if limit is not None and (up := limit - box.border_box_y()) > TOLERANCE_PX:
                 field = next(iter(dict.fromkeys(
                     FOOTER_FIELDS.get(c, c) for b in paragraphs for c in (_element_attr(b, "class") or "footer").split()

@@ -20,6 +20,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from . import html, hyphenation, inline, preview
+from .build import record_gallery
 from .files import write_atomically
 from .library import Library
 from .plan import output_path, sheet_job
@@ -143,4 +144,6 @@ def write_gallery(library: Library, project: Project, out: Path, report: bool | 
     page = template.render(series=everything, count=count, names=names, lang=library.series.language, report=REPORT_MD if report else None)
     path = out / "index.html"
     write_atomically(path, page.encode("utf-8"), inside=out)
+    record_gallery(out)
     return path
+
