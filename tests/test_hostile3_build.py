@@ -158,6 +158,16 @@ def test_an_output_folder_among_the_project_inputs_is_refused(sandbox, cli, tmp_
     assert not (sandbox.data / "build").exists()
 
 
+def test_watching_into_the_data_folder_is_refused_before_the_first_build(sandbox):
+    try:
+        result = subprocess.run([sys.executable, "-m", "onepagers", "build", "--theme", "6", "--watch", "--out", "data/build"],
+                                cwd=sandbox.root, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("still watching a build into data/")
+    assert result.returncode == 2, result.stderr
+    assert not (sandbox.data / "build").exists()
+
+
 def test_a_booklet_into_the_data_folder_is_refused(sandbox, cli):
     result = cli("booklet", "--edition", "1", "--out", str(sandbox.data), "--project", str(sandbox.root))
     assert result.exit_code == 2, result.output

@@ -148,7 +148,7 @@ def build(
     Examples: `onepagers build --theme 6`, `onepagers build --all`,
     `onepagers build --theme 6 --sector offentlig`.
     """
-    from .plan import Selection
+    from .plan import Selection, check_output_folder
     from .project import Project
 
     if not theme and not all_:
@@ -159,6 +159,7 @@ def build(
     selection = Selection(tuple(theme or ()), all_, sector, edition, every_variant, profile)
     project = Project.find(project_dir)
     out = _output_folder(out)
+    check_output_folder(project, out)  # before --watch's first build, not in each
     if watch:
         from .watch import watch as run_watch
 
