@@ -170,13 +170,15 @@ def _folder_state(out: Path) -> str:
     thumbnails of `out`'s variant folders (name, size, time of change), the
     reports beside it, and index.html's own bytes; "" when there is no index.html."""
     digest = hashlib.sha256()
-    for pattern in ("*/*.pdf", "*/*.html", "*/thumbs/*.png", "*.md"):
+    for pattern in ("*/*.pdf", "*/*.html", "*/thumbs/*.png"):
         for path in sorted(out.glob(pattern)):
             try:
                 info = path.stat()
             except OSError:
                 continue
             digest.update(f"{path.relative_to(out)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    # A report beside it is linked or not; what it says is not the gallery's.
+    digest.update("\0".join(sorted(path.name for path in out.glob("*.md"))).encode())
     try:
         digest.update(hashlib.sha256((out / "index.html").read_bytes()).digest())
     except OSError:
