@@ -12,8 +12,6 @@ written.
 from __future__ import annotations
 
 import atexit
-import hashlib
-import json
 import os
 import signal
 import threading
@@ -26,6 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import fingerprint, profiles
 from .diagnostics import ContentError, Diagnostic
+from .files import gallery_current
 from .plan import Job, Selection, check_output_folder, collisions, plan
 from .project import Project
 
@@ -159,50 +158,6 @@ def build(
     if gallery and report.ok and report.results:
         fingerprint.remember(out, whole, [(r.job, r.pages) for r in report.results])
     return report
-
-
-# What the output folder held when its index.html was last written (see `gallery_current`).
-GALLERY_RECORD = Path(".onepagers") / "gallery.json"
-
-
-def _folder_state(out: Path) -> str:
-    """A digest of what index.html describes and is: the PDFs, web pages and
-    thumbnails of `out`'s variant folders (name, size, time of change), the
-    reports beside it, and index.html's own bytes; "" when there is no index.html."""
-    digest = hashlib.sha256()
-    for pattern in ("*/*.pdf", "*/*.html", "*/thumbs/*.png"):
-        for path in sorted(out.glob(pattern)):
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            digest.update(f"{path.relative_to(out)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    # A report beside it is linked or not; what it says is not the gallery's.
-    digest.update("\0".join(sorted(path.name for path in out.glob("*.md"))).encode())
-    try:
-        digest.update(hashlib.sha256((out / "index.html").read_bytes()).digest())
-    except OSError:
-        return ""
-    return digest.hexdigest()
-
-
-def record_gallery(out: Path) -> None:
-    """Note what `out` holds now that its index.html has been written."""
-    from .files import write_atomically
-
-    write_atomically(out / GALLERY_RECORD, json.dumps({"folder": _folder_state(out)}).encode(), inside=out)
-
-
-def gallery_current(out: Path) -> bool:
-    """Does index.html still describe the folder as it is? Not after a build
-    was stopped between writing a sheet and writing the gallery (Ctrl-C,
-    SIGKILL, a power cut), nor after a PDF was added, removed or replaced
-    by hand, nor after index.html itself was changed or removed."""
-    try:
-        recorded = json.loads((out / GALLERY_RECORD).read_bytes()).get("folder")
-    except (OSError, ValueError, AttributeError):
-        return False
-    return bool(recorded) and recorded == _folder_state(out)
 
 
 def build_jobs(

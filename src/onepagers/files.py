@@ -4,6 +4,8 @@ but a regular file is ever replaced."""
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import re
 import secrets
@@ -184,3 +186,45 @@ def _running(pid: int, started: int) -> bool:
     """Is the process that was `pid` when it started at `started` still running?
     A pid reused by another process has another start time."""
     return _start_time(pid) == started
+
+
+# What the output folder held when its index.html was last written (see `gallery_current`).
+GALLERY_RECORD = Path(".onepagers") / "gallery.json"
+
+
+def _folder_state(out: Path) -> str:
+    """A digest of what index.html describes and is: the PDFs, web pages and
+    thumbnails of `out`'s variant folders (name, size, time of change), the
+    reports beside it, and index.html's own bytes; "" when there is no index.html."""
+    digest = hashlib.sha256()
+    for pattern in ("*/*.pdf", "*/*.html", "*/thumbs/*.png"):
+        for path in sorted(out.glob(pattern)):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            digest.update(f"{path.relative_to(out)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    # A report beside it is linked or not; what it says is not the gallery's.
+    digest.update("\0".join(sorted(path.name for path in out.glob("*.md"))).encode())
+    try:
+        digest.update(hashlib.sha256((out / "index.html").read_bytes()).digest())
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def record_gallery(out: Path) -> None:
+    """Note what `out` holds now that its index.html has been written."""
+    write_atomically(out / GALLERY_RECORD, json.dumps({"folder": _folder_state(out)}).encode(), inside=out)
+
+
+def gallery_current(out: Path) -> bool:
+    """Does index.html still describe the folder as it is? Not after a build
+    was stopped between writing a sheet and writing the gallery (Ctrl-C,
+    SIGKILL, a power cut), nor after a PDF was added, removed or replaced
+    by hand, nor after index.html itself was changed or removed."""
+    try:
+        recorded = json.loads((out / GALLERY_RECORD).read_bytes()).get("folder")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(recorded) and recorded == _folder_state(out)

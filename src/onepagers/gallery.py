@@ -20,8 +20,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from . import html, hyphenation, inline, preview
-from .build import record_gallery
-from .files import write_atomically
+from .files import record_gallery, write_atomically
 from .library import Library
 from .plan import output_path, sheet_job
 from .profiles import PROFILES, WEB, Profile
