@@ -3,6 +3,7 @@ refused rather than replaced; interrupted builds are cleaned up after."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -131,7 +132,9 @@ def test_temporary_files_of_dead_writers_are_swept_and_of_live_ones_kept(built):
     for part in (dead, live, old_style):
         part.write_bytes(b"%PDF-half")
     os.utime(old_style, (time.time() - 2 * files.STALE_SECONDS,) * 2)
-    result = run_cli("build", "--theme", "4", "--out", "out", cwd=copy)
+    with open(live, "rb") as writer:  # a live writer holds its file's lock until it renames it
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        result = run_cli("build", "--theme", "4", "--out", "out", cwd=copy)
     assert result.returncode == 0, result.stderr
     assert not dead.exists() and not old_style.exists()
     assert live.exists()
@@ -272,5 +275,6 @@ def test_a_worker_that_cannot_start_raises_its_own_error_in_the_build(library, p
 
     job = plan(library, tmp_path, Selection(themes=(4,)))[0]
     todo = [Todo(job, html_for(library, project, job), "digest", verify.section_sources(library, job))]
-    with pytest.raises(KeyError):
-        _render(project, "xx-no-such-language", todo, 1, None, lambda result: result)
+    ((result, _),) = _render(project, "xx-no-such-language", todo, 1, None, lambda result: result)
+    (problem,) = result.problems
+    assert "KeyError" in problem.message and result.job.theme == 4, problem.one_line()

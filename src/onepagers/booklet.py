@@ -13,7 +13,7 @@ from .build import Result, Status
 from .diagnostics import ContentError, Diagnostic, SelectionError
 from .html import document_date, html_for
 from .library import Library
-from .plan import Job, Selection, plan
+from .plan import Job, Selection, check_output_folder, collisions, plan
 from .project import Project
 from .variants import has_text
 
@@ -36,6 +36,7 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
     from .files import write_atomically
     from .pdf import Renderer
 
+    check_output_folder(project, out)
     spec = library.series.variants[variant]
     count = library.series.series[spec.series].themes
     have = [tf.theme.number for tf in library.themes if has_text(library, tf, variant)]
@@ -49,7 +50,9 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
     sheets = [j for j in jobs if j.theme is None] + [j for j in jobs if j.theme is not None]  # the introduction first
     whole_job = Job(None, variant, jobs[0].profile, out, library.series.file_names.booklet, library.series.series[spec.series].name)
     started = time.perf_counter()
-    problems: list[Diagnostic] = verify.characters(library, project)
+    # The booklet's name is series.yaml's to choose: one that is also a sheet's
+    # (the introduction's, in some variant or profile) would replace that sheet.
+    problems: list[Diagnostic] = collisions(library, out, [whole_job.path]) or verify.characters(library, project)
     if problems:
         return Result(whole_job, Status.FAILED, problems=tuple(problems))
     renderer = Renderer(project, whole_job.profile, library.series.language)
@@ -82,5 +85,5 @@ def make_booklet(library: Library, project: Project, out: Path, variant: str, pr
             return Result(whole_job, Status.FAILED, problems=tuple(problems))
     finally:
         renderer.close()
-    write_atomically(whole_job.path, data)
+    write_atomically(whole_job.path, data, inside=out)
     return BookletResult(whole_job, Status.BUILT, len(whole.pages), time.perf_counter() - started, blank_pages=blanks)

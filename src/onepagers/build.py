@@ -24,13 +24,15 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import fingerprint, profiles
 from .diagnostics import ContentError, Diagnostic
-from .plan import Job, Selection, plan
+from .files import gallery_current
+from .plan import Job, Selection, check_output_folder, collisions, plan
 from .project import Project
 
 # The data layer, the templates, WeasyPrint and multiprocessing are imported
 # where they are used: a build with nothing to do answers from the manifest
 # without them.
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from multiprocessing.context import BaseContext
 
     from .library import Library
@@ -102,6 +104,7 @@ def build(
     will do after them. Raises `SelectionError` if the selection names
     something that does not exist; every other problem is in the report.
     """
+    check_output_folder(project, out)
     # A web page also depends on which PDFs are beside it (it links those): never
     # answered from the record, and cheap to make anyway.
     remembered = profiles.get(selection.profile).pdf_variant is not None
@@ -109,7 +112,10 @@ def build(
     if in_workers and force:
         start_workers()  # nothing to look up first: WeasyPrint's import starts now
     whole = fingerprint.selection_digest(project, selection, out)
-    if not force and gallery and remembered and (known := fingerprint.unchanged(out, whole)) is not None:
+    if not force and gallery and remembered and (known := fingerprint.unchanged(out, whole)) is not None and gallery_current(out):
+        from .files import sweep
+
+        sweep(out)  # what a killed build left behind goes, even when nothing is built
         report = Report([Result(job, Status.UP_TO_DATE, pages) for job, pages in known])
         for result in report.results:
             if on_result:
@@ -134,11 +140,18 @@ def build(
         if while_rendering is not None:
             while_rendering()
 
-    report = build_jobs(library, project, plan(library, out, selection), workers=workers, force=force, renderer=renderer,
+    jobs = plan(library, out, selection)
+    # Every output of the run has a file of its own, or nothing is written.
+    if clashes := collisions(library, out, [job.path for job in jobs]):
+        return Report(problems=clashes, skipped=list(library.problems), waiting=library.broken)
+    report = build_jobs(library, project, jobs, workers=workers, force=force, renderer=renderer,
                         on_result=on_result, while_rendering=prepare)
     report.skipped, report.waiting = list(library.problems), library.broken
     wrote = report.count(Status.BUILT)
-    if gallery and not report.problems and (wrote or (report.count(Status.UP_TO_DATE) and not (out / "index.html").exists())):
+    # The gallery describes the folder as it is, also after a build that was
+    # stopped between writing a sheet and writing the gallery.
+    stale = (report.count(Status.UP_TO_DATE) or (out / "index.html").exists()) and not gallery_current(out)
+    if gallery and not report.problems and (wrote or stale):
         from .gallery import write_gallery
 
         report.gallery = write_gallery(library, project, out)
@@ -191,13 +204,25 @@ def build_jobs(
         else:
             todo.append(Todo(job, page_html, digest, verify.section_sources(library, job)))
 
-    count = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    count = max(1, min(workers or default_workers(), len(todo)))
     built = _render(project, library.series.language, todo, count, renderer, done, while_rendering) if todo else []
     for out in manifests:
         fingerprint.record(out, {r.job.path: (d, r.pages) for r, d in built if r.ok and r.job.out == out})
     results += [r for r, _ in built]
     order = {job: i for i, job in enumerate(jobs)}
     return Report(sorted(results, key=lambda r: order[r.job]))
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on: its CPU affinity (taskset,
+    a container's cpuset, a CI runner's share), not every core of the machine."""
+    counted = getattr(os, "process_cpu_count", None)  # Python 3.13: affinity, and PYTHON_CPU_COUNT
+    if counted is not None:
+        return counted() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # macOS, Windows: no affinity to ask
+        return os.cpu_count() or 1
 
 
 def _write_pages(library: Library, project: Project, jobs: list[Job], force: bool, done: Callable[[Result], Result]) -> Report:
@@ -260,11 +285,37 @@ def _render(
             # The server is likely still importing WeasyPrint on another core:
             # what this process does after the sheets costs nothing now.
             while_rendering()
-        return [(done(future.result()), futures[future].digest) for future in as_completed(futures)]
+        return [(done(_outcome(future, futures[future])), futures[future].digest) for future in as_completed(futures)]
     finally:
         # After Ctrl-C or a failure, the sheets not yet started are dropped;
         # those being rendered finish, so no worker is cut off mid-write.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome(future: Future[Result], item: Todo) -> Result:
+    """A worker's result; its failure (a worker that could not start, one
+    killed by the system for its memory) the sheet's failure, said as such."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return failed(item, exc)
+
+
+def failed(item: Todo, exc: BaseException) -> Result:
+    """A sheet whose rendering raised: one Diagnostic at its data file, naming
+    the sheet and what went wrong, instead of a traceback that ends the build."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    path, line, column, _ = item.sources[""]
+    if isinstance(exc, BrokenProcessPool):
+        what = "its worker process ended abruptly (killed, perhaps for lack of memory)"
+    elif isinstance(exc, MemoryError):
+        what = "it took more memory than there is"
+    else:
+        what = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    message = f"could not be rendered: {what}; the other sheets are built"
+    return Result(item.job, Status.FAILED, problems=(Diagnostic(path, line, column, message, subject=item.job.name,
+                  suggestion="if the text looks right, this is a bug in onepagers, WeasyPrint or a template: please report it"),))
 
 
 def _context() -> BaseContext:
@@ -362,7 +413,7 @@ def _close_worker() -> None:
 
 def _work(item: Todo) -> Result:
     if _worker_failure is not None:
-        raise _worker_failure
+        return failed(item, _worker_failure)
     assert _worker_renderer is not None
     return render_job(_worker_renderer, _worker_renderer.project, item)
 
@@ -371,19 +422,25 @@ def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     """Render one sheet, check it, and write it (and its gallery thumbnail) if it passes."""
     from . import verify
     from .files import OutputError, write_atomically
-    from .preview import thumbnail
+    from .preview import DamagedPdf, thumbnail
 
     job = item.job
     started = time.perf_counter()
-    rendered = renderer.render(item.html)
-    problems = verify.layout(project, job, rendered, item.sources)
-    if not rendered.missing:  # a missing font file also brings a fallback font; said better above
-        problems += verify.embedded_fonts(rendered.fonts, project, job.name)
+    try:
+        rendered = renderer.render(item.html)
+        problems = verify.layout(project, job, rendered, item.sources)
+        if not rendered.missing:  # a missing font file also brings a fallback font; said better above
+            problems += verify.embedded_fonts(rendered.fonts, project, job.name)
+    except Exception as exc:  # WeasyPrint's bug, a font it cannot load, memory: this sheet fails, the others go on
+        return failed(item, exc)
     if not problems:
         try:
             write_atomically(job.path, rendered.pdf, inside=job.out)
             thumbnail(job.path)
         except OutputError as exc:  # a full disk fails this sheet; the next may still fit
+            problems.append(Diagnostic(None, 0, 0, str(exc), subject=job.name))
+        except DamagedPdf as exc:  # written, yet PDFium cannot read it back: not to be kept
+            job.path.unlink(missing_ok=True)
             problems.append(Diagnostic(None, 0, 0, str(exc), subject=job.name))
     status = Status.FAILED if problems else Status.BUILT
     return Result(job, status, rendered.pages, time.perf_counter() - started, tuple(problems))

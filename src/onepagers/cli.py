@@ -171,7 +171,7 @@ def build(
     Examples: `onepagers build --theme 6`, `onepagers build --all`,
     `onepagers build --theme 6 --sector offentlig`.
     """
-    from .plan import Selection
+    from .plan import Selection, check_output_folder
     from .project import Project
 
     if not theme and not all_:
@@ -182,6 +182,7 @@ def build(
     selection = Selection(tuple(theme or ()), all_, sector, edition, every_variant, profile)
     project = Project.find(project_dir)
     out = _output_folder(out)
+    check_output_folder(project, out)  # before --watch's first build, not in each
     if watch:
         from .watch import watch as run_watch
 
@@ -281,6 +282,7 @@ def preview(
     pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
     if not pdfs:
         raise SelectionError(f"no PDFs under {out}; run `onepagers build` first")
+    previews.check_targets(out, to, pdfs)
     damaged = 0
     for pdf in pdfs:
         try:

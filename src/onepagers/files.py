@@ -4,6 +4,8 @@ but a regular file is ever replaced."""
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import re
 import secrets
@@ -11,10 +13,15 @@ import stat
 import time
 from pathlib import Path
 
-# A temporary file's name says which process writes it, so that a later build
-# can tell one abandoned by a killed process from one still being written.
-PART = re.compile(r"^\..+\.(?P<pid>\d+)\.[0-9a-f]+\.part$")
-# A temporary file in the old form (no process id) is stale after this long.
+# A temporary file is locked (flock) by its writer from its creation until it
+# is renamed into place: a later build removes only the unlocked ones, so a
+# live writer's file is never touched, whatever its process id means to the
+# sweeper (another container's pid namespace, a pid since reused). Its name
+# also says which process writes it and when that process started (its start
+# time in clock ticks since boot, from /proc/<pid>/stat), so that the moment
+# between its creation and its lock is covered too; a pid alone is reused.
+PART = re.compile(r"^\..+\.(?P<pid>\d+)(?:-(?P<started>\d+))?\.[0-9a-f]+\.part$")
+# A temporary file of no form this tool writes is stale after this long.
 STALE_SECONDS = 600
 
 _HINTS = {
@@ -52,16 +59,17 @@ def write_atomically(path: Path, data: bytes, inside: Path | None = None) -> Non
         raise _error(path, exc) from None
     if inside is not None and not Path(os.path.realpath(path.parent)).is_relative_to(os.path.realpath(inside)):
         raise OutputError(f"{path}: not written: {path.parent} is a link to outside the output folder {inside}")
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    tmp = path.parent / f".{path.name}.{_writer()}.{secrets.token_hex(4)}.part"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
         with os.fdopen(fd, "wb") as out:
+            _lock(fd)  # held until the file is renamed into place: it is live until then
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        _refuse_to_replace(path)  # it may have appeared meanwhile
-        os.replace(tmp, path)
+            os.chmod(tmp, 0o644)
+            _refuse_to_replace(path)  # it may have appeared meanwhile
+            os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -107,22 +115,116 @@ def sweep(folder: Path) -> list[Path]:
     for part in candidates:
         match = PART.match(part.name)
         try:
-            stale = not _alive(int(match["pid"])) if match else now - part.lstat().st_mtime > STALE_SECONDS
-            if stale and not part.is_dir():
-                part.unlink()
+            if match is None:
+                if now - part.lstat().st_mtime > STALE_SECONDS and not part.is_dir():
+                    part.unlink()
+                    removed.append(part)
+                continue
+            if match["started"] is not None and _running(int(match["pid"]), int(match["started"])):
+                continue  # its writer is still there (perhaps between creating and locking it)
+            if _remove_unlocked(part):
                 removed.append(part)
         except OSError:
             continue  # gone already, or not ours to remove
     return removed
 
 
-def _alive(pid: int) -> bool:
+def _remove_unlocked(part: Path) -> bool:
+    """Remove `part` unless a writer holds its lock; locked while removed, so
+    that no writer can be in the middle of it."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    except OverflowError:
+        fd = os.open(part, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False  # a link, or gone: not a file this tool writes
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        if not _lock(fd, wait=False):
+            return False  # a live writer's
+        part.unlink()
+        return True
+    finally:
+        os.close(fd)
+
+
+def _lock(fd: int, wait: bool = True) -> bool:
+    """An exclusive flock on `fd`; False if another open file holds one (without `wait`)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the writer's name and start time are all there is
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
         return False
     return True
+
+
+def _writer() -> str:
+    """`<pid>-<start time>` of this process, or `<pid>` where the start time cannot be read."""
+    started = _start_time(os.getpid())
+    return f"{os.getpid()}-{started}" if started is not None else str(os.getpid())
+
+
+def _start_time(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (field 22 of
+    /proc/<pid>/stat); None where there is no /proc or no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat_line = handle.read()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces or ')'.
+    fields = stat_line[stat_line.rfind(b")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _running(pid: int, started: int) -> bool:
+    """Is the process that was `pid` when it started at `started` still running?
+    A pid reused by another process has another start time."""
+    return _start_time(pid) == started
+
+
+# What the output folder held when its index.html was last written (see `gallery_current`).
+GALLERY_RECORD = Path(".onepagers") / "gallery.json"
+
+
+def _folder_state(out: Path) -> str:
+    """A digest of what index.html describes and is: the PDFs, web pages and
+    thumbnails of `out`'s variant folders (name, size, time of change), the
+    reports beside it, and index.html's own bytes; "" when there is no index.html."""
+    digest = hashlib.sha256()
+    for pattern in ("*/*.pdf", "*/*.html", "*/thumbs/*.png"):
+        for path in sorted(out.glob(pattern)):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            digest.update(f"{path.relative_to(out)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    # A report beside it is linked or not; what it says is not the gallery's.
+    digest.update("\0".join(sorted(path.name for path in out.glob("*.md"))).encode())
+    try:
+        digest.update(hashlib.sha256((out / "index.html").read_bytes()).digest())
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def record_gallery(out: Path) -> None:
+    """Note what `out` holds now that its index.html has been written."""
+    write_atomically(out / GALLERY_RECORD, json.dumps({"folder": _folder_state(out)}).encode(), inside=out)
+
+
+def gallery_current(out: Path) -> bool:
+    """Does index.html still describe the folder as it is? Not after a build
+    was stopped between writing a sheet and writing the gallery (Ctrl-C,
+    SIGKILL, a power cut), nor after a PDF was added, removed or replaced
+    by hand, nor after index.html itself was changed or removed."""
+    try:
+        recorded = json.loads((out / GALLERY_RECORD).read_bytes()).get("folder")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(recorded) and recorded == _folder_state(out)

@@ -47,6 +47,8 @@ class Overflow:
             return f"{name} has text running {self.mm:.0f} mm out of its column on page {self.page} (a word or address too long to wrap)"
         if self.direction == "box":
             return f"{name} has text running {self.mm:.0f} mm out of the bottom of its box on page {self.page}, where it would be hidden"
+        if self.direction == "footer":
+            return f"too long for the footer on page {self.page}: {self.heading}; shorten it"
         lines = max(1, round(self.mm / self.line_mm)) if self.line_mm else 0
         pushed = f", pushing {', '.join(self.pushed)} off the page" if self.pushed else ""
         return f"{name} runs {self.mm:.0f} mm (about {lines} line{'s' if lines != 1 else ''}) past the bottom of page {self.page}{pushed}: shorten it"
@@ -151,8 +153,63 @@ def design_pages(pages: list[Any]) -> int:
 
 def overflows(pages: list[Any]) -> list[Overflow | Apart]:
     """Everything that keeps a laid-out sheet from being written: text past its
-    page or its box, and parts of the text that came apart."""
-    return _overflows(pages) + apart(pages)
+    page or its box, a footer too long for its place, and parts of the text
+    that came apart."""
+    return _overflows(pages) + footer_overflows(pages) + apart(pages)
+
+
+# The paragraphs of a footer (templates/macros.html.j2) by their class, and the
+# series wording each prints, so that a footer too long is put down to its
+# field in series.yaml; a paragraph of another class is named by its class.
+FOOTER_FIELDS = {"more": "footer", "partnership": "partnership"}
+
+
+def footer_overflows(pages: list[Any]) -> list[Overflow]:
+    """A footer's text that does not fit its place: cut off (a footer is a
+    fixed box at the foot of the page, and WeasyPrint drops the lines that
+    fall past the page), or grown up into the page's body. Named by the
+    paragraph (the series wording) that holds it."""
+    found: list[Overflow] = []
+    number = 0
+    for page in pages:
+        limit = None
+        for box in _walk(page._page_box):
+            number = int(_element_attr(box, "data-page") or number)
+            if limit is None and "page-body" in (_element_attr(box, "class") or "").split():
+                limit = box.content_box_y() + box.height
+            if not _element_attr(box, "data-footer"):
+                continue
+            line_mm = box.style["font_size"] * 1.4 / PX_PER_MM
+            paragraphs = [b for b in _walk(box) if getattr(b, "element_tag", None) == "p" and b.element is not None]
+            seen: set[int] = set()
+            for paragraph in paragraphs:
+                if id(paragraph.element) in seen:
+                    continue
+                seen.add(id(paragraph.element))
+                classes = (_element_attr(paragraph, "class") or "").split()
+                field = next((FOOTER_FIELDS[c] for c in classes if c in FOOTER_FIELDS), classes[0] if classes else "footer")
+                written = sum(ch.isalpha() for ch in "".join(paragraph.element.itertext()))
+                laid_out = sum(
+                    sum(ch.isalpha() for ch in t.text)
+                    for b in paragraphs if b.element is paragraph.element
+                    for t in _walk(b) if type(t).__name__ == "TextBox"
+                )
+                if laid_out < written:
+                    found.append(Overflow(number, field, f"{written - laid_out} of its {written} letters are cut off", 0.0, "footer", line_mm))
+            below = box.content_box_y() + box.height
+            past = [b for b in paragraphs if _bottom(b) - below > TOLERANCE_PX]
+            if past and not any(f.page == number and f.direction == "footer" for f in found):
+                # Put down to the longest paragraph, which pushed the others out.
+                classes = (_element_attr(max(paragraphs, key=lambda b: b.margin_height()), "class") or "footer").split()
+                field = next((FOOTER_FIELDS[c] for c in classes if c in FOOTER_FIELDS), classes[0])
+                mm = (_bottom(past[-1]) - below) / PX_PER_MM
+                found.append(Overflow(number, field, f"it runs {mm:.0f} mm out of the bottom of the footer", mm, "footer", line_mm))
+            if limit is not None and (up := limit - box.border_box_y()) > TOLERANCE_PX:
+                field = next(iter(dict.fromkeys(
+                    FOOTER_FIELDS.get(c, c) for b in paragraphs for c in (_element_attr(b, "class") or "footer").split()
+                )), "footer")
+                found.append(Overflow(number, field, f"it runs {up / PX_PER_MM:.0f} mm up into the page's text", up / PX_PER_MM, "footer", line_mm))
+    return found
 
 
 def _overflows(pages: list[Any]) -> list[Overflow]:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from jinja2 import TemplateError
 
 from . import html, hyphenation, inline, preview
-from .files import write_atomically
+from .files import record_gallery, write_atomically
 from .library import Library
 from .plan import output_path, sheet_job
 from .profiles import PROFILES, WEB, Profile
@@ -150,4 +150,6 @@ def write_gallery(library: Library, project: Project, out: Path, report: bool | 
     page = template.render(series=everything, count=count, names=names, lang=library.series.language, report=REPORT_MD if report else None)
     path = out / "index.html"
     write_atomically(path, page.encode("utf-8"), inside=out)
+    record_gallery(out)
     return path
+

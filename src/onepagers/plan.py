@@ -6,12 +6,14 @@ time, so that an open PDF viewer reloads the same file after a rebuild.
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import profiles
-from .diagnostics import SelectionError
+from .diagnostics import Diagnostic, SelectionError
 from .profiles import Profile
 
 # The data layer (pydantic, the variants) is imported where a plan is made,
@@ -19,6 +21,7 @@ from .profiles import Profile
 # and should not pay for loading what it does not use.
 if TYPE_CHECKING:
     from .library import Library, ThemeFile
+    from .project import Project
 
 
 @dataclass(frozen=True)
@@ -123,3 +126,86 @@ def plan(library: Library, out: Path, selection: Selection) -> list[Job]:
     if selection.everything and name in introduction_variants(library):
         planned.append(introduction_job(library, out, name, profile))
     return planned
+
+
+def check_output_folder(project: Project, out: Path) -> None:
+    """Refuse an output folder that would mix outputs with the project's inputs:
+    inside data/, templates/ or fonts/ (every build would read its own PDFs
+    as input, and a gallery among the theme files is one no one asked for),
+    or the project folder itself or a folder above it. Links are followed: a
+    link named `build` that points into data/ is data/."""
+    where = Path(os.path.realpath(out))
+    for name, folder in (("data", project.data), ("templates", project.templates), ("fonts", project.fonts)):
+        inputs = Path(os.path.realpath(folder))
+        if where.is_relative_to(inputs):
+            raise SelectionError(f"--out {out} is inside the project's {name}/ folder ({inputs}); outputs go in a folder of their own, e.g. --out build")
+    data = Path(os.path.realpath(project.data))
+    if data.is_relative_to(where):
+        what = "the project folder" if where == Path(os.path.realpath(project.root)) else "a folder that holds the project"
+        raise SelectionError(f"--out {out} is {what} ({where}); outputs go in a folder of their own inside it, e.g. --out build")
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file the data names: where it goes, what it is, and where the data chose its name."""
+
+    path: Path
+    what: str  # "TEMA 6 (privat@2, screen)", for people
+    named: tuple[Path, int, int]  # the data file (and line) that makes its name
+
+
+def same_file_key(path: Path) -> str:
+    """What a file system that ignores case (macOS, Windows) or Unicode
+    normalisation (macOS: NFD å and NFC å) sees as the same name."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", str(path)).casefold())
+
+
+def every_output(library: Library, out: Path) -> list[Output]:
+    """Every output the data names in `out`: each sheet in each of its variants
+    and profiles, and each variant's booklet."""
+    from .variants import introduction_variants, variants_of
+
+    series = library.series_source
+    intro_named = (series.path, *series.position(("file_names", "introduction")))
+    booklet_named = (series.path, *series.position(("file_names", "booklet")))
+    found: list[Output] = []
+    for profile in profiles.PROFILES.values():
+        for name in library.series.variants:
+            where = f"{name}, {profile.name}"
+            if name in introduction_variants(library):
+                job = introduction_job(library, out, name, profile)
+                found.append(Output(job.path, f"the introduction ({where})", intro_named))
+            for tf in library.themes:
+                if name in variants_of(library, tf):
+                    job = theme_job(library, out, tf.theme.number, name, profile)
+                    found.append(Output(job.path, f"{job.label} ({where})", (tf.source.path, 0, 0)))
+            if profile.pdf_variant is not None:
+                found.append(Output(output_path(out, library.series.file_names.booklet, name, profile), f"the booklet ({where})", booklet_named))
+    return found
+
+
+def collisions(library: Library, out: Path, writes: list[Path]) -> list[Diagnostic]:
+    """Two outputs, at least one of them among `writes` (what this run writes),
+    that would be one file: the same path, or paths that differ only in case
+    or Unicode normalisation. One Diagnostic per pair, naming both, at the
+    data that names the second; empty if every output has a file of its own."""
+    written = {same_file_key(path) for path in writes}
+    by_key: dict[str, list[Output]] = {}
+    for output in every_output(library, out):
+        key = same_file_key(output.path)
+        if key in written and all(o.what != output.what for o in by_key.get(key, [])):
+            by_key.setdefault(key, []).append(output)
+    problems = []
+    for outputs in by_key.values():
+        # Said at series.yaml's file_names where one of them is named there:
+        # one word, easier to change than a theme file's name.
+        outputs.sort(key=lambda output: output.named[1] > 0)
+        first = outputs[0]
+        for other in outputs[1:]:
+            same = "the same file" if other.path == first.path else "one file where case or accents are not told apart (macOS, Windows)"
+            problems.append(Diagnostic(
+                *other.named,
+                f"{other.what} and {first.what} would be written to {same}: {other.path} and {first.path}",
+                suggestion="give one of them another name: the theme file's name, or file_names in series.yaml",
+            ))
+    return problems

@@ -93,3 +93,32 @@ def difference(a: "Image", b: "Image", threshold: int = 40) -> tuple[float, "Ima
     overlay = Image.blend(a, Image.new("RGB", a.size, "white"), 0.7)
     overlay.paste(Image.new("RGB", a.size, (220, 0, 0)), mask=diff)
     return changed, overlay
+
+
+def check_targets(out: Path, to: Path | None, pdfs: list[Path]) -> None:
+    """Refuse, before any picture is written, a `--to` that is the output
+    folder itself or a folder the build keeps for itself (its record, the
+    gallery's thumbnails), one that is a file, and two PDFs whose pictures
+    would be one file: the same name, or names that differ only in case or
+    Unicode normalisation (one file on macOS and Windows)."""
+    import os
+
+    from .diagnostics import SelectionError
+    from .plan import same_file_key
+
+    if to is not None:
+        where, built = Path(os.path.realpath(to)), Path(os.path.realpath(out))
+        if to.exists() and not to.is_dir():
+            raise SelectionError(f"--to {to} is a file, not a folder: name a folder for the pictures (it is made if missing)")
+        if where == built:
+            raise SelectionError(f"--to {to} is the output folder itself ({out}), where the gallery and the variant folders are: "
+                                 "leave --to out to put each page's picture beside its PDF, or name another folder")
+        if where.is_relative_to(built) and ({".onepagers", "thumbs"} & set(where.relative_to(built).parts)):
+            raise SelectionError(f"--to {to} is a folder the build keeps for itself: name another folder")
+    seen: dict[str, Path] = {}
+    for pdf in pdfs:
+        key = same_file_key((to or pdf.parent) / pdf.stem)
+        if key in seen:
+            raise SelectionError(f"{seen[key]} and {pdf} would have their pictures written to the same files "
+                                 f"in {to or pdf.parent} ({pdf.stem}-p1.png, …): rename one, or leave --to out")
+        seen[key] = pdf

@@ -16,6 +16,7 @@ from .plan import Job
 from .project import Project
 
 if TYPE_CHECKING:
+    from .fit import Apart, Overflow
     from .library import Library
     from .pdf import Rendered
 
@@ -33,23 +34,24 @@ def characters(library: Library, project: Project) -> list[Diagnostic]:
 
 
 # Where each section of a sheet is written in the data ("" for the sheet as a
-# whole): a plain mapping, so that it crosses to a worker process cheaply.
-Sources = dict[str, tuple[Path, int, int]]
+# whole): the file, line and column, and the field there ("" where the section
+# is the field); a plain mapping, so that it crosses to a worker process cheaply.
+Sources = dict[str, tuple[Path, int, int, str]]
 
 
 def layout(project: Project, job: Job, rendered: Rendered, sources: Sources) -> list[Diagnostic]:
     """Files the templates name but could not be read, text that overflows or was
     lost, the wrong number or size of pages."""
     def sheet(message: str, section: str = "") -> Diagnostic:
-        path, line, column = sources.get(section) or sources[""]
-        return Diagnostic(path, line, column, message, subject=job.name)
+        path, line, column, field = sources.get(section) or sources[""]
+        return Diagnostic(path, line, column, f"{field}: {message}" if field else message, subject=job.name)
 
     problems = [
         Diagnostic(*template_line(project, path), f"file not found: {_in_project(project, path)}", subject=job.name)
         for path in rendered.missing
     ]
     problems += [Diagnostic(None, 0, 0, f"refused to fetch {url} (only templates/ and fonts/ are read)", subject=job.name) for url in rendered.refused]
-    problems += [sheet(o.describe(), o.section) for o in rendered.overflows]
+    problems += [sheet(o.describe(), o.section) for o in _one_per_cause(rendered.overflows, sources)]
     if rendered.lost_letters and not rendered.overflows:
         problems.append(sheet(f"{rendered.lost_letters} letters of the text were not laid out (lost without an overflow to show where)"))
     expected = (1, SHEET_PAGES) if job.theme is None else (SHEET_PAGES, SHEET_PAGES)
@@ -59,6 +61,31 @@ def layout(project: Project, job: Job, rendered: Rendered, sources: Sources) -> 
         if abs(w - A4_MM[0]) > 0.5 or abs(h - A4_MM[1]) > 0.5:
             problems.append(Diagnostic(None, 0, 0, f"page {i} is {w:.1f} x {h:.1f} mm, not A4", subject=job.name))
     return problems
+
+
+def _one_per_cause(found: list[Overflow | Apart], sources: Sources) -> list[Overflow | Apart]:
+    """One finding per place in the data and kind of overflow: a section is
+    measured once per column and once more on a tall page, and text that runs
+    out of its place also leaves the layout of its items broken there. The
+    first finding of each kind stays (the largest, when amounts differ); a
+    section that overflows has its items' broken layout said by that alone."""
+    from .fit import Apart
+
+    def place(finding: Overflow | Apart) -> tuple[object, ...]:
+        return sources.get(finding.section) or sources[""]
+
+    overflowing = {place(f) for f in found if not isinstance(f, Apart)}
+    kept: dict[tuple[object, ...], Overflow | Apart] = {}
+    for finding in found:
+        if isinstance(finding, Apart):
+            if place(finding) in overflowing:
+                continue
+            key = (place(finding), "apart", finding.what, finding.text)
+        else:
+            key = (place(finding), finding.direction)
+        if key not in kept or (not isinstance(finding, Apart) and finding.mm > kept[key].mm):  # type: ignore[union-attr]
+            kept[key] = finding
+    return list(kept.values())
 
 
 def embedded_fonts(used: dict[str, str], project: Project, subject: str) -> list[Diagnostic]:
@@ -75,22 +102,38 @@ def section_sources(library: Library, job: Job) -> Sources:
     """Where the text of each section of the job's sheet is written: the
     variant's overlay if it words that section, else the theme's own text;
     series-wide wording (the footer) in series.yaml."""
+    wording = _wording_sources(library, job.variant)
     if job.theme is None:
         source = library.introduction_source or library.series_source
-        return {"": (source.path, 0, 0)}
+        return {"": (source.path, 0, 0, ""), **wording}
     tf = library.theme(job.theme)
     assert tf is not None  # planned jobs name existing themes
-    found: Sources = {"": (tf.source.path, 0, 0)}
-    series = library.series_source
-    for section, loc in (("footer", ("wording", "footer")), ("colophon", ("wording", "footer"))):
-        if loc in series.positions:
-            found[section] = (series.path, *series.positions[loc])
+    found: Sources = {"": (tf.source.path, 0, 0, ""), **wording}
     overlay = ("variants", job.variant)
     for loc, position in tf.source.positions.items():
         if len(loc) == 1 and isinstance(loc[0], str) and loc[0] != "variants":
-            found.setdefault(loc[0], (tf.source.path, *position))
+            found.setdefault(loc[0], (tf.source.path, *position, ""))
         elif len(loc) == 3 and loc[:2] == overlay and isinstance(loc[2], str):
-            found[loc[2]] = (tf.source.path, *position)  # the overlay's wording wins
+            found[loc[2]] = (tf.source.path, *position, "")  # the overlay's wording wins
+    return found
+
+
+# The series wording a sheet's footer prints: a footer too long is put down to its field.
+FOOTER_WORDING = ("footer", "partnership")
+
+
+def _wording_sources(library: Library, variant: str) -> Sources:
+    """Where series.yaml words each footer field for `variant`: the nearest
+    variant on its way to the root that words it, else the series' own wording."""
+    from .variants import _chain
+
+    series = library.series_source
+    found: Sources = {}
+    for name in FOOTER_WORDING:
+        for loc in [("variants", step, "wording", name) for step in reversed(_chain(library, variant))] + [("wording", name)]:
+            if loc in series.positions:
+                found[name] = (series.path, *series.positions[loc], ".".join(loc))
+                break
     return found
 
 
