@@ -43,6 +43,9 @@ SMALL_TEXT_PT = 12.0
 # black ink alone. Lighter coloured text may use two inks.
 DARK_K = 0.75
 MAX_SMALL_TEXT_INKS = 2
+# A screen this light breaks fine strokes into loose dots: small text reversed
+# out of a band is paper white (no ink), not a pale tint.
+LIGHT_TINT = 0.3
 FOGRA39_ID = "FOGRA39"
 ICC_REGISTRY = "http://www.color.org"
 RGB_SPACES = {"/DeviceRGB", "/CalRGB"}
@@ -743,6 +746,8 @@ def _small_text(state: _State, add, where: str) -> None:  # type: ignore[no-unty
         add("small-text-inks", str(inks), f"dark {size:.1f} pt text in {_pct(inks)} in {where}: black ink only (0/0/0/K)")
     elif len(used) > MAX_SMALL_TEXT_INKS:
         add("small-text-inks", str(inks), f"{size:.1f} pt text in {_pct(inks)} in {where}: {len(used)} inks, at most {MAX_SMALL_TEXT_INKS}")
+    elif used and max(used) < LIGHT_TINT:
+        add("small-text-tint", str(inks), f"{size:.1f} pt text in a {_pct(inks)} tint in {where}: a light screen breaks up fine type; paper white (no ink) or at least {LIGHT_TINT:.0%} ink")
 
 
 def _pct(inks: tuple[float, ...]) -> str:
