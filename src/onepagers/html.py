@@ -7,7 +7,7 @@ Autoescaping is on and the only markup that reaches the HTML is what
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -91,6 +91,15 @@ def get_template(templates: Path, name: str) -> jinja2.Template:
         raise ContentError([Diagnostic(templates / name, 0, 0, f"template is not UTF-8 text (byte {exc.start}): save it as UTF-8")]) from None
 
 
+class SheetHtml(str):
+    """A theme sheet's HTML at one layout, which knows how to make itself at
+    another: the renderer lays a few out and keeps the one the measures choose
+    (`compose.fitted`). It is still just the text of the HTML to everything else."""
+
+    sheet: Sheet
+    remake: "partial[str]"
+
+
 def render(
     document: Sheet | IntroductionSheet,
     templates: Path,
@@ -98,16 +107,18 @@ def render(
     language: str,
     *,
     linked_stylesheets: bool = False,
+    layout: compose.Layout | None = None,
 ) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
+    layout = layout or compose.Layout()
     name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
     template = get_template(templates, name)
     keywords = [document.variant.series_name, document.variant.name]
     if is_sheet:
         keywords.insert(0, inline.to_plain(document.title))
     try:
-        return template.render(
+        html = template.render(
             sheet=document,
             intro=document,
             body_class="sheet" if is_sheet else "introduction",
@@ -120,14 +131,20 @@ def render(
             links=profile.live_links,
             language=language,
             date=document_date(),
-            # How the pages use the room the text leaves (pull quotes); fonts/ is
-            # beside templates/ in every project.
-            composition=compose.compose(document, templates.parent / "fonts") if is_sheet else None,
+            layout=layout,
+            type=layout.type,
+            columns={page: compose.columns(document, layout, page) for page in (1, 2)} if is_sheet else None,
         )
     except jinja2.TemplateError as exc:  # an {% include %} not found, an undefined name
         raise _template_error(exc, templates, name) from None
     except UnicodeDecodeError as exc:
         raise ContentError([Diagnostic(templates / name, 0, 0, f"a template it includes is not UTF-8 text (byte {exc.start})")]) from None
+    if not is_sheet:
+        return html
+    sheet_html = SheetHtml(html)
+    sheet_html.sheet = document
+    sheet_html.remake = partial(render, document, templates, profile, language, linked_stylesheets=linked_stylesheets)
+    return sheet_html
 
 
 def _template_error(exc: jinja2.TemplateError, templates: Path, name: str) -> ContentError:

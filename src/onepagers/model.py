@@ -116,6 +116,7 @@ class Overlay(Strict):
     cases: TextList | ItemPatch | None = None
     findings: TextList | ItemPatch | None = None
     references: list[Reference] | None = None
+    quote: Text | None = None
     headings: HeadingOverrides = HeadingOverrides()
 
 
@@ -128,6 +129,9 @@ class Theme(Strict):
     cases: TextList
     findings: TextList
     references: list[Reference] = []
+    # A pull quote, only where a source marks one: a sentence of this theme's
+    # cases, word for word (`variants.resolve` holds it to that).
+    quote: Text | None = None
     headings: HeadingOverrides = HeadingOverrides()
     variants: dict[str, Overlay] = {}
 
