@@ -300,9 +300,9 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     while True:
         try:
             measured[current.step] = measure(document.pages)
-        except KeyError:  # not a sheet laid out as designed (a template without the flow)
+            best = choose(sheet, measured)
+        except KeyError:  # not laid out as designed (a template without the flow, text lost off the pages)
             return results[current]
-        best = choose(sheet, measured)
         if best.layout in results or len(results) >= MAX_LAYOUTS:
             break
         html = make_html(best.layout)
