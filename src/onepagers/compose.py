@@ -251,7 +251,9 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
             ends = (top + a, top + b if second else top)
             lowest = max(ends) + below
             # A column under full-width blocks ends where they end.
-            empty = [footer - (lowest if below else e) for e in ends] if second else [footer - lowest]
+            empty = [footer - (lowest if below else e) for e in ends]
+            if not second:  # the second column left empty is empty all the way up
+                empty[1] = footer - top
             page_cost = sum(max(0.0, e - EMPTY_MM) for e in empty) * 3
             if second:
                 page_cost += max(0.0, abs(a - b) - COLUMNS_APART_MM) * 3
