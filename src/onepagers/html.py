@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import jinja2
+from markupsafe import Markup
 
 from . import compose, hyphenation, inline
 from .compose import balance  # noqa: F401  (the template's filter; tests use html.balance)
@@ -78,7 +79,26 @@ def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets
         document: Sheet | IntroductionSheet = resolve_introduction(library, job.variant)
     else:
         document = resolve(library, library.theme(job.theme), job.variant)  # type: ignore[arg-type]
-    return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets)
+    web_page = None
+    if job.theme is not None and library.series.web_pages:
+        from urllib.parse import urljoin
+
+        from . import profiles
+        from .plan import output_path
+
+        web_page = urljoin(library.series.web_pages, output_path(Path(), job.key, job.variant, profiles.get("web")).as_posix())
+    return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets, web_page=web_page)
+
+
+def qr_code(url: str | None) -> Markup | None:
+    """A QR code of the address as inline SVG (vector: sharp at any size), in
+    black; None without an address."""
+    if not url:
+        return None
+    import segno
+
+    svg = segno.make(url, error="m", micro=False).svg_inline(scale=1, border=0, omitsize=True)
+    return Markup(svg)
 
 
 def get_template(templates: Path, name: str) -> jinja2.Template:
@@ -108,6 +128,7 @@ def render(
     *,
     linked_stylesheets: bool = False,
     layout: compose.Layout | None = None,
+    web_page: str | None = None,
 ) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
@@ -133,6 +154,8 @@ def render(
             date=document_date(),
             layout=layout,
             type=layout.type,
+            web_page=web_page,
+            qr_code=qr_code(web_page) if is_sheet else None,
             columns={page: compose.columns(document, layout, page) for page in (1, 2)} if is_sheet else None,
         )
     except jinja2.TemplateError as exc:  # an {% include %} not found, an undefined name
@@ -143,7 +166,7 @@ def render(
         return html
     sheet_html = SheetHtml(html)
     sheet_html.sheet = document
-    sheet_html.remake = partial(render, document, templates, profile, language, linked_stylesheets=linked_stylesheets)
+    sheet_html.remake = partial(render, document, templates, profile, language, linked_stylesheets=linked_stylesheets, web_page=web_page)
     return sheet_html
 
 

@@ -143,6 +143,8 @@ class Wording(Strict):
     footer: Text
     partnership: Text
     author: Text
+    # The colophon's publisher, printed on page 2 (None: no colophon line).
+    publisher: Text | None = None
 
 
 class WordingOverrides(Strict):
@@ -152,6 +154,7 @@ class WordingOverrides(Strict):
     footer: Text | None = None
     partnership: Text | None = None
     author: Text | None = None
+    publisher: Text | None = None
 
 
 class SeriesInfo(Strict):
@@ -166,6 +169,8 @@ class VariantSpec(Strict):
     label: Text
     base: str | None = None
     own_text_only: bool = False
+    # The edition's date as the colophon prints it; only if a source gives one.
+    date: Text | None = None
     wording: WordingOverrides = WordingOverrides()
 
 
@@ -189,6 +194,9 @@ class SeriesFile(Strict):
     # "{title_lower}" filled from that theme: `check` finds such mentions
     # typed by hand and compares them with the theme they point at.
     theme_reference: Annotated[str, Field(pattern=r"\{number\}")] | None = None
+    # Where the web pages (`--profile web`) are published, laid out as in
+    # build/: a sheet's colophon carries a QR code to its own page. None: no code.
+    web_pages: Url | None = None
 
 
 class Block(Strict):

@@ -49,6 +49,8 @@ class Sheet:
     partnership: str
     author: str
     quote: str | None = None  # a sentence of `cases`, set large; never read twice
+    publisher: str | None = None  # the colophon: who publishes it, and the edition's date
+    date: str | None = None
 
     def as_data(self) -> dict[str, Any]:
         """Everything the sheet says, as plain data in reading order (for `show` and tools)."""
@@ -178,6 +180,8 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         footer=wording["footer"],
         partnership=wording["partnership"],
         author=wording["author"],
+        publisher=wording.get("publisher"),
+        date=library.series.variants[name].date,
         **fields,
     )
 
