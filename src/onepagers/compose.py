@@ -225,7 +225,9 @@ class Outcome:
     bottoms: tuple[tuple[float, ...], ...]  # per page, per column (mm from the top of the page)
 
 
-def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, scale: float = 1.0) -> Outcome:
+def evaluate(
+    sheet: Any, placement: int, step_index: int, measured: Measured, scale: float = 1.0, splits_given: tuple[int | None, int | None] = (None, None)
+) -> Outcome:
     """The best split of each page for a placement at a step, and what it costs:
     empty room over EMPTY_MM, columns further apart than COLUMNS_APART_MM, a
     placement or step away from the series' own. `scale` stretches heights
@@ -244,7 +246,8 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
             cost += max(0.0, footer - (top + below) - EMPTY_MM) * 3
             continue
         best: tuple[tuple[bool, float, float], int, tuple[float, float], float] | None = None
-        for k in range(1, len(flow) + 1):
+        given = splits_given[page - 1]
+        for k in [given] if given is not None else range(1, len(flow) + 1):
             first, second = flow[:k], flow[k:]
             a = _column_mm(first, heights, step)
             b = _column_mm(second, heights, step) if second else 0.0
@@ -256,7 +259,9 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
                 empty[1] = footer - top
             page_cost = sum(max(0.0, e - EMPTY_MM) for e in empty) * 3
             if second:
-                page_cost += max(0.0, abs(a - b) - COLUMNS_APART_MM) * 3
+                # Columns apart are always the layout's doing; room left empty may be the
+                # text's (a short theme), so it weighs less.
+                page_cost += max(0.0, abs(a - b) - COLUMNS_APART_MM) * 20
             key = (lowest > limit - FIT_MARGIN_MM, page_cost, max(a, b))
             if best is None or key < best[0]:
                 best = (key, k, ends, page_cost)
@@ -315,7 +320,7 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     def exact(layout: Layout) -> tuple[bool, float]:
         if layout.splits == (None, None):
             return (True, float("inf"))
-        outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step])
+        outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], splits_given=layout.splits)
         return (not outcome.fits or bool(results[layout][1].overflows), outcome.cost)
 
     return results[min(results, key=exact)]

@@ -6,6 +6,7 @@ Autoescaping is on and the only markup that reaches the HTML is what
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from functools import lru_cache, partial
 from pathlib import Path
@@ -31,6 +32,21 @@ if TYPE_CHECKING:
 DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
 
 
+# A paragraph must not end on a line of one short word ("… og / ja."): the
+# last word, if it is this short, is tied to the word before it by a no-break
+# space. The letters stay as they are; only where the line may break changes.
+SHORT_LAST_WORD = 4
+_LAST_TWO_WORDS = re.compile(r"(\S) ([^\s<>]+)((?:\s*</[a-z]+>)*\s*)$")
+
+
+def tie_short_last_word(html: Markup | str) -> Markup:
+    text = str(html)
+    match = _LAST_TWO_WORDS.search(text)
+    if not match or sum(ch.isalnum() for ch in match.group(2)) > SHORT_LAST_WORD or "<" in match.group(2):
+        return Markup(text)
+    return Markup(text[: match.start()] + match.group(1) + "\u00a0" + match.group(2) + match.group(3))
+
+
 def shown_url(url: str) -> str:
     """An address as a reader should see it: percent-escapes decoded
     ("S%C3%A5dan+gik+det.pdf" reads "Sådan+gik+det.pdf"); the link keeps the
@@ -49,7 +65,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["md"] = inline.to_html
     env.filters["balance"] = balance
-    env.filters["whole_last_word"] = hyphenation.whole_last_word
+    env.filters["whole_last_word"] = lambda html: hyphenation.whole_last_word(tie_short_last_word(html))
     env.filters["shown_url"] = shown_url
     return env
 
