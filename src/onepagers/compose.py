@@ -258,7 +258,7 @@ def evaluate(
             if not second:  # the second column left empty is empty all the way up
                 empty[1] = footer - top
             page_cost = sum(max(0.0, e - EMPTY_MM) for e in empty) * 3
-            if second:
+            if second or len(flow) > 1:  # a column left empty is as far apart as can be
                 # Columns apart are always the layout's doing; room left empty may be the
                 # text's (a short theme), so it weighs less.
                 page_cost += max(0.0, abs(a - b) - COLUMNS_APART_MM) * 20
