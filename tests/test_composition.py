@@ -19,6 +19,7 @@ BODY_PT = 10.0
 ACTION_CHARS = 75
 
 
+@pytest.mark.xfail(strict=True, reason="issue 21: held by the generated pull quotes, which are gone; the short themes' text does not fill their pages (test_layout_measures.NOT_MET)")
 def test_every_page_has_a_footer_and_at_most_60_mm_of_room_above_it(laid_out):
     for job, pages in laid_out:
         rooms = fit.empty_above_footer(pages)

@@ -261,7 +261,7 @@ def evaluate(
             if second or len(flow) > 1:  # a column left empty is as far apart as can be
                 # Columns apart are always the layout's doing; room left empty may be the
                 # text's (a short theme), so it weighs less.
-                page_cost += max(0.0, abs(a - b) - COLUMNS_APART_MM) * 20
+                page_cost += max(0.0, abs(a - b) - COLUMNS_APART_MM) * 6
             key = (lowest > limit - FIT_MARGIN_MM, page_cost, max(a, b))
             if best is None or key < best[0]:
                 best = (key, k, ends, page_cost)
