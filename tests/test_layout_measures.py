@@ -53,7 +53,7 @@ def _pages(pages):
 def columns_apart(pages) -> list[str]:
     found = []
     for number, page in _pages(pages):
-        for flow in (b for b in fit._walk(page) if "flow" in _classes(b)):
+        for flow in (b for b in fit._walk(page) if "columns" in _classes(b)):
             ends = [max(map(_bottom, lines)) for c in fit._walk(flow) if "column" in _classes(c) and (lines := _text_lines(c))]
             if len(ends) == 2 and abs(ends[0] - ends[1]) > APART_MM:
                 found.append(f"page {number}: column bottoms {abs(ends[0] - ends[1]):.0f} mm apart")
