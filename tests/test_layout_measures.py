@@ -50,11 +50,20 @@ def _pages(pages):
                 break
 
 
+def _outermost(box, name: str):
+    seen = set()
+    for b in fit._walk(box):
+        if name in _classes(b) and id(b.element) not in seen:
+            seen.add(id(b.element))
+            yield b
+
+
 def columns_apart(pages) -> list[str]:
     found = []
     for number, page in _pages(pages):
-        for flow in (b for b in fit._walk(page) if "columns" in _classes(b)):
-            ends = [max(map(_bottom, lines)) for c in fit._walk(flow) if "column" in _classes(c) and (lines := _text_lines(c))]
+        # A table is several boxes of one element (wrapper, table, row): the outermost.
+        for flow in _outermost(page, "columns"):
+            ends = [max(map(_bottom, lines)) for c in _outermost(flow, "column") if (lines := _text_lines(c))]
             if len(ends) == 2 and abs(ends[0] - ends[1]) > APART_MM:
                 found.append(f"page {number}: column bottoms {abs(ends[0] - ends[1]):.0f} mm apart")
     return found

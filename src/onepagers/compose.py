@@ -53,11 +53,12 @@ BASE_STEP = 1
 # Between two sections in one column (mm); sheet.css: `.flow-section + .flow-section`.
 SECTION_GAP_MM = 8.0
 
-# The sections each page's columns hold, the series' order first.
+# The sections each page's columns hold, the series' own first. The reading
+# order stays the series' (questions, findings, cases: the web page's too);
+# only where the page turns changes.
 PLACEMENTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("questions", "findings"), ("cases",)),
-    (("questions",), ("cases", "findings")),
-    (("findings",), ("cases", "questions")),
+    (("questions",), ("findings", "cases")),
 )
 
 # The measures the layout is chosen by (tests/test_layout_measures.py holds
