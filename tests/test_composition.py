@@ -114,3 +114,41 @@ def test_the_size_rule_sees_cases_set_larger(project, library, tmp_path):
 def test_the_measure_rule_sees_actions_run_wide(project, library, tmp_path):
     with pytest.raises(AssertionError, match="TEMA 7"):
         test_the_actions_lines_hold_at_most_75_characters(_laid_out_with(project, library, tmp_path, ".actions h2 { width: 12mm; }", 7))
+
+
+def _with_quote(sandbox, quote: str):
+    import yaml
+
+    from onepagers.library import load_library
+    from onepagers.variants import resolve
+
+    path = next((sandbox.data / "themes").glob("07-*.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["quote"] = quote
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    library = load_library(sandbox.data)
+    return library, path, lambda variant: resolve(library, library.theme(7), variant)
+
+
+def test_a_pull_quote_only_where_the_data_names_one_and_hidden_from_readers(sandbox, library, project):
+    """No sheet gets a generated pull quote; a named one is a sentence of the
+    cases, word for word, and is not read twice."""
+    for job, html in ((j, html_for(library, project, j)) for j in plan(library, project.root / "unused", Selection(everything=True, every_variant=True))):
+        assert "pull-quote" not in html, job.name
+    sentence = "Dermed er virksomheden opmærksom på, at nogle medarbejdere ikke trives med et stort fokus på salg."
+    _library, _path, sheet_in = _with_quote(sandbox, sentence)
+    (job,) = plan(_library, sandbox.root / "out", Selection(themes=(7,)))
+    html = html_for(_library, sandbox, job)
+    assert re.search(r'<aside class="pull-quote[^"]*" aria-hidden="true"><p>' + re.escape(sentence), html)
+
+
+def test_a_pull_quote_not_in_the_cases_is_refused_at_its_line(sandbox):
+    from onepagers.diagnostics import ContentError
+
+    _library, path, sheet_in = _with_quote(sandbox, "Dermed er virksomheden opmærksom på alt.")
+    with pytest.raises(ContentError) as caught:
+        sheet_in("privat@2")
+    (problem,) = caught.value.diagnostics
+    assert problem.path == path and "word for word" in problem.one_line()
+    line = path.read_text(encoding="utf-8").splitlines()[problem.line - 1]
+    assert line.startswith("quote:")
