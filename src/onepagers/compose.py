@@ -70,6 +70,7 @@ MAX_LAYOUTS = 4
 # Room kept under the lowest column, for what the model of a column (heights
 # plus gaps) leaves out: margins collapsing into the blocks below.
 FIT_MARGIN_MM = 2.0
+BREAK_SLIP_COST = 150.0
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,36 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         if layout.splits == (None, None):
             return (True, float("inf"))
         outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], splits_given=layout.splits)
-        return (not outcome.fits or bool(results[layout][1].overflows), outcome.cost)
+        # A layout whose line ends break the typographer's rules (three
+        # hyphenated lines in a row, say) is worth a few mm of room to avoid.
+        from .breaks import line_breaks, rule_problems
 
-    return results[min(results, key=exact)]
+        slips = len(rule_problems(line_breaks(results[layout][0].pages), []))
+        return (not outcome.fits or bool(results[layout][1].overflows), outcome.cost + slips * BREAK_SLIP_COST)
+
+    chosen = min(results, key=exact)
+    # Slips in the line ends come from where the lines fall: the next step
+    # down or up sets them anew.
+    for step in [*range(chosen.step - 1, -1, -1), *range(chosen.step + 1, len(STEPS))]:
+        if exact(chosen)[1] - evaluate_layout(sheet, chosen, measured) < BREAK_SLIP_COST or len(results) >= MAX_LAYOUTS + 2:
+            break
+        if not 0 <= step < len(STEPS):
+            continue
+        known = min(measured, key=lambda s: abs(s - step))
+        scale = 1.0 if known == step else _scale(STEPS[known], STEPS[step])
+        other = evaluate(sheet, chosen.placement, step, measured[known], scale).layout
+        if other in results:
+            continue
+        html = make_html(other)
+        results[other] = (*lay_out(html), html)
+        try:
+            measured.setdefault(step, measure(results[other][0].pages))
+        except KeyError:
+            continue
+        chosen = min(results, key=exact)
+    return results[chosen]
+
+
+def evaluate_layout(sheet: Any, layout: Layout, measured: dict[int, Measured]) -> float:
+    """The cost of a laid-out layout as it stands, without its line ends' slips."""
+    return evaluate(sheet, layout.placement, layout.step, measured[layout.step], splits_given=layout.splits).cost
