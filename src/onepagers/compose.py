@@ -320,9 +320,12 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         results[current] = (document, rendered, html)
 
     def exact(layout: Layout) -> tuple[bool, float]:
-        if layout.splits == (None, None):
+        if layout.splits == (None, None) or layout.step not in measured:
             return (True, float("inf"))
-        outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], splits_given=layout.splits)
+        try:
+            outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], splits_given=layout.splits)
+        except KeyError:  # items that were laid out nowhere (text lost off the pages)
+            return (True, float("inf"))
         # A layout whose line ends break the typographer's rules (three
         # hyphenated lines in a row, say) is worth a few mm of room to avoid.
         from .breaks import line_breaks, rule_problems
@@ -334,13 +337,18 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     # Slips in the line ends come from where the lines fall: the next step
     # down or up sets them anew.
     for step in [*range(chosen.step - 1, -1, -1), *range(chosen.step + 1, len(STEPS))]:
-        if exact(chosen)[1] - evaluate_layout(sheet, chosen, measured) < BREAK_SLIP_COST or len(results) >= MAX_LAYOUTS + 2:
+        if exact(chosen)[1] == float("inf") or len(results) >= MAX_LAYOUTS + 2:
+            break
+        if exact(chosen)[1] - evaluate_layout(sheet, chosen, measured) < BREAK_SLIP_COST:
             break
         if not 0 <= step < len(STEPS):
             continue
         known = min(measured, key=lambda s: abs(s - step))
         scale = 1.0 if known == step else _scale(STEPS[known], STEPS[step])
-        other = evaluate(sheet, chosen.placement, step, measured[known], scale).layout
+        try:
+            other = evaluate(sheet, chosen.placement, step, measured[known], scale).layout
+        except KeyError:
+            break
         if other in results:
             continue
         html = make_html(other)
