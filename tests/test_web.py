@@ -23,7 +23,7 @@ import pytest
 from markupsafe import escape
 
 import webtext
-from onepagers import compose, inline, web
+from onepagers import inline, web
 from onepagers.accessibility import browser_unavailable, check_pages, documents
 from onepagers.build import build
 from onepagers.plan import Selection, plan
@@ -88,9 +88,8 @@ def _pdf_words(library, project, pdf: Path, number: int | None, variant: str) ->
         sheet = resolve(library, library.theme(number), variant)
         markers = [str(i) for i in range(1, len(sheet.actions) + 1)]
         band = _squash(sheet.variant.series_name) + _squash(f"{sheet.number_label} {number}/{sheet.variant.theme_count}")
-        composition = compose.compose(sheet, project.fonts)
-        first = [inline.to_plain(sheet.footer)] + ([composition.quote_1.text] if composition.quote_1 else [])
-        second = [composition.quote_2.text] if composition.quote_2 else []
+        first = [inline.to_plain(sheet.footer)]
+        second = [inline.to_plain(sheet.quote)] if sheet.quote else []
     lines = [line.strip() for line in pages[0].split("\n")]
     for marker in markers:
         lines.remove(marker)

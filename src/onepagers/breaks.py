@@ -90,9 +90,21 @@ def rule_problems(breaks: list[Break], name_list: list[str]) -> list[str]:
             problems.append(f"'{b.shown()}' is the {b.run}th hyphenated line in a row")
         if len(b.before) < 3 or len(re.sub(r"\W", "", b.after)) < 3:
             problems.append(f"'{b.shown()}' leaves fewer than three letters on one side")
-        if any(name in b.word.lower() for name in lowered) or _looks_like_a_name(b):
+        if any(_inside(name, b) for name in lowered) or _looks_like_a_name(b):
             problems.append(f"'{b.shown()}' breaks a name")
     return problems
+
+
+def _inside(name: str, b: Break) -> bool:
+    """The break falls within the name's letters: a compound that holds a
+    listed word ("kontaktcentermedarbej-dere") may still break outside it."""
+    word, at = b.word.lower(), len(b.before)
+    start = word.find(name)
+    while start >= 0:
+        if start < at < start + len(name):
+            return True
+        start = word.find(name, start + 1)
+    return False
 
 
 def _looks_like_a_name(b: Break) -> bool:

@@ -245,7 +245,22 @@ def _overflows(pages: list[Any]) -> list[Overflow]:
                     found.append(Overflow(number, section, _heading(box), side / PX_PER_MM, "side", line_mm))
                 if down > TOLERANCE_PX:
                     found.append(Overflow(number, section, _heading(box), down / PX_PER_MM, "box", line_mm))
-    return found
+    return _one_per_section(found)
+
+
+def _one_per_section(found: list[Overflow]) -> list[Overflow]:
+    """A section set in two columns is two boxes (the second without its
+    heading): one message for it, by the larger amount, named by its heading."""
+    merged: dict[tuple[int, str, str], Overflow] = {}
+    for item in found:
+        key = (item.page, item.section, item.direction)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = item
+            continue
+        pushed = tuple(dict.fromkeys(seen.pushed + item.pushed))
+        merged[key] = replace(seen, mm=max(seen.mm, item.mm), heading=seen.heading or item.heading, pushed=pushed)
+    return list(merged.values())
 
 
 def _escapes(section: Any) -> tuple[float, float]:

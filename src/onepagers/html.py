@@ -6,12 +6,14 @@ Autoescaping is on and the only markup that reaches the HTML is what
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+from markupsafe import Markup
 
 from . import compose, hyphenation, inline
 from .compose import balance  # noqa: F401  (the template's filter; tests use html.balance)
@@ -27,6 +29,21 @@ if TYPE_CHECKING:
 # No publication dates are known for the editions: a fixed, obviously
 # conventional date (as reproducible builds use) unless SOURCE_DATE_EPOCH says.
 DEFAULT_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
+
+
+# A paragraph must not end on a line of one short word ("… og / ja."): the
+# last word, if it is this short, is tied to the word before it by a no-break
+# space. The letters stay as they are; only where the line may break changes.
+SHORT_LAST_WORD = 4
+_LAST_TWO_WORDS = re.compile(r"(\S) ([^\s<>]+)((?:\s*</[a-z]+>)*\s*)$")
+
+
+def tie_short_last_word(html: Markup | str) -> Markup:
+    text = str(html)
+    match = _LAST_TWO_WORDS.search(text)
+    if not match or sum(ch.isalnum() for ch in match.group(2)) > SHORT_LAST_WORD or "<" in match.group(2):
+        return Markup(text)
+    return Markup(text[: match.start()] + match.group(1) + "\u00a0" + match.group(2) + match.group(3))
 
 
 def shown_url(url: str) -> str:
@@ -48,7 +65,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["md"] = inline.to_html
     env.filters["balance"] = balance
-    env.filters["whole_last_word"] = hyphenation.whole_last_word
+    env.filters["whole_last_word"] = lambda html: hyphenation.whole_last_word(tie_short_last_word(html))
     env.filters["shown_url"] = shown_url
     env.filters["href"] = inline.href
     return env
@@ -79,7 +96,26 @@ def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets
         document: Sheet | IntroductionSheet = resolve_introduction(library, job.variant)
     else:
         document = resolve(library, library.theme(job.theme), job.variant)  # type: ignore[arg-type]
-    return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets)
+    web_page = None
+    if job.theme is not None and library.series.web_pages:
+        from urllib.parse import urljoin
+
+        from . import profiles
+        from .plan import output_path
+
+        web_page = urljoin(library.series.web_pages, output_path(Path(), job.key, job.variant, profiles.get("web")).as_posix())
+    return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets, web_page=web_page)
+
+
+def qr_code(url: str | None) -> Markup | None:
+    """A QR code of the address as inline SVG (vector: sharp at any size), in
+    black; None without an address."""
+    if not url:
+        return None
+    import segno
+
+    svg = segno.make(url, error="m", micro=False).svg_inline(scale=1, border=0, omitsize=True)
+    return Markup(svg)
 
 
 def get_template(templates: Path, name: str) -> jinja2.Template:
@@ -92,6 +128,15 @@ def get_template(templates: Path, name: str) -> jinja2.Template:
         raise ContentError([Diagnostic(templates / name, 0, 0, f"template is not UTF-8 text (byte {exc.start}): save it as UTF-8")]) from None
 
 
+class SheetHtml(str):
+    """A theme sheet's HTML at one layout, which knows how to make itself at
+    another: the renderer lays a few out and keeps the one the measures choose
+    (`compose.fitted`). It is still just the text of the HTML to everything else."""
+
+    sheet: Sheet
+    remake: "partial[str]"
+
+
 def render(
     document: Sheet | IntroductionSheet,
     templates: Path,
@@ -99,16 +144,19 @@ def render(
     language: str,
     *,
     linked_stylesheets: bool = False,
+    layout: compose.Layout | None = None,
+    web_page: str | None = None,
 ) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
+    layout = layout or compose.Layout()
     name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
     template = get_template(templates, name)
     keywords = [document.variant.series_name, document.variant.name]
     if is_sheet:
         keywords.insert(0, inline.to_plain(document.title))
     try:
-        return template.render(
+        html = template.render(
             sheet=document,
             intro=document,
             body_class="sheet" if is_sheet else "introduction",
@@ -121,14 +169,22 @@ def render(
             links=profile.live_links,
             language=language,
             date=document_date(),
-            # How the pages use the room the text leaves (pull quotes); fonts/ is
-            # beside templates/ in every project.
-            composition=compose.compose(document, templates.parent / "fonts") if is_sheet else None,
+            layout=layout,
+            type=layout.type,
+            web_page=web_page,
+            qr_code=qr_code(web_page) if is_sheet else None,
+            columns={page: compose.columns(document, layout, page) for page in (1, 2)} if is_sheet else None,
         )
     except jinja2.TemplateError as exc:  # an {% include %} not found, an undefined name
         raise _template_error(exc, templates, name) from None
     except UnicodeDecodeError as exc:
         raise ContentError([Diagnostic(templates / name, 0, 0, f"a template it includes is not UTF-8 text (byte {exc.start})")]) from None
+    if not is_sheet:
+        return html
+    sheet_html = SheetHtml(html)
+    sheet_html.sheet = document
+    sheet_html.remake = partial(render, document, templates, profile, language, linked_stylesheets=linked_stylesheets, web_page=web_page)
+    return sheet_html
 
 
 def _template_error(exc: jinja2.TemplateError, templates: Path, name: str) -> ContentError:

@@ -139,6 +139,7 @@ class Overlay(Strict):
     cases: TextList | ItemPatch | None = None
     findings: TextList | ItemPatch | None = None
     references: list[Reference] | None = None
+    quote: Text | None = None
     headings: HeadingOverrides = HeadingOverrides()
 
 
@@ -151,6 +152,9 @@ class Theme(Strict):
     cases: TextList
     findings: TextList
     references: list[Reference] = []
+    # A pull quote, only where a source marks one: a sentence of this theme's
+    # cases, word for word (`variants.resolve` holds it to that).
+    quote: Text | None = None
     headings: HeadingOverrides = HeadingOverrides()
     variants: dict[str, Overlay] = {}
 
@@ -162,6 +166,8 @@ class Wording(Strict):
     footer: Text
     partnership: Text
     author: Text
+    # The colophon's publisher, printed on page 2 (None: no colophon line).
+    publisher: Text | None = None
 
 
 class WordingOverrides(Strict):
@@ -171,6 +177,7 @@ class WordingOverrides(Strict):
     footer: Text | None = None
     partnership: Text | None = None
     author: Text | None = None
+    publisher: Text | None = None
 
 
 class SeriesInfo(Strict):
@@ -185,6 +192,8 @@ class VariantSpec(Strict):
     label: Text
     base: str | None = None
     own_text_only: bool = False
+    # The edition's date as the colophon prints it; only if a source gives one.
+    date: Text | None = None
     wording: WordingOverrides = WordingOverrides()
 
 
@@ -208,6 +217,9 @@ class SeriesFile(Strict):
     # "{title_lower}" filled from that theme: `check` finds such mentions
     # typed by hand and compares them with the theme they point at.
     theme_reference: Annotated[str, Field(pattern=r"\{number\}")] | None = None
+    # Where the web pages (`--profile web`) are published, laid out as in
+    # build/: a sheet's colophon carries a QR code to its own page. None: no code.
+    web_pages: Url | None = None
 
 
 class Block(Strict):

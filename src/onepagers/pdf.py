@@ -144,10 +144,21 @@ class Renderer:
             self.fonts._folder = None
 
     def layout(self, html: str) -> tuple[weasyprint.Document, Rendered]:
-        """Lay the HTML out and measure it; the returned Rendered has no PDF yet."""
+        """Lay the HTML out and measure it; the returned Rendered has no PDF yet.
+        A theme sheet is laid out at the few layouts `compose.fitted` tries,
+        and the one its measures choose is returned."""
         if not self._font_copies_in_place():
             self.close()
             self._load()
+        remake = getattr(html, "remake", None)
+        if remake is None:
+            return self._layout_once(html)
+        from . import compose
+
+        document, rendered, _ = compose.fitted(self._layout_once, html.sheet, lambda layout: remake(layout=layout), html)  # type: ignore[attr-defined]
+        return document, rendered
+
+    def _layout_once(self, html: str) -> tuple[weasyprint.Document, Rendered]:
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))
         source = weasyprint.HTML(
             string=html,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import inline
 from .diagnostics import ContentError
 from .library import Library, ThemeFile
 from .model import TEXT_SECTIONS, Block, Headings, Reference
@@ -47,6 +48,9 @@ class Sheet:
     footer: str
     partnership: str
     author: str
+    quote: str | None = None  # a sentence of `cases`, set large; never read twice
+    publisher: str | None = None  # the colophon: who publishes it, and the edition's date
+    date: str | None = None
 
     def as_data(self) -> dict[str, Any]:
         """Everything the sheet says, as plain data in reading order (for `show` and tools)."""
@@ -113,7 +117,9 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         "lead": theme.lead,
         **{s: tuple(getattr(theme, s)) for s in TEXT_SECTIONS},
         "references": tuple(theme.references),
+        "quote": theme.quote,
     }
+    quote_from: tuple = ("quote",)
     wording = library.series.wording.model_dump()
     problems = []
     for depth, step in enumerate(_chain(library, name)):
@@ -129,6 +135,8 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
             continue
         if overlay.lead is not None:
             fields["lead"] = overlay.lead
+        if overlay.quote is not None:
+            fields["quote"], quote_from = overlay.quote, ("variants", step, "quote")
         for section in TEXT_SECTIONS:
             change = getattr(overlay, section)
             if isinstance(change, list):
@@ -150,6 +158,16 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         if overlay.references is not None:
             fields["references"] = tuple(overlay.references)
         _merge(wording["headings"], overlay.headings.model_dump(exclude_none=True))
+    quote = fields["quote"]
+    if quote is not None and not any(quote in inline.to_plain(case) for case in fields["cases"]):
+        # The text is sacred: a pull quote repeats the cases word for word, or not at all.
+        problems.append(
+            tf.source.error(
+                quote_from,
+                f"the quote is not a sentence of the cases of {name}, word for word",
+                suggestion="copy the sentence from the cases exactly, or give this variant its own 'quote'",
+            )
+        )
     if problems:
         raise ContentError(problems)
     fields["references"] = tuple(_fill_in(library, ref, name) for ref in fields["references"])
@@ -162,6 +180,8 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         footer=wording["footer"],
         partnership=wording["partnership"],
         author=wording["author"],
+        publisher=wording.get("publisher"),
+        date=library.series.variants[name].date,
         **fields,
     )
 

@@ -1,0 +1,223 @@
+"""Issue 21: a designer's measures, read off the laid-out boxes of every theme
+sheet of every variant: the two columns of a page end within 12 mm of each
+other, no column leaves more than 40 mm empty above the footer, a lead or a
+heading is never hyphenated, no break leaves fewer than 3 letters on either
+side, and no paragraph ends on a line of one short word.
+
+Each measure is shown failing on a layout made bad on purpose."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from onepagers import fit
+from onepagers.html import html_for
+from onepagers.pdf import Renderer
+from onepagers.plan import Selection, plan
+
+from conftest import copy_project
+
+APART_MM = 12.0
+EMPTY_MM = 40.0
+MIN_LETTERS = 3
+SHORT_WORD = 4
+HYPHEN = ("\u2010", "-")
+
+
+def _classes(box) -> set[str]:
+    return set((fit._element_attr(box, "class") or "").split())
+
+
+def _text_lines(box):
+    return [b for b in fit._walk(box) if type(b).__name__ == "LineBox" and fit._has_text(b)]
+
+
+def _bottom(line) -> float:
+    return (line.position_y + line.height) / fit.PX_PER_MM
+
+
+def _pages(pages):
+    """(page number, page box) of the designed pages of a sheet."""
+    number = 0
+    for page in pages:
+        for box in fit._walk(page._page_box):
+            number = int(fit._element_attr(box, "data-page") or number)
+            if "page" in _classes(box) and fit._element_attr(box, "data-page"):
+                yield number, box
+                break
+
+
+def _outermost(box, name: str):
+    seen = set()
+    for b in fit._walk(box):
+        if name in _classes(b) and id(b.element) not in seen:
+            seen.add(id(b.element))
+            yield b
+
+
+def columns_apart(pages) -> list[str]:
+    found = []
+    for number, page in _pages(pages):
+        # A table is several boxes of one element (wrapper, table, row): the outermost.
+        for flow in _outermost(page, "columns"):
+            ends = [max(map(_bottom, lines)) for c in _outermost(flow, "column") if (lines := _text_lines(c))]
+            if len(ends) == 2 and abs(ends[0] - ends[1]) > APART_MM:
+                found.append(f"page {number}: column bottoms {abs(ends[0] - ends[1]):.0f} mm apart")
+    return found
+
+
+def empty_columns(pages) -> list[str]:
+    """The room between the lowest text over each column and the footer's top."""
+    found = []
+    for number, page in _pages(pages):
+        footer = next((b.border_box_y() for b in fit._walk(page) if fit._element_attr(b, "data-footer")), None)
+        body = next((b for b in fit._walk(page) if "page-body" in _classes(b)), None)
+        if footer is None or body is None:
+            found.append(f"page {number}: no footer")
+            continue
+        left = body.content_box_x()
+        middle = left + body.width / 2
+        lines = _text_lines(body)
+        # A panel, and the full-width blocks under the columns (references,
+        # colophon), fill the page across both columns.
+        panels = [b for b in fit._walk(body) if {"panel", "pull-quote", "after-flow"} & _classes(b)]
+        for side, (x0, x1) in (("left", (left, middle)), ("right", (middle, left + body.width))):
+            bottoms = [l.position_y + l.height for l in lines if l.position_x < x1 and l.position_x + l.width > x0]
+            bottoms += [p.border_box_y() + p.border_height() for p in panels]
+            empty = (footer - max(bottoms, default=body.content_box_y())) / fit.PX_PER_MM
+            if empty > EMPTY_MM:
+                found.append(f"page {number}: {empty:.0f} mm empty above the footer in the {side} column")
+    return found
+
+
+def _line_text(line) -> str:
+    return "".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox" and not fit._is_marker(t))
+
+
+def _display(pages):
+    """The lines of the leads and headings."""
+    for page in pages:
+        for box in fit._walk(page._page_box):
+            if getattr(box, "element_tag", None) in ("h1", "h2") or "lead" in _classes(box):
+                yield from _text_lines(box)
+
+
+def hyphenated_display(pages) -> list[str]:
+    return [f"hyphenated lead or heading: {_line_text(l)!r}" for l in _display(pages) if _line_text(l).rstrip().endswith("\u2010")]
+
+
+def _blocks(pages):
+    """Every block of text with lines of its own: paragraphs, items, the lead."""
+    for page in pages:
+        for box in fit._unmarked(page._page_box):
+            if type(box).__name__ in ("LineBox", "InlineBox", "TextBox"):
+                continue
+            lines = [l for l in fit._lines(box) if fit._has_text(l)]
+            if lines:
+                yield box, lines
+
+
+def short_breaks(pages) -> list[str]:
+    found = []
+    for _block, lines in _blocks(pages):
+        for line, after in zip(lines, lines[1:]):
+            text = _line_text(line).rstrip()
+            if not text.endswith("\u2010"):
+                continue
+            before = re.findall(r"\w+", text)[-1] if re.findall(r"\w+", text) else ""
+            rest = re.match(r"\w*", _line_text(after).lstrip()).group(0)
+            if len(before) < MIN_LETTERS or len(rest) < MIN_LETTERS:
+                found.append(f"a break leaving {before!r} | {rest!r}")
+    return found
+
+
+def short_last_lines(pages) -> list[str]:
+    found = []
+    for block, lines in _blocks(pages):
+        if len(lines) < 2 or getattr(block, "element_tag", None) not in ("li", "p"):
+            continue
+        words = _line_text(lines[-1]).split()
+        if len(words) == 1 and len(re.sub(r"\W", "", words[0])) <= SHORT_WORD:
+            found.append(f"a last line of one short word: {words[0]!r} after {_line_text(lines[-2])!r}")
+    return found
+
+
+MEASURES = (columns_apart, empty_columns, hyphenated_display, short_breaks, short_last_lines)
+
+
+@pytest.fixture(scope="module")
+def sheets(library, project, tmp_path_factory):
+    """Every theme sheet of every variant, laid out once."""
+    jobs = [j for j in plan(library, tmp_path_factory.mktemp("measures"), Selection(everything=True, every_variant=True)) if j.theme]
+    renderer = Renderer(project, jobs[0].profile, library.series.language)
+    try:
+        return [(job, renderer.layout(html_for(library, project, job))[0].pages) for job in jobs]
+    finally:
+        renderer.close()
+
+
+# Not met yet, and said so rather than loosened: the shorter themes have too
+# little text to fill four columns within 40 mm even at 11 pt (TEMA 2 has
+# about 160 mm of single column against some 490 mm to fill), and a page whose
+# items are long paragraphs (the cases) cannot always end its columns within
+# 12 mm without splitting a paragraph across columns, which the layout does
+# not do. Strict: the day every sheet holds them, this fails and goes.
+NOT_MET = {"columns_apart", "empty_columns"}
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="issue 21: not met on every sheet yet")) if m.__name__ in NOT_MET else m for m in MEASURES],
+    ids=lambda m: m.__name__,
+)
+def test_every_sheet_holds_the_measure(sheets, measure):
+    problems = [f"{job.name}: {p}" for job, pages in sheets for p in measure(pages)]
+    assert not problems, "\n".join(problems)
+
+
+def _laid_out(project, library, tmp_path, css: str, number: int, edit=None):
+    sandbox = copy_project(project, tmp_path / "sandbox", ("templates", "fonts"))
+    sheet = sandbox.templates / "sheet.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
+    (job,) = plan(library, tmp_path / "out", Selection(themes=(number,)))
+    renderer = Renderer(sandbox, job.profile, library.series.language)
+    try:
+        html = html_for(library, sandbox, job)
+        if edit is not None:
+            html = edit(str(html))  # a plain string: laid out as it stands, not refitted
+        return renderer.layout(html)[0].pages
+    finally:
+        renderer.close()
+
+
+def test_columns_apart_is_seen(project, library, tmp_path):
+    """The first column's lines set far apart, the split left as it was (no refitting)."""
+    pages = _laid_out(project, library, tmp_path, ".page-1 .flow .column:first-child li { line-height: 2.6; }", 4, str)
+    assert columns_apart(pages)
+
+
+def test_an_empty_column_is_seen(project, library, tmp_path):
+    """Page 1 of TEMA 5 with its findings section emptied."""
+    pages = _laid_out(project, library, tmp_path, "", 5, lambda h: re.sub(r'<section class="flow-section findings.*?</section>', "", h, flags=re.S))
+    assert empty_columns(pages)
+
+
+def test_a_hyphenated_lead_is_seen(project, library, tmp_path):
+    pages = _laid_out(project, library, tmp_path, ".lead { hyphens: auto; max-width: 38mm; hyphenate-limit-zone: 0; }", 6)
+    assert hyphenated_display(pages)
+
+
+def test_a_short_break_is_seen(project, library, tmp_path):
+    css = ".flow { hyphenate-limit-chars: 2 1 1; hyphenate-limit-zone: 0; } .flow li, .flow p { width: 18mm; }"
+    pages = _laid_out(project, library, tmp_path, css, 7)
+    assert short_breaks(pages)
+
+
+def test_a_short_last_line_is_seen(project, library, tmp_path):
+    """An item set one word a line whose last word is short."""
+    css = ".flow li { word-spacing: 80mm; hyphens: manual; }"
+    pages = _laid_out(project, library, tmp_path, css, 6)
+    assert short_last_lines(pages)
