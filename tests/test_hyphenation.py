@@ -40,7 +40,7 @@ def test_the_listed_parts_also_govern_compounds(dictionary):
 # The rules on the laid-out sheets (issue 12): every sheet of every variant.
 
 from onepagers.plan import Selection, plan  # noqa: E402
-from onepagers import breaks  # noqa: E402
+from onepagers import breaks, breaks_report  # noqa: E402
 from onepagers.breaks import Break, rule_problems  # noqa: E402
 from onepagers.hyphenation import whole_last_word  # noqa: E402
 
@@ -133,7 +133,7 @@ def test_without_the_listed_names_the_introduction_breaks_one(project, library, 
     exceptions.write_text("\n".join(line for line in exceptions.read_text(encoding="utf-8").splitlines() if line.strip() not in names), encoding="utf-8")
     jobs = [job for job in plan(library, tmp_path / "out", Selection(everything=True)) if job.theme is None]
     try:
-        found = breaks.listing(library, sandbox, jobs)
+        found = breaks_report.listing(library, sandbox, jobs)
     finally:
         hyphenation.install(project.templates / "hyphenation.txt", library.series.language)
     assert any("breaks a name" in p for b in found for p in rule_problems([b.found], names))

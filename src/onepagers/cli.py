@@ -354,9 +354,9 @@ def check(
 
 
 def _check_hyphenation(project, library, themes) -> None:
-    from . import breaks
+    from . import breaks_report
 
-    lines, errors = breaks.report(library, project, themes)
+    lines, errors = breaks_report.report(library, project, themes)
     for line in lines:
         typer.echo(line)
     say(f"{len(lines)} break{'s' if len(lines) != 1 else ''}, {errors} error{'s' if errors != 1 else ''}.")
