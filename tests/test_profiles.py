@@ -104,6 +104,10 @@ def test_the_same_input_gives_the_same_bytes(sheets, profile):
 
 
 def test_source_date_epoch_sets_the_dates(library, project, tmp_path, monkeypatch):
+    """Also when the workers were started by an earlier build without it: the
+    layouts a worker sets again (compose.fitted) keep the build's date."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    build(project, Selection(themes=(6,), profile="print"), tmp_path / "before", library=library)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     (result,) = build(project, Selection(themes=(6,), profile="print"), tmp_path, library=library).results
     assert pypdf.PdfReader(result.job.path).metadata["/CreationDate"].startswith("D:20231114")
