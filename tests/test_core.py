@@ -129,22 +129,26 @@ def test_a_no_op_build_is_answered_without_loading_the_data(sandbox):
 
 
 @pytest.mark.slow
-def test_a_worker_renders_a_sheet_without_the_data_layer(sandbox, library, tmp_path):
-    """Workers are forked from a server that has imported `onepagers.pdf`; what a
-    sheet's render imports beyond that, every worker pays before its first sheet."""
+def test_a_worker_imports_nothing_the_fork_server_did_not(sandbox, library, tmp_path):
+    """Workers are forked from a server that has imported build.WORKER_PRELOAD;
+    whatever a sheet's render imports beyond that, every worker pays before its
+    first sheet (the copyfitting sets the sheet again, so the templates and the
+    sheet model are preloaded)."""
     from onepagers import verify
-    from onepagers.build import Todo
+    from onepagers.build import WORKER_PRELOAD, Todo
     from onepagers.html import html_for
 
     job = plan(library, tmp_path / "out", Selection(themes=(3,)))[0]
     todo = Todo(job, html_for(library, sandbox, job), "digest", verify.section_sources(library, job))
     (tmp_path / "todo.pickle").write_bytes(pickle.dumps(todo))
     probe = (
-        "import pickle, sys; from pathlib import Path; import onepagers.pdf; from onepagers import build; "
+        "import importlib, pickle, sys; from pathlib import Path; "
+        f"[importlib.import_module(m) for m in {WORKER_PRELOAD!r}]; "
+        "import onepagers.pdf; from onepagers import build; before = set(sys.modules); "
         f"todo = pickle.loads(Path({str(tmp_path / 'todo.pickle')!r}).read_bytes()); "
         f"renderer = onepagers.pdf.Renderer(onepagers.pdf.Project(Path.cwd()), todo.job.profile, {library.series.language!r}); "
         "result = build.render_job(renderer, renderer.project, todo); renderer.close(); "
-        "print(result.status.value, sorted(m for m in ('onepagers.library', 'pydantic', 'yaml', 'jinja2') if m in sys.modules))"
+        "print(result.status.value, sorted({m.split('.')[0] for m in set(sys.modules) - before} & {'jinja2', 'pydantic', 'yaml', 'markupsafe', 'segno', 'pypdf'}))"
     )
     run = subprocess.run([sys.executable, "-c", probe], cwd=sandbox.root, capture_output=True, text=True, timeout=300)
     assert run.stdout.splitlines()[-1:] == ["built []"], run.stderr

@@ -84,6 +84,13 @@ class Report:
         return [*self.problems, *self.skipped, *(d for r in self.results for d in r.problems)]
 
 
+
+# What the fork server imports once, so that no worker pays it before its
+# first sheet: WeasyPrint, and the templates and the sheet model, which a
+# worker needs to set its sheet again at another step of the copyfitting
+# (compose.fitted).
+WORKER_PRELOAD = ("onepagers.pdf", "onepagers.html")
+
 def build(
     project: Project,
     selection: Selection,
@@ -342,7 +349,7 @@ def start_workers() -> None:
         return
     from multiprocessing import forkserver
 
-    context.set_forkserver_preload(["onepagers.pdf"])
+    context.set_forkserver_preload(list(WORKER_PRELOAD))
     with _interrupts_ignored():
         forkserver.ensure_running()
     atexit.unregister(_stop_server)  # once, however often this is called

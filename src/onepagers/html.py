@@ -103,7 +103,7 @@ def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets
         from . import profiles
         from .plan import output_path
 
-        web_page = urljoin(library.series.web_pages, output_path(Path(), job.key, job.variant, profiles.get("web")).as_posix())
+        web_page = urljoin(library.series.web_pages, output_path(Path(), job.key, job.variant, profiles.WEB).as_posix())
     return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets, web_page=web_page)
 
 
@@ -146,9 +146,13 @@ def render(
     linked_stylesheets: bool = False,
     layout: compose.Layout | None = None,
     web_page: str | None = None,
+    date: str | None = None,
 ) -> str:
     """The HTML of a theme sheet (`sheet.html.j2`) or the introduction (`introduction.html.j2`)."""
     is_sheet = isinstance(document, Sheet)
+    # Read here, in the build, and kept for `remake`: a worker sets the sheet
+    # again in the fork server's environment, which is not the build's.
+    date = date or document_date()
     layout = layout or compose.Layout()
     name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
     template = get_template(templates, name)
@@ -168,7 +172,7 @@ def render(
             stylesheets=profile.stylesheets if linked_stylesheets else (),
             links=profile.live_links,
             language=language,
-            date=document_date(),
+            date=date,
             layout=layout,
             type=layout.type,
             web_page=web_page,
@@ -183,7 +187,7 @@ def render(
         return html
     sheet_html = SheetHtml(html)
     sheet_html.sheet = document
-    sheet_html.remake = partial(render, document, templates, profile, language, linked_stylesheets=linked_stylesheets, web_page=web_page)
+    sheet_html.remake = partial(render, document, templates, profile, language, linked_stylesheets=linked_stylesheets, web_page=web_page, date=date)
     return sheet_html
 
 
