@@ -45,6 +45,14 @@ def screen_booklet(library, project, tmp_path_factory) -> Path:
     return booklet.job.path
 
 
+def _only(line: str, headings: set[str]) -> bool:
+    """Is the line made of section headings only? Two columns' headings side by
+    side read as one line."""
+    for heading in sorted(headings, key=len, reverse=True):
+        line = line.replace(heading, " ")
+    return not line.replace("…", "").strip()
+
+
 def test_the_screen_booklet_passes_both(library, screen_booklet):
     """A booklet repeats the colophon on every sheet: after the first, it is a
     running footer. outloud's PAG-001 (a heuristic, a warning) still names
@@ -60,7 +68,7 @@ def test_the_screen_booklet_passes_both(library, screen_booklet):
     headings = {h for tf in library.themes for h in resolve(library, tf, "privat@1").headings.model_dump().values()}
     for finding in reviewed:
         named = re.search(r"pages \((.*)\); reviewed", finding.message)[1].split("; ")
-        assert all(n.rstrip("…").strip() and (band.startswith(n.rstrip("…")) or n.startswith(band) or n in headings) for n in named), named
+        assert all(n.rstrip("…").strip() and (band.startswith(n.rstrip("…")) or n.startswith(band) or _only(n, headings)) for n in named), named
     footer = inline.to_plain(resolve_introduction(library, "privat@1").footer)
     texts = preflight.marked_texts(pypdf.PdfReader(screen_booklet))
     as_content = [page for (page, key), text in texts.items() if isinstance(key, int) and footer in text]

@@ -65,7 +65,7 @@ def test_a_section_pushed_wholly_off_the_page_is_blamed_on_the_one_above(sandbox
 
 
 def test_text_running_out_of_its_column_sideways_fails(sandbox):
-    result = _build_theme_4(sandbox, findings=["Se 12345678901234567890123456789012345678901234567890123456789012345"])
+    result = _build_theme_4(sandbox, findings=["Se " + "1234567890" * 5 + "12345"])
     assert not result.ok
     assert any("(findings)" in p and "out of its column" in p for p in lines(result)), lines(result)
 

@@ -352,7 +352,7 @@ def test_a_render_that_raises_ends_the_build_with_a_diagnostic_not_a_traceback(s
 @pytest.mark.parametrize(
     "changes",
     [
-        lambda theme: {"actions": ["w" * 150, *theme["actions"]]},  # a word wider than its column
+        lambda theme: {"actions": ["W" * 58, *theme["actions"]]},  # a word wider than its column (and short enough to load)
         lambda theme: {key: [" ".join(["langt ord"] * 140)] * 8 for key in ("actions", "questions", "findings", "cases")},
     ],
     ids=["word-too-wide", "far-too-much-text"],
