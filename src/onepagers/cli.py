@@ -698,7 +698,8 @@ def _attach_outlets() -> None:
             io.BufferedWriter(_Outlet(fd, closed=fd == 1 and fd in closed)),
             encoding=getattr(before, "encoding", None) or "utf-8",
             errors="backslashreplace",
-            line_buffering=bool(getattr(before, "line_buffering", False)),
+            # stderr carries progress as it happens (watch, serve): a line at a time, as Python has it.
+            line_buffering=name == "stderr" or bool(getattr(before, "line_buffering", False)),
         ))
 
 
