@@ -26,6 +26,8 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
+from .fit import _element_attr as _attr, _walk
+
 PX_PER_MM = 96 / 25.4
 
 
@@ -158,19 +160,6 @@ class Measured:
     limits: dict[int, float]  # how low a column may reach on each page
     footers: dict[int, float]  # the top of each page's footer
     below: dict[int, float] = field(default_factory=dict)  # full-width blocks under the columns (references)
-
-
-def _walk(box: Any):
-    yield box
-    for child in getattr(box, "children", ()) or ():
-        yield from _walk(child)
-
-
-def _attr(box: Any, name: str) -> str | None:
-    element = getattr(box, "element", None)
-    if element is None or getattr(box, "element_tag", None) is None:
-        return None
-    return element.get(name)
 
 
 def measure(pages: list[Any]) -> Measured:
