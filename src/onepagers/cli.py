@@ -407,12 +407,11 @@ def audit(
 
     Example: `onepagers audit build/privat-2/*.pdf`.
     """
-    from .preflight import gates, open_pdf
+    from .preflight import gates
 
     failed = False
     for path in files:
         try:  # a file that cannot be read is named, and the others are still audited
-            open_pdf(path)
             found = gates(path)
         except ContentError as exc:
             print_diagnostics(exc.diagnostics)

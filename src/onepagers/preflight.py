@@ -1031,8 +1031,9 @@ def gates(path: Path) -> list[Gate]:
     """The gates a PDF's receiver would run: the print preflight for a PDF/X
     file (marks expected unless it is a print-nomarks file), else the screen
     structure audit and, where it is installed, the PDF/UA-1 checker outloud.
-    `audit`, `accessibility` and the tests all judge a file by these."""
-    root = pypdf.PdfReader(path).trailer["/Root"]
+    `audit`, `accessibility` and the tests all judge a file by these. A file
+    that cannot be read raises ContentError (open_pdf)."""
+    root = open_pdf(path).trailer["/Root"]
     if any(i.get_object().get("/S") == "/GTS_PDFX" for i in root.get("/OutputIntents") or []):
         return [print_preflight(path, marks=not path.stem.endswith(profiles.PRINT_NOMARKS.suffix))]
     return [screen_audit(path), _outloud(path)]
