@@ -152,3 +152,89 @@ def test_a_pull_quote_not_in_the_cases_is_refused_at_its_line(sandbox):
     assert problem.path == path and "word for word" in problem.one_line()
     line = path.read_text(encoding="utf-8").splitlines()[problem.line - 1]
     assert line.startswith("quote:")
+
+
+# Vertical justification and paragraphs run on (issue 21) ----------------------
+
+
+def _gaps_of(box) -> dict[str, float]:
+    """A column's gaps as its style sets them (mm)."""
+    style = fit._element_attr(box, "style") or ""
+    return {name: float(mm) for name, mm in re.findall(r"--(item|paragraph|section)-gap:\s*([\d.]+)mm", style)}
+
+
+def test_every_column_opens_its_gaps_only_within_the_designed_maximum(laid_out):
+    """The room a column has left goes into its gaps, never further than the
+    designer's maximum, never closing one below the step's own."""
+    opened = 0
+    for job, pages in laid_out:
+        if job.theme is None:
+            continue
+        sizes = {round(text.style["font_size"] * 72 / 96, 2) for text in _body_boxes(pages)}
+        (step,) = [s for s in compose.STEPS if s.size_pt in sizes][:1]
+        for page in pages:
+            for box in fit._walk(page._page_box):
+                if "column" not in (fit._element_attr(box, "class") or "").split() or type(box).__name__ != "TableCellBox":
+                    continue
+                gaps = _gaps_of(box)
+                assert set(gaps) == {"item", "paragraph", "section"}, job.name
+                floor = {"item": step.item_gap_mm, "paragraph": step.paragraph_gap_mm, "section": compose.SECTION_GAP_MM}
+                for kind, mm in gaps.items():
+                    assert floor[kind] - 0.01 <= mm <= compose.MAX_GAP_MM[kind] + 0.01, f"{job.name}: {kind} gap {mm} mm"
+                    opened += mm > floor[kind] + 0.01
+    assert opened  # some column was justified at all
+
+
+def _pieces(pages) -> dict[str, list[list[str]]]:
+    """The lines of each case story as laid out, piece by piece (a story run
+    on into the next column is two paragraph boxes)."""
+    found: dict[str, list[list[str]]] = {}
+    seen: set[int] = set()
+    for page in pages:
+        for box in fit._walk(page._page_box):
+            unit = fit._element_attr(box, "data-unit") or fit._element_attr(box, "data-unit-rest")
+            if not (unit or "").startswith("cases:") or getattr(box, "element_tag", None) != "p" or id(box.element) in seen:
+                continue
+            seen.add(id(box.element))
+            lines = ["".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox") for line in fit._lines(box)]
+            found.setdefault(unit, []).append(lines)
+    return found
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[\s\u00ad\u2010]+", "", text)
+
+
+def test_a_story_run_on_into_the_next_column_keeps_every_word(library, laid_out):
+    """Where a case story runs on from one column into the next, its two pieces
+    read together are the story as the data has it, and the first piece ends
+    on a whole word, with two lines at least on either side."""
+    from onepagers import inline
+    from onepagers.variants import resolve
+
+    run_on = 0
+    for job, pages in laid_out:
+        if job.theme is None:
+            continue
+        sheet = resolve(library, library.theme(job.theme), job.variant)
+        for unit, pieces in _pieces(pages).items():
+            data = inline.to_plain(sheet.cases[int(unit.split(":")[1])])
+            assert _squashed("".join("".join(lines) for lines in pieces)) == _squashed(data), f"{job.name} {unit}"
+            if len(pieces) == 2:
+                run_on += 1
+                assert not pieces[0][-1].rstrip().endswith("\u2010"), f"{job.name} {unit}: {pieces[0][-1]!r}"
+                assert min(len(pieces[0]), len(pieces[1])) >= 2, f"{job.name} {unit}"
+    assert run_on  # the every-variant set holds a story that runs on
+
+
+def test_words_cut_only_at_the_datas_own_spaces():
+    assert compose.words("10\u00a0% af medarbejderne  går", 0, 2) == "10\u00a0% af"
+    assert compose.words("10\u00a0% af medarbejderne går", 2, None) == "medarbejderne går"
+
+
+def test_a_story_never_runs_on_from_inside_its_markup():
+    """A cut inside **bold** would leave two halves of markup: no such cut is offered."""
+    text = "Medarbejderne i **Aarhus Kommunes Kontaktcenter** er blevet bedre til det"
+    counts = set(compose._word_prefixes(text).values())
+    assert {1, 2, 5, 6} <= counts
+    assert not counts & {3, 4}

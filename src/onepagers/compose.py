@@ -11,6 +11,10 @@ No filler is generated. Three things vary, each within what the designer set:
 - copyfitting: the body text's size, leading and the space between items,
   in a few steps (`STEPS`); one step for the whole sheet, so its two pages
   read alike.
+- vertical justification: the room a column has left is spread over the
+  gaps between its items and sections, each gap within a designed maximum
+  (`MAX_GAP_MM`), so that a page's two columns end on one line, as near the
+  footer as the text allows.
 
 The choice is made on laid-out boxes, not on an estimate: `fitted` lays a
 first candidate out, reads every item's height off WeasyPrint's boxes, works
@@ -23,10 +27,13 @@ A handful of layouts per sheet at most (`MAX_LAYOUTS`).
 from __future__ import annotations
 
 import itertools
+import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
-from .fit import _element_attr as _attr, _walk
+from . import inline
+from .fit import _element_attr as _attr, _has_text, _is_marker, _lines, _walk
 
 PX_PER_MM = 96 / 25.4
 
@@ -42,18 +49,26 @@ class Step:
     paragraph_gap_mm: float
 
 
-# The designer's range (also in sheet.css and README): body 9.5-11 pt, leading
-# 1.4-1.6, items 2.2-4.4 mm apart. The series' own setting is BASE_STEP.
+# The designer's range (also in sheet.css and README): body 9.5-12 pt, leading
+# 1.4-1.6, items 2.2-4.8 mm apart. The series' own setting is BASE_STEP; the
+# top steps are for the short themes, whose text is half of what the long
+# ones have.
 STEPS: tuple[Step, ...] = (
     Step(9.5, 1.4, 2.2, 3.0),
     Step(10.0, 1.45, 2.4, 3.5),
     Step(10.5, 1.5, 2.8, 4.0),
     Step(11.0, 1.55, 3.4, 4.6),
-    Step(11.0, 1.6, 4.4, 5.6),
+    Step(11.5, 1.6, 4.0, 5.2),
+    Step(12.0, 1.6, 4.8, 6.0),
 )
 BASE_STEP = 1
 # Between two sections in one column (mm); sheet.css: `.flow-section + .flow-section`.
 SECTION_GAP_MM = 8.0
+# How far vertical justification may open each kind of gap (mm): an item
+# gap at most about a blank line of the largest step; a gap between two case
+# stories, each a story of its own, a line and a half; sections well apart
+# but still one page.
+MAX_GAP_MM = {"item": 6.5, "paragraph": 10.0, "section": 14.0}
 
 # The sections each page's columns hold, the series' own first. The reading
 # order stays the series' (questions, findings, cases: the web page's too);
@@ -73,6 +88,16 @@ MAX_LAYOUTS = 4
 # plus gaps) leaves out: margins collapsing into the blocks below.
 FIT_MARGIN_MM = 2.0
 BREAK_SLIP_COST = 150.0
+# Justified columns stop this much short of the room they may fill: the
+# measured heights are exact, the page's rounding of them is not.
+FILL_SLACK_MM = 1.0
+# Columns are balanced to this much inside COLUMNS_APART_MM: the model reads an
+# item's box, the eye (and the test) its last line.
+APART_SLACK_MM = 4.0
+# What a mm of columns apart costs, against a mm of a column's room left
+# empty (3): columns apart are always the layout's doing, room left empty
+# may be the text's.
+APART_COST = 20.0
 
 
 @dataclass(frozen=True)
@@ -83,10 +108,35 @@ class Part:
     section: str
     start: int
     end: int
+    # A paragraph may run on from one column into the next: the part that
+    # ends in it holds its first `head` words; the part that starts in it
+    # holds the words from `tail` on.
+    head: int | None = None
+    tail: int | None = None
 
     @property
     def continued(self) -> bool:
-        return self.start > 0
+        return self.start > 0 or self.tail is not None
+
+    def pieces(self) -> list[tuple[int, int | None, int | None]]:
+        """(index, first word, end word) of each unit in the part: None for whole."""
+        out: list[tuple[int, int | None, int | None]] = [(i, None, None) for i in range(self.start, self.end)]
+        if self.tail is not None:
+            out[0] = (self.start, self.tail, out[0][2])
+        if self.head is not None:
+            out[-1] = (self.end - 1, out[-1][1], self.head)
+        return out
+
+
+# Words are cut at the data's own spaces only: a no-break space holds.
+_WORD_GAP = re.compile(r"[ \t\r\n]+")
+
+
+def words(text: str, first: int | None, end: int | None) -> str:
+    """The words first..end of a paragraph's text as the data writes it."""
+    if first is None and end is None:
+        return text
+    return " ".join(_WORD_GAP.split(text.strip())[first:end])
 
 
 @dataclass(frozen=True)
@@ -96,10 +146,29 @@ class Layout:
     # For each page, the number of units (items) its first column holds;
     # None: split by the length of the text (a first guess, before measuring).
     splits: tuple[int | None, int | None] = (None, None)
+    # For each page and column, how much every gap is opened (mm, within MAX_GAP_MM).
+    stretch: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))
+    # For each page, the words of the first column's last paragraph it holds,
+    # where that paragraph runs on into the second column; None: it does not.
+    carries: tuple[int | None, int | None] = (None, None)
 
     @property
     def type(self) -> Step:
         return STEPS[self.step]
+
+
+def _base_gaps(step: Step) -> dict[str, float]:
+    return {"item": step.item_gap_mm, "paragraph": step.paragraph_gap_mm, "section": SECTION_GAP_MM}
+
+
+def _opened(kind: str, base: float, stretch: float) -> float:
+    return max(base, min(base + stretch, MAX_GAP_MM[kind]))
+
+
+def column_gaps(layout: Layout, page: int) -> list[dict[str, float]]:
+    """Each column's gaps (mm) on a page: the step's, opened by the column's stretch."""
+    base = _base_gaps(layout.type)
+    return [{kind: round(_opened(kind, mm, stretch), 2) for kind, mm in base.items()} for stretch in layout.stretch[page - 1]]
 
 
 def sections_on(layout: Layout, page: int) -> tuple[str, ...]:
@@ -116,12 +185,16 @@ def columns(sheet: Any, layout: Layout, page: int) -> list[list[Part]]:
     split = layout.splits[page - 1]
     if split is None:
         split = _split_by_length(sheet, flow)
+    carry = layout.carries[page - 1]
+    runs = (flow[:split], flow[split - 1 :] if carry is not None else flow[split:])
     out: list[list[Part]] = []
-    for run in (flow[:split], flow[split:]):
+    for column, run in enumerate(runs):
         parts: list[Part] = []
         for section, group in itertools.groupby(run, key=lambda u: u[0]):
             indexes = [i for _, i in group]
             parts.append(Part(section, indexes[0], indexes[-1] + 1))
+        if carry is not None and parts:
+            parts[-1 if column == 0 else 0] = replace(parts[-1 if column == 0 else 0], **{"head" if column == 0 else "tail": carry})
         out.append(parts)
     return out
 
@@ -160,15 +233,31 @@ class Measured:
     limits: dict[int, float]  # how low a column may reach on each page
     footers: dict[int, float]  # the top of each page's footer
     below: dict[int, float] = field(default_factory=dict)  # full-width blocks under the columns (references)
+    # A paragraph's lines: each line's bottom (mm below the unit's top) and the
+    # paragraph's text up to its end, where a column may end within it.
+    lines: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)
+
+
+def _shown(line: Any) -> str:
+    return "".join(t.text for t in _walk(line) if type(t).__name__ == "TextBox" and not _is_marker(t))
+
+
+def _squashed(text: str) -> str:
+    """Text with no spaces, soft hyphens or hyphens the layout put in: a
+    paragraph's lines so far compare with its first words however the lines
+    broke (a hyphenated or a slashed word never matches whole words)."""
+    return re.sub(r"[\s\u00ad\u2010]+", "", text)
 
 
 def measure(pages: list[Any]) -> Measured:
     heights: dict[tuple[str, int], float] = {}
+    lines: dict[tuple[str, int], list[tuple[float, str]]] = {}
     tops: dict[int, float] = {}
     limits: dict[int, float] = {}
     footers: dict[int, float] = {}
     below: dict[int, float] = {}
     number = 0
+    seen: set[int] = set()
     for page in pages:
         heading_top: dict[str, float] = {}
         for box in _walk(page._page_box):
@@ -184,13 +273,24 @@ def measure(pages: list[Any]) -> Measured:
                 below[number] = below.get(number, 0.0) + box.margin_height() / PX_PER_MM
             if getattr(box, "element_tag", None) == "h2" and (section := _attr(box, "data-heads")):
                 heading_top[section] = box.border_box_y()
-            unit = _attr(box, "data-unit")
+            unit = _attr(box, "data-unit") or _attr(box, "data-unit-rest")
             # The outermost box of the item: its lines carry its element too.
-            if unit and getattr(box, "element_tag", None) in ("li", "p") and _key(unit) not in heights:
-                section, index = unit.rsplit(":", 1)
-                top = heading_top[section] if index == "0" and section in heading_top else box.border_box_y()
-                heights[(section, int(index))] = (box.border_box_y() + box.border_height() - top) / PX_PER_MM
-    return Measured(heights, tops, limits, footers, below)
+            if not unit or getattr(box, "element_tag", None) not in ("li", "p") or id(box.element) in seen:
+                continue
+            seen.add(id(box.element))
+            key = _key(unit)
+            if _attr(box, "data-unit-rest"):  # the rest of a paragraph run on from the column before
+                offset, text = heights.get(key, 0.0), lines.get(key, [(0.0, "")])[-1][1]
+                top = box.border_box_y()
+            else:
+                offset, text = 0.0, ""
+                top = heading_top[key[0]] if key[1] == 0 and key[0] in heading_top else box.border_box_y()
+            heights[key] = offset + (box.border_box_y() + box.border_height() - top) / PX_PER_MM
+            found = lines.setdefault(key, [])
+            for line in (l for l in _lines(box) if _has_text(l)):
+                text += _squashed(_shown(line))
+                found.append((offset + (line.position_y + line.height - top) / PX_PER_MM, text))
+    return Measured(heights, tops, limits, footers, below, lines)
 
 
 def _key(unit: str) -> tuple[str, int]:
@@ -198,14 +298,106 @@ def _key(unit: str) -> tuple[str, int]:
     return section, int(index)
 
 
-def _gap(before: tuple[str, int], after: tuple[str, int], step: Step) -> float:
+def _gap_kind(before: tuple[str, int], after: tuple[str, int]) -> str:
     if before[0] != after[0]:
-        return SECTION_GAP_MM
-    return step.paragraph_gap_mm if after[0] == "cases" else step.item_gap_mm
+        return "section"
+    return "paragraph" if after[0] == "cases" else "item"
 
 
-def _column_mm(run: list[tuple[str, int]], heights: dict[tuple[str, int], float], step: Step) -> float:
-    return sum(heights[u] for u in run) + sum(_gap(a, b, step) for a, b in zip(run, run[1:]))
+Run = list[tuple[tuple[str, int], float]]  # a column: its units and their heights (mm)
+
+
+def _column_mm(run: Run, step: Step, stretch: float = 0.0) -> float:
+    base = _base_gaps(step)
+    gaps = (_gap_kind(a, b) for (a, _), (b, _) in zip(run, run[1:]))
+    return sum(height for _, height in run) + sum(_opened(kind, base[kind], stretch) for kind in gaps)
+
+
+def _stretch_to(run: Run, step: Step, height: float) -> float:
+    """The least stretch (mm, rounded up to 0.1) that makes a column `height`
+    tall, or the most its gaps allow: every gap opens by the stretch, up to
+    its kind's maximum."""
+    base = _base_gaps(step)
+    rooms = sorted(max(0.0, MAX_GAP_MM[k] - base[k]) for k in (_gap_kind(a, b) for (a, _), (b, _) in zip(run, run[1:])))
+    need = height - _column_mm(run, step)
+    if not rooms or need <= 0:
+        return 0.0
+    opened = 0.0  # what the gaps opened so far give, at a stretch of `room`
+    for i, room in enumerate(rooms):
+        wanted = (need - opened) / (len(rooms) - i)  # the rest, shared by the gaps still opening
+        if wanted <= room:
+            return math.ceil(wanted * 10) / 10
+        opened += room
+    return max(MAX_GAP_MM.values())
+
+
+def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Each column's stretch, and its height once stretched: both columns end on
+    one line, as near `fill` (the height that reaches the footer) as their
+    gaps allow; where the shorter cannot reach the taller, it comes as near
+    as it can, and the taller stays as it is."""
+    a, b = _column_mm(first, step), _column_mm(second, step)
+    most = max(MAX_GAP_MM.values())
+    if not second:
+        s = _stretch_to(first, step, fill) if a < fill else 0.0
+        return (s, 0.0), (_column_mm(first, step, s), 0.0)
+    line = max(min(fill, _column_mm(first, step, most), _column_mm(second, step, most)), a, b)
+    stretches = (_stretch_to(first, step, line) if a < line else 0.0, _stretch_to(second, step, line) if b < line else 0.0)
+    return stretches, (_column_mm(first, step, stretches[0]), _column_mm(second, step, stretches[1]))
+
+
+# The sections whose paragraphs may run on from one column into the next (the
+# template sets their pieces): running text. An item of a list stays whole.
+RUNS_ON = ("cases",)
+# A paragraph runs on into the next column only with this many lines at least
+# on either side: no widow, no orphan.
+RUN_ON_LINES = 2
+# A paragraph run on costs a little: a column that ends on a paragraph's end reads better.
+RUN_ON_COST = 3.0
+
+
+def _run_on_points(text: str, lines: list[tuple[float, str]]) -> list[tuple[float, int]]:
+    """Where a paragraph may end a column: after a line that ends on a whole
+    word (not a hyphenated one, nor a break after a dash or slash), as
+    (the line's bottom, the number of the paragraph's words it holds)."""
+    prefixes = _word_prefixes(text)
+    return [
+        (bottom, prefixes[shown])
+        for bottom, shown in lines[RUN_ON_LINES - 1 : len(lines) - RUN_ON_LINES]
+        if shown in prefixes
+    ]
+
+
+_PREFIXES: dict[str, dict[str, int]] = {}
+
+
+def _word_prefixes(text: str) -> dict[str, int]:
+    """The plain text of each of a paragraph's first words, to the number of
+    words: only where its markup is whole on both sides of the cut."""
+    if text not in _PREFIXES:
+        found: dict[str, int] = {}
+        tokens = _WORD_GAP.split(text.strip())
+        whole = _squashed(inline.to_plain(text))
+        for count in range(1, len(tokens)):
+            head, rest = _squashed(inline.to_plain(words(text, 0, count))), _squashed(inline.to_plain(words(text, count, None)))
+            if head + rest == whole:
+                found[head] = count
+        _PREFIXES[text] = found
+    return _PREFIXES[text]
+
+
+def _candidates(sheet: Any, flow: list[tuple[str, int]], heights: dict[tuple[str, int], float], measured: Measured | None):
+    """Every way to end a page's first column: (units it holds, words of a paragraph
+    run on or None, the first column, the second). With `measured` (exact
+    heights), a paragraph may also run on from one column into the next."""
+    for k in range(1, len(flow) + 1):
+        first, second = [(u, heights[u]) for u in flow[:k]], [(u, heights[u]) for u in flow[k:]]
+        yield k, None, first, second
+        unit = flow[k - 1]
+        if measured is None or unit[0] not in RUNS_ON or unit not in measured.lines:
+            continue
+        for cut, count in _run_on_points(getattr(sheet, unit[0])[unit[1]], measured.lines[unit]):
+            yield k, count, first[:-1] + [(unit, cut)], [(unit, heights[unit] - cut)] + second
 
 
 @dataclass(frozen=True)
@@ -216,16 +408,16 @@ class Outcome:
     bottoms: tuple[tuple[float, ...], ...]  # per page, per column (mm from the top of the page)
 
 
-def evaluate(
-    sheet: Any, placement: int, step_index: int, measured: Measured, scale: float = 1.0, splits_given: tuple[int | None, int | None] = (None, None)
-) -> Outcome:
-    """The best split of each page for a placement at a step, and what it costs:
-    empty room over EMPTY_MM, columns further apart than COLUMNS_APART_MM, a
-    placement or step away from the series' own. `scale` stretches heights
-    measured at another step (an estimate, until that step is laid out)."""
+def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, scale: float = 1.0, given: Layout | None = None) -> Outcome:
+    """The best split of each page for a placement at a step, its columns
+    justified, and what it costs: empty room over EMPTY_MM, columns further
+    apart than COLUMNS_APART_MM, a placement or step away from the series'
+    own. `scale` stretches heights measured at another step (an estimate,
+    until that step is laid out: no paragraph is run on then). With `given`,
+    that layout's own splits and stretches are costed as they stand."""
     step = STEPS[step_index]
     heights = {u: h * scale for u, h in measured.heights.items()}
-    fits, cost, splits, bottoms = True, 0.0, [], []
+    fits, cost, splits, carries, stretches, bottoms = True, 0.0, [], [], [], []
     for page in (1, 2):
         flow = units(sheet, PLACEMENTS[placement][page - 1])
         top, limit = measured.tops[page], measured.limits[page]
@@ -233,16 +425,28 @@ def evaluate(
         footer = measured.footers.get(page, limit)
         if not flow:
             splits.append(0)
+            carries.append(None)
+            stretches.append((0.0, 0.0))
             bottoms.append((top + below,))
             cost += max(0.0, footer - (top + below) - EMPTY_MM) * 3
             continue
-        best: tuple[tuple[bool, float, float], int, tuple[float, float], float] | None = None
-        given = splits_given[page - 1]
-        for k in [given] if given is not None else range(1, len(flow) + 1):
-            first, second = flow[:k], flow[k:]
-            a = _column_mm(first, heights, step)
-            b = _column_mm(second, heights, step) if second else 0.0
-            ends = (top + a, top + b if second else top)
+        # How tall the columns may grow: to the page body's end, less the
+        # full-width blocks under them.
+        fill = limit - FIT_MARGIN_MM - FILL_SLACK_MM - below - top
+        best = None
+        candidates = _candidates(sheet, flow, heights, measured if scale == 1.0 else None)
+        if given is not None:
+            candidates = [c for c in candidates if c[:2] == (given.splits[page - 1], given.carries[page - 1])][:1]
+            if not candidates:
+                raise KeyError(f"page {page}: no such split")
+        for k, carry, first, second in candidates:
+            a, b = _column_mm(first, step), _column_mm(second, step)
+            if given is not None:
+                stretch = given.stretch[page - 1]
+                heights_then = (_column_mm(first, step, stretch[0]), _column_mm(second, step, stretch[1]))
+            else:
+                stretch, heights_then = _justified(first, second, step, fill)
+            ends = (top + heights_then[0], top + heights_then[1] if second else top)
             lowest = max(ends) + below
             # A column under full-width blocks ends where they end.
             empty = [footer - (lowest if below else e) for e in ends]
@@ -252,18 +456,25 @@ def evaluate(
             if second or len(flow) > 1:  # a column left empty is as far apart as can be
                 # Columns apart are always the layout's doing; room left empty may be the
                 # text's (a short theme), so it weighs less.
-                page_cost += max(0.0, abs(a - b) - COLUMNS_APART_MM) * 6
-            key = (lowest > limit - FIT_MARGIN_MM, page_cost, max(a, b))
+                page_cost += max(0.0, abs(heights_then[0] - heights_then[1]) - COLUMNS_APART_MM + APART_SLACK_MM) * APART_COST
+                # Gaps opened beyond the step's own read looser: the less the better.
+                page_cost += (stretch[0] + stretch[1]) * 0.5
+            if carry is not None:
+                page_cost += RUN_ON_COST
+            key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, page_cost, max(a, b))
             if best is None or key < best[0]:
-                best = (key, k, ends, page_cost)
+                best = (key, k, carry, ends, stretch)
         assert best is not None
-        (over, _, _), k, ends, page_cost = best
+        (over, page_cost, _), k, carry, ends, stretch = best
         splits.append(k)
+        carries.append(carry)
+        stretches.append(stretch)
         bottoms.append(ends)
         fits = fits and not over
         cost += page_cost
     cost += placement * 4 + abs(step_index - BASE_STEP) * 2
-    return Outcome(Layout(placement, step_index, (splits[0], splits[1])), fits, cost, tuple(bottoms))
+    layout = Layout(placement, step_index, (splits[0], splits[1]), (stretches[0], stretches[1]), (carries[0], carries[1]))
+    return Outcome(layout, fits, cost, tuple(bottoms))
 
 
 def _scale(sheet_from: Step, to: Step) -> float:
@@ -312,7 +523,7 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         if layout.splits == (None, None) or layout.step not in measured:
             return (True, float("inf"))
         try:
-            outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], splits_given=layout.splits)
+            outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], given=layout)
         except KeyError:  # items that were laid out nowhere (text lost off the pages)
             return (True, float("inf"))
         # A layout whose line ends break the typographer's rules (three
@@ -347,9 +558,19 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         except KeyError:
             continue
         chosen = min(results, key=exact)
+    # The chosen step's best layout, now that the step is measured exactly: an
+    # estimate set its splits before any paragraph could run on.
+    try:
+        refined = min((evaluate(sheet, p, chosen.step, measured[chosen.step]) for p in range(len(PLACEMENTS))), key=lambda o: (not o.fits, o.cost))
+    except KeyError:
+        return results[chosen]
+    if refined.layout not in results and refined.fits and refined.cost < evaluate_layout(sheet, chosen, measured):
+        html = make_html(refined.layout)
+        results[refined.layout] = (*lay_out(html), html)
+        chosen = min(results, key=exact)
     return results[chosen]
 
 
 def evaluate_layout(sheet: Any, layout: Layout, measured: dict[int, Measured]) -> float:
     """The cost of a laid-out layout as it stands, without its line ends' slips."""
-    return evaluate(sheet, layout.placement, layout.step, measured[layout.step], splits_given=layout.splits).cost
+    return evaluate(sheet, layout.placement, layout.step, measured[layout.step], given=layout).cost

@@ -68,6 +68,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["whole_last_word"] = lambda html: hyphenation.whole_last_word(tie_short_last_word(html))
     env.filters["shown_url"] = shown_url
     env.filters["href"] = inline.href
+    env.filters["words"] = compose.words
     return env
 
 
@@ -178,6 +179,7 @@ def render(
             web_page=web_page,
             qr_code=qr_code(web_page) if is_sheet else None,
             columns={page: compose.columns(document, layout, page) for page in (1, 2)} if is_sheet else None,
+            gaps={page: compose.column_gaps(layout, page) for page in (1, 2)} if is_sheet else None,
         )
     except jinja2.TemplateError as exc:  # an {% include %} not found, an undefined name
         raise _template_error(exc, templates, name) from None
