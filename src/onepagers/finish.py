@@ -9,7 +9,8 @@ give the output intent the registered FOGRA39 identification.
 Screen (PDF/UA-1): a line-end hyphenation break gets /ActualText with a soft
 hyphen, so the word extracts whole; the hyphen glyph maps to U+002D; the
 running header on a sheet's later pages becomes a /Pagination artifact; an
-ordered list's number goes into Lbl; empty structure elements go.
+ordered list's number goes into Lbl; empty structure elements go; a link's
+/Contents says the address its title gives, not the escaped href.
 
 These finishers need to know which layout box drew which marked-content
 sequence, which WeasyPrint forgets once it has built the structure tree; the
@@ -177,6 +178,7 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
     tree = _objects(objects, root)["ParentTree"]
     parent_tree = _objects(objects, tree)["Nums"]
     parents = _parent_map(document)
+    _links_say_where_they_go(document, parents)
     colophon_seen_on: int | None = None
     for page_number, stream in enumerate(_page_streams(pdf)):
         marks: dict[int, _Marked] = getattr(stream, "onepagers_marked", {})
@@ -202,6 +204,24 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
                 _number_into_label(objects, element)
     document_element = objects[_number(_objects(objects, root)["K"][0])]
     _drop_empty(objects, document_element)
+
+
+def _links_say_where_they_go(document: Any, parents: dict[int, Any]) -> None:
+    """A link's /Contents (its description, PDF/UA 7.18.5) is its element's
+    title: the address in full as a reader should see it (inline.shown), where
+    the link's words are a title ("Indflydelse"). WeasyPrint 70 writes the
+    href there, percent-escapes and all, and gives every box inside a link
+    (a bold word, the span that keeps the last word whole) an annotation of
+    its own: each takes the title of the link it is in."""
+    for page in document.pages:
+        for _kind, _target, _rectangle, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            element = box.element
+            while element is not None and element.get("href") is None:
+                element = parents.get(id(element))
+            title = element.get("title") if element is not None else None
+            if annotation is not None and title and "Contents" in annotation:
+                annotation["Contents"] = pydyf.String(title)
 
 
 def _hyphen_maps_to_hyphen_minus(pdf: pydyf.PDF) -> None:
