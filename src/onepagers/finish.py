@@ -179,6 +179,7 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
     parent_tree = _objects(objects, tree)["Nums"]
     parents = _parent_map(document)
     _links_say_where_they_go(document, parents)
+    _annotations_into_their_links(objects, parent_tree)
     colophon_seen_on: int | None = None
     for page_number, stream in enumerate(_page_streams(pdf)):
         marks: dict[int, _Marked] = getattr(stream, "onepagers_marked", {})
@@ -222,6 +223,34 @@ def _links_say_where_they_go(document: Any, parents: dict[int, Any]) -> None:
             title = element.get("title") if element is not None else None
             if annotation is not None and title and "Contents" in annotation:
                 annotation["Contents"] = pydyf.String(title)
+
+
+def _annotations_into_their_links(objects: dict[int, Any], parent_tree: pydyf.Array) -> None:
+    """WeasyPrint 70 gives a box inside a link (the span that keeps a
+    paragraph's last word whole, say) a link annotation of its own, and tags it
+    under that box's element, a Span: PDF/UA (7.18.5) wants every link
+    annotation in a Link. Each moves up into the Link it lies in; its area
+    lies inside the link's own, so nothing is lost."""
+    for position in range(0, len(parent_tree) - 1, 2):
+        key, value = parent_tree[position], parent_tree[position + 1]
+        if not (isinstance(value, bytes) and value.endswith(b" R")):
+            continue  # a page's array of marked-content parents
+        element = objects.get(_number(value))
+        if not isinstance(element, pydyf.Dictionary) or element.get("S") == "/Link":
+            continue
+        link = element
+        while isinstance(link, pydyf.Dictionary) and link.get("S") != "/Link" and "P" in link:
+            link = _objects(objects, link["P"])
+        if not isinstance(link, pydyf.Dictionary) or link.get("S") != "/Link":
+            continue
+        for kid in list(element.get("K", ())):
+            marker = objects.get(_number(kid)) if isinstance(kid, bytes) and kid.endswith(b" R") else None
+            if isinstance(marker, pydyf.Dictionary) and marker.get("Type") == "/OBJR":
+                annotation = objects.get(_number(marker["Obj"]))
+                if isinstance(annotation, pydyf.Dictionary) and annotation.get("StructParent") == key:
+                    element["K"].remove(kid)
+                    link["K"].append(kid)
+        parent_tree[position + 1] = link.reference
 
 
 def _hyphen_maps_to_hyphen_minus(pdf: pydyf.PDF) -> None:
