@@ -23,7 +23,9 @@ from onepagers.variants import _chain, resolve, resolve_introduction
 
 import webtext
 from conftest import copy_project
+from onepagers.html import shown_url
 from seedtext import SEED_FILES, seed
+from test_pdf import reference_words
 
 # Which published text holds which sheet, written out here apart from
 # tests/seeds/sources.yaml, so that a sheet left out of that list is noticed.
@@ -176,16 +178,22 @@ def test_web_page_differs_from_the_published_text_where_the_data_does(library, p
     published = lambda t: undo(t, number, chain, listed)  # noqa: E731
     sections: dict[str, list[str]] = {}
     wording = []
+    sheet = resolve(library, library.theme(number), variant)
+    # A reference's words are its link, without the colon that announced the
+    # address (written out from the data in test_pdf.reference_words); its
+    # address is the link's title. Both read back as the data writes them.
+    references = {reference_words(r, live_links=True)[0]: r.text for r in sheet.references}
+    addresses = {shown_url(r.url): r.url for r in sheet.references if r.url}
     # Bold written back as **…**, as the data and the Markdown seed 004 write it.
-    for section, text in webtext.blocks(web_pages[number, variant], bold="**"):
+    for section, text in webtext.blocks(web_pages[number, variant], bold="**", titles=True):
         assert section is not None, f"text outside every section of the sheet: {text!r}"
         if section == "wording":
             wording.append(text)
         else:
+            text = references.get(text, text) if section == "references" else addresses.get(text, text) if section == "reference urls" else text
             sections.setdefault(section, []).append(text)
     # The band's series name is set in capitals by the stylesheet, as in print.
     wording = [w.upper() if i == 0 else w for i, w in enumerate(wording)]
-    sheet = resolve(library, library.theme(number), variant)
     # "TEMA:" above the title repeats the band's "TEMA 6/10": the page, like
     # the PDF, leaves it out then (macros.html.j2); the data still says it.
     if sheet.theme_label.rstrip(":").strip() == sheet.number_label:
@@ -201,14 +209,16 @@ def test_web_page_differs_from_the_published_text_where_the_data_does(library, p
 
 
 def test_web_introduction_differs_where_the_data_does(library, project, web_pages):
-    page = webtext.blocks(web_pages[None, "privat@2"])
-    from onepagers.html import shown_url
-
+    page = webtext.blocks(web_pages[None, "privat@2"], titles=True)
     intro = resolve_introduction(library, "privat@2")
-    # An address is shown with its percent-escapes decoded (html.shown_url), as
-    # in the PDF; the link, and the data, keep it as published.
-    addresses = {shown_url(r.url): r.url for block in intro.blocks if block.kind == "references" for r in block.references if r.url}
-    texts = [addresses.get(t, t) if section == "reference urls" else t for section, t in page if section in (None, "reference urls")]
+    # A reference's words are its link (without a colon that announced the
+    # address: test_pdf.reference_words); the link's title says the address,
+    # its percent-escapes decoded (html.shown_url), as in the PDF's /Contents;
+    # the link, and the data, keep it as published.
+    refs = [r for block in intro.blocks if block.kind == "references" for r in block.references]
+    addresses = {shown_url(r.url): r.url for r in refs if r.url}
+    words = {reference_words(r, live_links=True)[0]: r.text for r in refs}
+    texts = [addresses.get(t, t) if section == "reference urls" else words.get(t, t) for section, t in page if section in (None, "reference urls")]
     _, listed = corrections(project)
     published = lambda t: undo(t, "introduction", ["privat@2"], listed)  # noqa: E731
     segment = Segment(seed("003"))

@@ -237,7 +237,8 @@ def test_html_in_the_data_is_text_on_the_web_page(project, tmp_path):
         assert str(inline.to_html(snippet)) == str(escape(snippet)), snippet
     tags = webtext.tags(page)
     assert "script" not in tags and "img" not in tags and tags.count("style") == 1
-    assert "<strong>se fed tekst</strong>" in page and '<a href="https://example.invalid/x">et link</a>' in page
+    # A link in running text is its words; its title says where it goes.
+    assert "<strong>se fed tekst</strong>" in page and '<a href="https://example.invalid/x" title="https://example.invalid/x">et link</a>' in page
 
 
 def test_language_comes_from_the_data(project, tmp_path):

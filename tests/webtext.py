@@ -1,6 +1,11 @@
 """The text of a web page as a reader gets it: blocks in document order, each
 with the section of the sheet it belongs to (`data-section`), leaving out the
-navigation that only the web page has (`data-web-only`) and the head."""
+navigation that only the web page has (`data-web-only`) and the head.
+
+A link's title is what a reader gets on pointing at it and what a screen
+reader says after its words: where it says the sheet's text (a reference's
+address, the link's `data-title-section` naming its section), `titles=True`
+reads it as a block of its own, after the link's words."""
 
 from __future__ import annotations
 
@@ -12,10 +17,11 @@ BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", 
 
 
 class _Blocks(HTMLParser):
-    def __init__(self, bold: str = "") -> None:
+    def __init__(self, bold: str = "", titles: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.bold = bold
-        self.stack: list[tuple[str, str | None, bool]] = []  # tag, section, hidden
+        self.titles = titles
+        self.stack: list[tuple[str, str | None, bool, tuple[str, str] | None]] = []  # tag, section, hidden, (section, title)
         self.blocks: list[tuple[str | None, str]] = []
         self.buffer: list[str] = []
         self.section: str | None = None
@@ -41,7 +47,8 @@ class _Blocks(HTMLParser):
         if tag == "strong" and self.bold and not hidden:
             self.buffer.append(self.bold)
         hidden = hidden or "data-web-only" in attrs or tag in ("head", "title", "style")
-        self.stack.append((tag, attrs.get("data-section", section), hidden))
+        title = (attrs["data-title-section"], attrs.get("title") or "") if self.titles and not hidden and "data-title-section" in attrs else None
+        self.stack.append((tag, attrs.get("data-section", section), hidden, title))
 
     def handle_endtag(self, tag):
         if tag in VOID:
@@ -52,7 +59,11 @@ class _Blocks(HTMLParser):
         if tag in BLOCKS or closing != (self.stack[-2][1] if len(self.stack) > 1 else None):
             self._flush()
         while self.stack:
-            if self.stack.pop()[0] == tag:
+            popped = self.stack.pop()
+            if popped[3] is not None:
+                self._flush()
+                self.blocks.append((popped[3][0], " ".join(popped[3][1].split())))
+            if popped[0] == tag:
                 break
 
     def handle_data(self, data):
@@ -69,9 +80,10 @@ class _Blocks(HTMLParser):
         self._flush()
 
 
-def blocks(page: str, bold: str = "") -> list[tuple[str | None, str]]:
-    """[(section, text)] in document order; `bold="**"` writes bold text as the data does."""
-    parser = _Blocks(bold)
+def blocks(page: str, bold: str = "", titles: bool = False) -> list[tuple[str | None, str]]:
+    """[(section, text)] in document order; `bold="**"` writes bold text as the
+    data does; `titles` reads the titles that say the sheet's text (above)."""
+    parser = _Blocks(bold, titles)
     parser.feed(page)
     parser.close()
     return parser.blocks

@@ -9,7 +9,8 @@ give the output intent the registered FOGRA39 identification.
 Screen (PDF/UA-1): a line-end hyphenation break gets /ActualText with a soft
 hyphen, so the word extracts whole; the hyphen glyph maps to U+002D; the
 running header on a sheet's later pages becomes a /Pagination artifact; an
-ordered list's number goes into Lbl; empty structure elements go.
+ordered list's number goes into Lbl; empty structure elements go; a link's
+/Contents says the address its title gives, not the escaped href.
 
 These finishers need to know which layout box drew which marked-content
 sequence, which WeasyPrint forgets once it has built the structure tree; the
@@ -177,6 +178,8 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
     tree = _objects(objects, root)["ParentTree"]
     parent_tree = _objects(objects, tree)["Nums"]
     parents = _parent_map(document)
+    _links_say_where_they_go(document, parents)
+    _annotations_into_their_links(objects, parent_tree)
     colophon_seen_on: int | None = None
     for page_number, stream in enumerate(_page_streams(pdf)):
         marks: dict[int, _Marked] = getattr(stream, "onepagers_marked", {})
@@ -202,6 +205,52 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
                 _number_into_label(objects, element)
     document_element = objects[_number(_objects(objects, root)["K"][0])]
     _drop_empty(objects, document_element)
+
+
+def _links_say_where_they_go(document: Any, parents: dict[int, Any]) -> None:
+    """A link's /Contents (its description, PDF/UA 7.18.5) is its element's
+    title: the address in full as a reader should see it (inline.shown), where
+    the link's words are a title ("Indflydelse"). WeasyPrint 70 writes the
+    href there, percent-escapes and all, and gives every box inside a link
+    (a bold word, the span that keeps the last word whole) an annotation of
+    its own: each takes the title of the link it is in."""
+    for page in document.pages:
+        for _kind, _target, _rectangle, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            element = box.element
+            while element is not None and element.get("href") is None:
+                element = parents.get(id(element))
+            title = element.get("title") if element is not None else None
+            if annotation is not None and title and "Contents" in annotation:
+                annotation["Contents"] = pydyf.String(title)
+
+
+def _annotations_into_their_links(objects: dict[int, Any], parent_tree: pydyf.Array) -> None:
+    """WeasyPrint 70 gives a box inside a link (the span that keeps a
+    paragraph's last word whole, say) a link annotation of its own, and tags it
+    under that box's element, a Span: PDF/UA (7.18.5) wants every link
+    annotation in a Link. Each moves up into the Link it lies in; its area
+    lies inside the link's own, so nothing is lost."""
+    for position in range(0, len(parent_tree) - 1, 2):
+        key, value = parent_tree[position], parent_tree[position + 1]
+        if not (isinstance(value, bytes) and value.endswith(b" R")):
+            continue  # a page's array of marked-content parents
+        element = objects.get(_number(value))
+        if not isinstance(element, pydyf.Dictionary) or element.get("S") == "/Link":
+            continue
+        link = element
+        while isinstance(link, pydyf.Dictionary) and link.get("S") != "/Link" and "P" in link:
+            link = _objects(objects, link["P"])
+        if not isinstance(link, pydyf.Dictionary) or link.get("S") != "/Link":
+            continue
+        for kid in list(element.get("K", ())):
+            marker = objects.get(_number(kid)) if isinstance(kid, bytes) and kid.endswith(b" R") else None
+            if isinstance(marker, pydyf.Dictionary) and marker.get("Type") == "/OBJR":
+                annotation = objects.get(_number(marker["Obj"]))
+                if isinstance(annotation, pydyf.Dictionary) and annotation.get("StructParent") == key:
+                    element["K"].remove(kid)
+                    link["K"].append(kid)
+        parent_tree[position + 1] = link.reference
 
 
 def _hyphen_maps_to_hyphen_minus(pdf: pydyf.PDF) -> None:

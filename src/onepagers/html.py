@@ -54,6 +54,28 @@ def shown_url(url: str) -> str:
     return inline.shown(url)
 
 
+# A reference's words that end in a colon announced the address printed after
+# them ("Indflydelse:" and the address). Where the words are the link (screen,
+# web) or the address stands apart under them in small type (print), the colon
+# announces nothing: it is not shown. The data keeps it; only a reference with
+# an address loses it, and only the last character (a bold end kept).
+_ANNOUNCING_COLON = re.compile(r"\s*:(\s*(?:\*\*)?)\s*$")
+
+
+def reference_title(text: str, url: str | None) -> str:
+    """A reference's words as the sheet shows them: without the colon that
+    announced its address (`_ANNOUNCING_COLON`), never emptied."""
+    if not url:
+        return text
+    title = _ANNOUNCING_COLON.sub(lambda colon: colon.group(1).strip(), text)
+    return title if inline.visibility_problem(title) is None else text
+
+
+def has_links(text: str) -> bool:
+    """Does the text hold links of its own? Then it cannot be one (a link holds no link)."""
+    return any(span.url is not None for span in inline.parse(text))
+
+
 @lru_cache(maxsize=8)
 def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -69,6 +91,10 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["shown_url"] = shown_url
     env.filters["href"] = inline.href
     env.filters["words"] = compose.words
+    env.filters["on_paper"] = inline.on_paper
+    env.filters["md_unlinked"] = inline.to_unlinked_html
+    env.filters["reference_title"] = reference_title
+    env.filters["has_links"] = has_links
     return env
 
 

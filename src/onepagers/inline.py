@@ -9,6 +9,8 @@ An address is written into a link's `href` encoded (`href`): a file name
 pasted with spaces, letters like "å", or a stray "%" still makes a correct
 URL. Where an address is shown (`shown`), only percent-escapes of visible
 letters are decoded: one of a control, format or bidi character stays encoded.
+A live link's words are the link and its `title` says the address; on paper
+the address follows the words, as a reader would type it (`on_paper`).
 """
 
 from __future__ import annotations
@@ -249,17 +251,52 @@ def link_problems(text: str) -> list[str]:
 
 
 def to_html(text: str, links: bool = True) -> Markup:
-    """Escaped text with <strong> for bold and <a> for links (plain text when
-    `links` is false: a print file has nothing to click)."""
+    """Escaped text with <strong> for bold and <a> for links.
+
+    A live link (`links`: screen PDF, web page) is its own words; its `title`
+    (the PDF link's /Contents, the page's tooltip) says where it goes, the
+    address as `shown`. Paper (`links` false) cannot be clicked: the words are
+    followed by the address, set as on paper (`on_paper`), in parentheses,
+    unless the words already are that address."""
     out = []
     for span in parse(text):
         piece = escape(span.text)
         if span.bold:
             piece = Markup("<strong>{}</strong>").format(piece)
-        elif links and span.url is not None and url_problem(span.url) is None:
-            piece = Markup('<a href="{}">{}</a>').format(href(span.url), piece)
+        elif span.url is not None and url_problem(span.url) is None:
+            if links:
+                piece = Markup('<a href="{}" title="{}">{}</a>').format(href(span.url), shown(span.url), piece)
+            elif not names_its_address(span.text, span.url):
+                piece += Markup('<span class="address"> ({})</span>').format(on_paper(span.url))
         out.append(piece)
     return Markup("").join(out)
+
+
+def to_unlinked_html(text: str) -> Markup:
+    """Escaped text with <strong> for bold, a link's words only: for text that
+    is itself inside a link (a link cannot hold another)."""
+    return Markup("").join(Markup("<strong>{}</strong>").format(s.text) if s.bold else escape(s.text) for s in parse(text))
+
+
+_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.I)
+
+
+def on_paper(url: str) -> str:
+    """An address as it is set where it cannot be clicked: as `shown`, without
+    the scheme a reader does not type ("https://", "http://", "mailto:") and
+    without a trailing "/" ("sammenomtrivsel.nu/temaer/indflydelse-pa-arbejdet2")."""
+    return _SCHEME.sub("", shown(url)).removesuffix("/")
+
+
+def names_its_address(words: str, url: str) -> bool:
+    """Do a link's words already say its address ("kropogkontor.dk" for
+    https://www.kropogkontor.dk/)? Then paper need not say it twice."""
+
+    def bare(text: str) -> str:
+        text = _SCHEME.sub("", text.strip()).casefold()
+        return text.removeprefix("www.").rstrip("/")
+
+    return bare(words) == bare(shown(url))
 
 
 def to_plain(text: str) -> str:
