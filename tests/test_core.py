@@ -203,9 +203,10 @@ def test_source_refuses_a_repeated_key_at_its_second_line(tmp_path):
 def test_inline_markup_is_bold_and_links_only_and_escapes_the_rest():
     out = str(inline.to_html("**Fed** <b>x</b> & [BFA](https://bfa.dk/a?b=1&c=2) [bad](javascript:x)"))
     assert out.startswith("<strong>Fed</strong> &lt;b&gt;x&lt;/b&gt; &amp; ")
-    assert '<a href="https://bfa.dk/a?b=1&amp;c=2">BFA</a>' in out
+    assert '<a href="https://bfa.dk/a?b=1&amp;c=2" title="https://bfa.dk/a?b=1&amp;c=2">BFA</a>' in out
     assert "javascript" not in out and "bad" in out
-    assert str(inline.to_html("[BFA](https://bfa.dk)", links=False)) == "BFA"
+    # On paper the words are followed by the address as a reader types it.
+    assert str(inline.to_html("[BFA](https://bfa.dk)", links=False)) == 'BFA<span class="address"> (bfa.dk)</span>'
     assert inline.to_plain("**Fed** og [link](https://a.dk)") == "Fed og link"
 
 

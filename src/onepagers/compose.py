@@ -12,9 +12,9 @@ No filler is generated. Three things vary, each within what the designer set:
   in a few steps (`STEPS`); one step for the whole sheet, so its two pages
   read alike.
 - vertical justification: the room a column has left is spread over the
-  gaps between its items and sections, each gap within a designed maximum
-  (`MAX_GAP_MM`), so that a page's two columns end on one line, as near the
-  footer as the text allows.
+  gaps between its items and sections, each gap within a designed range
+  (`MIN_GAP_MM`, `MAX_GAP_MM`), so that a page's two columns end on one
+  line, as near the footer as the text allows.
 
 The choice is made on laid-out boxes, not on an estimate: `fitted` lays a
 first candidate out, reads every item's height off WeasyPrint's boxes, works
@@ -69,6 +69,9 @@ SECTION_GAP_MM = 8.0
 # stories, each a story of its own, a line and a half; sections well apart
 # but still one page.
 MAX_GAP_MM = {"item": 6.5, "paragraph": 10.0, "section": 14.0}
+# And how far it may close them, where a column must come up to meet the
+# other: no closer than the smallest step sets them.
+MIN_GAP_MM = {"item": 2.2, "paragraph": 3.0, "section": 6.0}
 
 # The sections each page's columns hold, the series' own first. The reading
 # order stays the series' (questions, findings, cases: the web page's too);
@@ -162,7 +165,8 @@ def _base_gaps(step: Step) -> dict[str, float]:
 
 
 def _opened(kind: str, base: float, stretch: float) -> float:
-    return max(base, min(base + stretch, MAX_GAP_MM[kind]))
+    """A gap opened (or, at a negative stretch, closed) within its kind's range."""
+    return min(max(base + stretch, min(base, MIN_GAP_MM[kind])), max(base, MAX_GAP_MM[kind]))
 
 
 def column_gaps(layout: Layout, page: int) -> list[dict[str, float]]:
@@ -314,35 +318,40 @@ def _column_mm(run: Run, step: Step, stretch: float = 0.0) -> float:
 
 
 def _stretch_to(run: Run, step: Step, height: float) -> float:
-    """The least stretch (mm, rounded up to 0.1) that makes a column `height`
-    tall, or the most its gaps allow: every gap opens by the stretch, up to
-    its kind's maximum."""
+    """The stretch (mm, to 0.1, never short of the mark) that makes a column
+    `height` tall, or as near as its gaps allow: every gap opens (closes, at
+    a negative stretch) by the stretch, within its kind's range."""
     base = _base_gaps(step)
-    rooms = sorted(max(0.0, MAX_GAP_MM[k] - base[k]) for k in (_gap_kind(a, b) for (a, _), (b, _) in zip(run, run[1:])))
+    kinds = [_gap_kind(a, b) for (a, _), (b, _) in zip(run, run[1:])]
     need = height - _column_mm(run, step)
-    if not rooms or need <= 0:
+    sign = 1.0 if need >= 0 else -1.0
+    rooms = sorted(max(0.0, (MAX_GAP_MM[k] - base[k]) if need >= 0 else (base[k] - MIN_GAP_MM[k])) for k in kinds)
+    need = abs(need)
+    if not rooms or need == 0:
         return 0.0
-    opened = 0.0  # what the gaps opened so far give, at a stretch of `room`
+    given = 0.0  # what the gaps already at the end of their range give
     for i, room in enumerate(rooms):
-        wanted = (need - opened) / (len(rooms) - i)  # the rest, shared by the gaps still opening
+        wanted = (need - given) / (len(rooms) - i)  # the rest, shared by the gaps still moving
         if wanted <= room:
-            return math.ceil(wanted * 10) / 10
-        opened += room
-    return max(MAX_GAP_MM.values())
+            return sign * math.ceil(wanted * 10) / 10
+        given += room
+    return sign * rooms[-1]
 
 
 def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[float, float], tuple[float, float]]:
     """Each column's stretch, and its height once stretched: both columns end on
     one line, as near `fill` (the height that reaches the footer) as their
-    gaps allow; where the shorter cannot reach the taller, it comes as near
-    as it can, and the taller stays as it is."""
+    gaps allow. Where the shorter cannot open far enough to meet the taller,
+    the taller closes up to meet it; where even that is not enough, each
+    comes as near as it can."""
     a, b = _column_mm(first, step), _column_mm(second, step)
-    most = max(MAX_GAP_MM.values())
+    most, least = max(MAX_GAP_MM.values()), -max(MAX_GAP_MM.values())
     if not second:
         s = _stretch_to(first, step, fill) if a < fill else 0.0
         return (s, 0.0), (_column_mm(first, step, s), 0.0)
-    line = max(min(fill, _column_mm(first, step, most), _column_mm(second, step, most)), a, b)
-    stretches = (_stretch_to(first, step, line) if a < line else 0.0, _stretch_to(second, step, line) if b < line else 0.0)
+    highest = min(fill, _column_mm(first, step, most), _column_mm(second, step, most))
+    line = max(highest, min(a, b), min(max(a, b), max(_column_mm(first, step, least), _column_mm(second, step, least))))
+    stretches = (_stretch_to(first, step, line), _stretch_to(second, step, line))
     return stretches, (_column_mm(first, step, stretches[0]), _column_mm(second, step, stretches[1]))
 
 
@@ -458,7 +467,7 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
                 # text's (a short theme), so it weighs less.
                 page_cost += max(0.0, abs(heights_then[0] - heights_then[1]) - COLUMNS_APART_MM + APART_SLACK_MM) * APART_COST
                 # Gaps opened beyond the step's own read looser: the less the better.
-                page_cost += (stretch[0] + stretch[1]) * 0.5
+                page_cost += (abs(stretch[0]) + abs(stretch[1])) * 0.5
             if carry is not None:
                 page_cost += RUN_ON_COST
             key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, page_cost, max(a, b))
