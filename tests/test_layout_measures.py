@@ -9,7 +9,6 @@ Each measure is shown failing on a layout made bad on purpose."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -149,14 +148,9 @@ MEASURES = (columns_apart, empty_columns, hyphenated_display, short_breaks, shor
 
 
 @pytest.fixture(scope="module")
-def sheets(library, project, tmp_path_factory):
-    """Every theme sheet of every variant, laid out once."""
-    jobs = [j for j in plan(library, tmp_path_factory.mktemp("measures"), Selection(everything=True, every_variant=True)) if j.theme]
-    renderer = Renderer(project, jobs[0].profile, library.series.language)
-    try:
-        return [(job, renderer.layout(html_for(library, project, job))[0].pages) for job in jobs]
-    finally:
-        renderer.close()
+def sheets(laid_out):
+    """Every theme sheet of every variant, laid out once (conftest's session layout)."""
+    return [(job, pages) for job, pages in laid_out if job.theme]
 
 
 # Not met yet, and said so rather than loosened: the themes have text for

@@ -56,15 +56,9 @@ def _text_under(path: Path, page: int, rectangles: list[pymupdf.Rect]) -> str:
 
 
 @pytest.fixture(scope="module")
-def print_sheets(library, project, tmp_path_factory) -> list:
-    """Every sheet of the newest edition, and TEMA 6 of the public sector's, in print."""
-    out = tmp_path_factory.mktemp("print")
-    results = []
-    for selection in (Selection(everything=True, profile="print"), Selection(themes=(6,), sector="offentlig", profile="print")):
-        report = build(project, selection, out, library=library)
-        assert report.ok, [d.one_line() for d in report.diagnostics]
-        results += report.results
-    return results
+def print_sheets(print_built) -> list:
+    """Every sheet of every variant in print (conftest's session build)."""
+    return print_built
 
 
 @pytest.fixture(scope="module")

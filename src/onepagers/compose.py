@@ -72,6 +72,8 @@ MAX_GAP_MM = {"item": 6.5, "paragraph": 10.0, "section": 14.0}
 # And how far it may close them, where a column must come up to meet the
 # other: no closer than the smallest step sets them.
 MIN_GAP_MM = {"item": 2.2, "paragraph": 3.0, "section": 6.0}
+# How much more one column's gaps may open than the other's on one page (mm).
+MAX_SPREAD_MM = 5.0
 
 # The sections each page's columns hold, the series' own first. The reading
 # order stays the series' (questions, findings, cases: the web page's too);
@@ -90,7 +92,6 @@ MAX_LAYOUTS = 4
 # Room kept under the lowest column, for what the model of a column (heights
 # plus gaps) leaves out: margins collapsing into the blocks below.
 FIT_MARGIN_MM = 2.0
-BREAK_SLIP_COST = 150.0
 # Justified columns stop this much short of the room they may fill: the
 # measured heights are exact, the page's rounding of them is not.
 FILL_SLACK_MM = 1.0
@@ -333,9 +334,9 @@ def _stretch_to(run: Run, step: Step, height: float) -> float:
     for i, room in enumerate(rooms):
         wanted = (need - given) / (len(rooms) - i)  # the rest, shared by the gaps still moving
         if wanted <= room:
-            return sign * math.ceil(wanted * 10) / 10
+            return round(sign * math.ceil(wanted * 10) / 10, 1)
         given += room
-    return sign * rooms[-1]
+    return round(sign * rooms[-1], 1)
 
 
 def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -351,8 +352,12 @@ def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[
         return (s, 0.0), (_column_mm(first, step, s), 0.0)
     highest = min(fill, _column_mm(first, step, most), _column_mm(second, step, most))
     line = max(highest, min(a, b), min(max(a, b), max(_column_mm(first, step, least), _column_mm(second, step, least))))
-    stretches = (_stretch_to(first, step, line), _stretch_to(second, step, line))
-    return stretches, (_column_mm(first, step, stretches[0]), _column_mm(second, step, stretches[1]))
+    wanted = (_stretch_to(first, step, line), _stretch_to(second, step, line))
+    # Side by side, the two columns' gaps may differ only so much: the eye
+    # compares them before it sees where the columns end.
+    middle = (wanted[0] + wanted[1]) / 2
+    stretches = tuple(round(min(max(s, middle - MAX_SPREAD_MM / 2), middle + MAX_SPREAD_MM / 2), 1) for s in wanted)
+    return stretches, (_column_mm(first, step, stretches[0]), _column_mm(second, step, stretches[1]))  # type: ignore[return-value]
 
 
 # The sections whose paragraphs may run on from one column into the next (the
@@ -528,27 +533,29 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         current = best.layout
         results[current] = (document, rendered, html)
 
-    def exact(layout: Layout) -> tuple[bool, float]:
+    slips: dict[Layout, int] = {}
+
+    def exact(layout: Layout) -> tuple[bool, int, float]:
+        """What a laid-out layout is worth: whether it fits, how many of the
+        typographer's rules its line ends break (three hyphenated lines in a
+        row, say: any is worse than room left empty), and its cost."""
         if layout.splits == (None, None) or layout.step not in measured:
-            return (True, float("inf"))
+            return (True, 0, float("inf"))
         try:
             outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], given=layout)
         except KeyError:  # items that were laid out nowhere (text lost off the pages)
-            return (True, float("inf"))
-        # A layout whose line ends break the typographer's rules (three
-        # hyphenated lines in a row, say) is worth a few mm of room to avoid.
-        from .breaks import line_breaks, rule_problems
+            return (True, 0, float("inf"))
+        if layout not in slips:
+            from .breaks import line_breaks, rule_problems
 
-        slips = len(rule_problems(line_breaks(results[layout][0].pages), []))
-        return (not outcome.fits or bool(results[layout][1].overflows), outcome.cost + slips * BREAK_SLIP_COST)
+            slips[layout] = len(rule_problems(line_breaks(results[layout][0].pages), []))
+        return (not outcome.fits or bool(results[layout][1].overflows), slips[layout], outcome.cost)
 
     chosen = min(results, key=exact)
     # Slips in the line ends come from where the lines fall: the next step
     # down or up sets them anew.
     for step in [*range(chosen.step - 1, -1, -1), *range(chosen.step + 1, len(STEPS))]:
-        if exact(chosen)[1] == float("inf") or len(results) >= MAX_LAYOUTS + 2:
-            break
-        if exact(chosen)[1] - evaluate_layout(sheet, chosen, measured) < BREAK_SLIP_COST:
+        if exact(chosen)[2] == float("inf") or not exact(chosen)[1] or len(results) >= MAX_LAYOUTS + 2:
             break
         if not 0 <= step < len(STEPS):
             continue
@@ -571,9 +578,10 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     # estimate set its splits before any paragraph could run on.
     try:
         refined = min((evaluate(sheet, p, chosen.step, measured[chosen.step]) for p in range(len(PLACEMENTS))), key=lambda o: (not o.fits, o.cost))
-    except KeyError:
+        better = refined.fits and refined.cost < evaluate_layout(sheet, chosen, measured)
+    except KeyError:  # not laid out as designed, or the first guess kept: nothing to refine
         return results[chosen]
-    if refined.layout not in results and refined.fits and refined.cost < evaluate_layout(sheet, chosen, measured):
+    if better and refined.layout not in results:
         html = make_html(refined.layout)
         results[refined.layout] = (*lay_out(html), html)
         chosen = min(results, key=exact)
