@@ -28,9 +28,9 @@ def _build_theme_4(sandbox: Project, **changes):
 
 def test_findings_made_too_long_fail_with_section_and_amount(sandbox, library):
     findings = list(library.theme(4).theme.findings)
-    # Three times over: a little more the layout absorbs (it moves the findings
-    # to page 2, or sets the body a step smaller); this much fits nowhere.
-    result = _build_theme_4(sandbox, findings=findings * 3)
+    # Four times over: three times the layout absorbs (the page turns later, the
+    # body is set a step or two smaller); this much fits nowhere.
+    result = _build_theme_4(sandbox, findings=findings * 4)
     assert not result.ok and not result.job.path.exists()
     (diagnostic,) = result.problems
     problem = diagnostic.one_line()
@@ -50,7 +50,7 @@ def test_the_shipped_sheet_fits(sandbox):
 def test_cases_too_long_fail_on_page_2(sandbox, library):
     """The cases push what follows them (the references) past the bottom of page 2."""
     cases = list(library.theme(4).theme.cases)
-    result = _build_theme_4(sandbox, cases=cases * 5)
+    result = _build_theme_4(sandbox, cases=cases * 8)
     assert not result.ok
     assert any(re.search(r"\((cases|references)\) runs \d+ mm .* page 2", p) for p in lines(result)), lines(result)
 

@@ -2,9 +2,11 @@
 
 No filler is generated. Three things vary, each within what the designer set:
 
-- placement: which of the column sections go on which page. The series'
-  order (questions and findings on page 1, the cases on page 2) comes first;
-  a page left short takes a section from the other (`PLACEMENTS`).
+- placement: where the page turns in the flow of the column sections
+  (questions, findings, cases: always in the series' order). The series'
+  own turn (questions and findings on page 1, the cases on page 2) comes
+  first; a page left short or too full turns earlier or later, between any
+  two items (`turns`).
 - columns: each page's sections flow through two columns, split between two
   items where the column bottoms come closest (a heading never ends a column:
   it goes with its first item).
@@ -65,23 +67,25 @@ BASE_STEP = 1
 # Between two sections in one column (mm); sheet.css: `.flow-section + .flow-section`.
 SECTION_GAP_MM = 8.0
 # How far vertical justification may open each kind of gap (mm): an item
-# gap at most about a blank line of the largest step; a gap between two case
-# stories, each a story of its own, a line and a half; sections well apart
-# but still one page.
-MAX_GAP_MM = {"item": 6.5, "paragraph": 10.0, "section": 14.0}
+# gap, or a gap between two case stories, to about a blank line of the
+# largest step; sections well apart.
+MAX_GAP_MM = {"item": 6.0, "paragraph": 7.0, "section": 12.0}
 # And how far it may close them, where a column must come up to meet the
 # other: no closer than the smallest step sets them.
 MIN_GAP_MM = {"item": 2.2, "paragraph": 3.0, "section": 6.0}
 # How much more one column's gaps may open than the other's on one page (mm).
-MAX_SPREAD_MM = 5.0
+MAX_SPREAD_MM = 4.0
+# Gaps open towards the footer only on a page that is nearly full (its taller
+# column within this of the room): on a page the text leaves half empty,
+# opened gaps only scatter the text (the room is then left, whole, below it).
+FILL_REACH_MM = 30.0
 
-# The sections each page's columns hold, the series' own first. The reading
-# order stays the series' (questions, findings, cases: the web page's too);
-# only where the page turns changes.
-PLACEMENTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("questions", "findings"), ("cases",)),
-    (("questions",), ("findings", "cases")),
-)
+# The sections the pages' columns hold, in the series' (and the web page's)
+# reading order; only where the page turns changes.
+FLOW_SECTIONS = ("questions", "findings", "cases")
+# What a page turn other than the series' own costs, and one inside a section.
+TURN_COST = 4.0
+SPLIT_SECTION_COST = 10.0
 
 # The measures the layout is chosen by (tests/test_layout_measures.py holds
 # every sheet to them): column bottoms of a page at most this far apart, and
@@ -95,6 +99,9 @@ FIT_MARGIN_MM = 2.0
 # Justified columns stop this much short of the room they may fill: the
 # measured heights are exact, the page's rounding of them is not.
 FILL_SLACK_MM = 1.0
+# And the blocks set on the page's foot stop this much short of its end: they
+# sum the model's error in every column above them.
+FOOT_SLACK_MM = 5.0
 # Columns are balanced to this much inside COLUMNS_APART_MM: the model reads an
 # item's box, the eye (and the test) its last line.
 APART_SLACK_MM = 4.0
@@ -102,6 +109,11 @@ APART_SLACK_MM = 4.0
 # empty (3): columns apart are always the layout's doing, room left empty
 # may be the text's.
 APART_COST = 20.0
+# What a mm of gaps opened or closed costs: a column is best as the step sets it.
+STRETCH_COST = 1.5
+# A section's heading with one item at a column's foot, or its last item
+# alone at the top of the next: a designer sends that back.
+STRANDED_COST = 60.0
 
 
 @dataclass(frozen=True)
@@ -145,7 +157,9 @@ def words(text: str, first: int | None, end: int | None) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    placement: int = 0
+    # How many of the flow's units page 1 holds; None: the series' own turn
+    # (questions and findings on page 1).
+    placement: int | None = None
     step: int = BASE_STEP
     # For each page, the number of units (items) its first column holds;
     # None: split by the length of the text (a first guess, before measuring).
@@ -155,6 +169,9 @@ class Layout:
     # For each page, the words of the first column's last paragraph it holds,
     # where that paragraph runs on into the second column; None: it does not.
     carries: tuple[int | None, int | None] = (None, None)
+    # For each page, the room (mm) set above the full-width blocks under the
+    # columns (references, colophon), so that they stand on the page's foot.
+    foot: tuple[float, float] = (0.0, 0.0)
 
     @property
     def type(self) -> Step:
@@ -176,8 +193,15 @@ def column_gaps(layout: Layout, page: int) -> list[dict[str, float]]:
     return [{kind: round(_opened(kind, mm, stretch), 2) for kind, mm in base.items()} for stretch in layout.stretch[page - 1]]
 
 
-def sections_on(layout: Layout, page: int) -> tuple[str, ...]:
-    return PLACEMENTS[layout.placement][page - 1]
+def series_turn(sheet: Any) -> int:
+    return len(units(sheet, FLOW_SECTIONS[:2]))
+
+
+def page_units(sheet: Any, turn: int | None, page: int) -> list[tuple[str, int]]:
+    """The units of the flow a page's columns hold."""
+    flow = units(sheet, FLOW_SECTIONS)
+    turn = series_turn(sheet) if turn is None else turn
+    return flow[:turn] if page == 1 else flow[turn:]
 
 
 def units(sheet: Any, sections: Sequence[str]) -> list[tuple[str, int]]:
@@ -186,7 +210,7 @@ def units(sheet: Any, sections: Sequence[str]) -> list[tuple[str, int]]:
 
 def columns(sheet: Any, layout: Layout, page: int) -> list[list[Part]]:
     """The two columns of a page: the parts of its sections each holds."""
-    flow = units(sheet, sections_on(layout, page))
+    flow = page_units(sheet, layout.placement, page)
     split = layout.splits[page - 1]
     if split is None:
         split = _split_by_length(sheet, flow)
@@ -238,9 +262,9 @@ class Measured:
     limits: dict[int, float]  # how low a column may reach on each page
     footers: dict[int, float]  # the top of each page's footer
     below: dict[int, float] = field(default_factory=dict)  # full-width blocks under the columns (references)
-    # A paragraph's lines: each line's bottom (mm below the unit's top) and the
-    # paragraph's text up to its end, where a column may end within it.
-    lines: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)
+    # A paragraph's lines: each line's bottom (mm below the unit's top), the
+    # paragraph's text up to its end, and whether a column may end there.
+    lines: dict[tuple[str, int], list[tuple[float, str, bool]]] = field(default_factory=dict)
 
 
 def _shown(line: Any) -> str:
@@ -256,7 +280,7 @@ def _squashed(text: str) -> str:
 
 def measure(pages: list[Any]) -> Measured:
     heights: dict[tuple[str, int], float] = {}
-    lines: dict[tuple[str, int], list[tuple[float, str]]] = {}
+    lines: dict[tuple[str, int], list[tuple[float, str, bool]]] = {}
     tops: dict[int, float] = {}
     limits: dict[int, float] = {}
     footers: dict[int, float] = {}
@@ -268,11 +292,13 @@ def measure(pages: list[Any]) -> Measured:
         for box in _walk(page._page_box):
             number = int(_attr(box, "data-page") or number)
             classes = set((_attr(box, "class") or "").split())
-            if "page-body" in classes:
+            # The first box of each: a page run over onto another (a first guess
+            # too full) continues them there, at the top of a page of its own.
+            if "page-body" in classes and number not in limits:
                 limits[number] = (box.content_box_y() + box.height) / PX_PER_MM
             if _attr(box, "data-footer") and number not in footers:
                 footers[number] = box.border_box_y() / PX_PER_MM
-            if "flow" in classes:
+            if "flow" in classes and number not in tops:
                 tops[number] = box.content_box_y() / PX_PER_MM
             if "after-flow" in classes:
                 below[number] = below.get(number, 0.0) + box.margin_height() / PX_PER_MM
@@ -285,7 +311,7 @@ def measure(pages: list[Any]) -> Measured:
             seen.add(id(box.element))
             key = _key(unit)
             if _attr(box, "data-unit-rest"):  # the rest of a paragraph run on from the column before
-                offset, text = heights.get(key, 0.0), lines.get(key, [(0.0, "")])[-1][1]
+                offset, text = heights.get(key, 0.0), lines.get(key, [(0.0, "", False)])[-1][1]
                 top = box.border_box_y()
             else:
                 offset, text = 0.0, ""
@@ -294,7 +320,10 @@ def measure(pages: list[Any]) -> Measured:
             found = lines.setdefault(key, [])
             for line in (l for l in _lines(box) if _has_text(l)):
                 text += _squashed(_shown(line))
-                found.append((offset + (line.position_y + line.height - top) / PX_PER_MM, text))
+                # A line that fills its measure to the last pixel holds its last
+                # word only with the space after it: cut there, it would not.
+                full = line.width > box.width - 1
+                found.append((offset + (line.position_y + line.height - top) / PX_PER_MM, text, not full))
     return Measured(heights, tops, limits, footers, below, lines)
 
 
@@ -312,19 +341,33 @@ def _gap_kind(before: tuple[str, int], after: tuple[str, int]) -> str:
 Run = list[tuple[tuple[str, int], float]]  # a column: its units and their heights (mm)
 
 
-def _column_mm(run: Run, step: Step, stretch: float = 0.0) -> float:
+@dataclass(frozen=True)
+class Column:
+    """A column's units summed up: their height, and how many gaps of each kind lie between them."""
+
+    height: float
+    gaps: tuple[tuple[str, int], ...]
+
+
+def _column(run: Run) -> Column:
+    kinds = [_gap_kind(a, b) for (a, _), (b, _) in zip(run, run[1:])]
+    return Column(sum(height for _, height in run), tuple((kind, kinds.count(kind)) for kind in set(kinds)))
+
+
+def _column_mm(run: Run | Column, step: Step, stretch: float = 0.0) -> float:
+    column = run if isinstance(run, Column) else _column(run)
     base = _base_gaps(step)
-    gaps = (_gap_kind(a, b) for (a, _), (b, _) in zip(run, run[1:]))
-    return sum(height for _, height in run) + sum(_opened(kind, base[kind], stretch) for kind in gaps)
+    return column.height + sum(count * _opened(kind, base[kind], stretch) for kind, count in column.gaps)
 
 
-def _stretch_to(run: Run, step: Step, height: float) -> float:
+def _stretch_to(run: Run | Column, step: Step, height: float) -> float:
     """The stretch (mm, to 0.1, never short of the mark) that makes a column
     `height` tall, or as near as its gaps allow: every gap opens (closes, at
     a negative stretch) by the stretch, within its kind's range."""
     base = _base_gaps(step)
-    kinds = [_gap_kind(a, b) for (a, _), (b, _) in zip(run, run[1:])]
-    need = height - _column_mm(run, step)
+    column = run if isinstance(run, Column) else _column(run)
+    kinds = [kind for kind, count in column.gaps for _ in range(count)]
+    need = height - _column_mm(column, step)
     sign = 1.0 if need >= 0 else -1.0
     rooms = sorted(max(0.0, (MAX_GAP_MM[k] - base[k]) if need >= 0 else (base[k] - MIN_GAP_MM[k])) for k in kinds)
     need = abs(need)
@@ -345,11 +388,15 @@ def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[
     gaps allow. Where the shorter cannot open far enough to meet the taller,
     the taller closes up to meet it; where even that is not enough, each
     comes as near as it can."""
+    empty = not second
+    first, second = _column(first), _column(second)  # type: ignore[assignment]
     a, b = _column_mm(first, step), _column_mm(second, step)
     most, least = max(MAX_GAP_MM.values()), -max(MAX_GAP_MM.values())
-    if not second:
+    if empty:
         s = _stretch_to(first, step, fill) if a < fill else 0.0
         return (s, 0.0), (_column_mm(first, step, s), 0.0)
+    if max(a, b) < fill - FILL_REACH_MM:
+        fill = max(a, b)
     highest = min(fill, _column_mm(first, step, most), _column_mm(second, step, most))
     line = max(highest, min(a, b), min(max(a, b), max(_column_mm(first, step, least), _column_mm(second, step, least))))
     wanted = (_stretch_to(first, step, line), _stretch_to(second, step, line))
@@ -370,16 +417,12 @@ RUN_ON_LINES = 2
 RUN_ON_COST = 3.0
 
 
-def _run_on_points(text: str, lines: list[tuple[float, str]]) -> list[tuple[float, int]]:
+def _run_on_points(text: str, lines: list[tuple[float, str, bool]]) -> list[tuple[float, int]]:
     """Where a paragraph may end a column: after a line that ends on a whole
     word (not a hyphenated one, nor a break after a dash or slash), as
     (the line's bottom, the number of the paragraph's words it holds)."""
     prefixes = _word_prefixes(text)
-    return [
-        (bottom, prefixes[shown])
-        for bottom, shown in lines[RUN_ON_LINES - 1 : len(lines) - RUN_ON_LINES]
-        if shown in prefixes
-    ]
+    return [(bottom, prefixes[shown]) for bottom, shown, cut in lines[RUN_ON_LINES - 1 : len(lines) - RUN_ON_LINES] if cut and shown in prefixes]
 
 
 _PREFIXES: dict[str, dict[str, int]] = {}
@@ -398,6 +441,17 @@ def _word_prefixes(text: str) -> dict[str, int]:
                 found[head] = count
         _PREFIXES[text] = found
     return _PREFIXES[text]
+
+
+def _stranded(flow: list[tuple[str, int]], k: int, carry: int | None) -> bool:
+    """Does a first column of k units leave a section's heading with one item
+    at its foot, or one item of a section alone at the top of the second?"""
+    if carry is not None or k >= len(flow):
+        return False
+    last, following = flow[k - 1], flow[k]
+    if last[1] == 0 and following[0] == last[0]:
+        return True
+    return following[1] > 0 and (k + 1 == len(flow) or flow[k + 1][0] != following[0])
 
 
 def _candidates(sheet: Any, flow: list[tuple[str, int]], heights: dict[tuple[str, int], float], measured: Measured | None):
@@ -422,7 +476,20 @@ class Outcome:
     bottoms: tuple[tuple[float, ...], ...]  # per page, per column (mm from the top of the page)
 
 
-def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, scale: float = 1.0, given: Layout | None = None) -> Outcome:
+def turns(sheet: Any, measured: Measured, scale: float = 1.0) -> list[int]:
+    """The page turns worth weighing: the series' own, and those that fill page
+    1's two columns between about half way and the full."""
+    flow = units(sheet, FLOW_SECTIONS)
+    room = measured.limits[1] - FIT_MARGIN_MM - measured.below.get(1, 0.0) - measured.tops[1]
+    found, running = {series_turn(sheet)}, 0.0
+    for turn, unit in enumerate(flow[:-1], start=1):
+        running += measured.heights[unit] * scale + 3.0  # about a gap
+        if 1.0 * room <= running <= 2.0 * room:
+            found.add(turn)
+    return sorted(found)
+
+
+def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measured, scale: float = 1.0, given: Layout | None = None) -> Outcome:
     """The best split of each page for a placement at a step, its columns
     justified, and what it costs: empty room over EMPTY_MM, columns further
     apart than COLUMNS_APART_MM, a placement or step away from the series'
@@ -431,9 +498,9 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
     that layout's own splits and stretches are costed as they stand."""
     step = STEPS[step_index]
     heights = {u: h * scale for u, h in measured.heights.items()}
-    fits, cost, splits, carries, stretches, bottoms = True, 0.0, [], [], [], []
+    fits, cost, splits, carries, stretches, bottoms, feet = True, 0.0, [], [], [], [], []
     for page in (1, 2):
-        flow = units(sheet, PLACEMENTS[placement][page - 1])
+        flow = page_units(sheet, placement, page)
         top, limit = measured.tops[page], measured.limits[page]
         below = measured.below.get(page, 0.0)
         footer = measured.footers.get(page, limit)
@@ -441,6 +508,7 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
             splits.append(0)
             carries.append(None)
             stretches.append((0.0, 0.0))
+            feet.append(0.0)
             bottoms.append((top + below,))
             cost += max(0.0, footer - (top + below) - EMPTY_MM) * 3
             continue
@@ -472,7 +540,9 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
                 # text's (a short theme), so it weighs less.
                 page_cost += max(0.0, abs(heights_then[0] - heights_then[1]) - COLUMNS_APART_MM + APART_SLACK_MM) * APART_COST
                 # Gaps opened beyond the step's own read looser: the less the better.
-                page_cost += (abs(stretch[0]) + abs(stretch[1])) * 0.5
+                page_cost += (abs(stretch[0]) + abs(stretch[1])) * STRETCH_COST
+                if _stranded(flow, k, carry):
+                    page_cost += STRANDED_COST
             if carry is not None:
                 page_cost += RUN_ON_COST
             key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, page_cost, max(a, b))
@@ -480,14 +550,22 @@ def evaluate(sheet: Any, placement: int, step_index: int, measured: Measured, sc
                 best = (key, k, carry, ends, stretch)
         assert best is not None
         (over, page_cost, _), k, carry, ends, stretch = best
+        # The blocks under the columns stand on the page's foot, not in its middle.
+        feet.append(max(0.0, math.floor((limit - FIT_MARGIN_MM - FOOT_SLACK_MM - below - max(ends)) * 10) / 10) if below else 0.0)
         splits.append(k)
         carries.append(carry)
         stretches.append(stretch)
         bottoms.append(ends)
         fits = fits and not over
         cost += page_cost
-    cost += placement * 4 + abs(step_index - BASE_STEP) * 2
-    layout = Layout(placement, step_index, (splits[0], splits[1]), (stretches[0], stretches[1]), (carries[0], carries[1]))
+    every = units(sheet, FLOW_SECTIONS)
+    turn = series_turn(sheet) if placement is None else placement
+    if turn != series_turn(sheet):
+        cost += TURN_COST
+    if 0 < turn < len(every) and every[turn - 1][0] == every[turn][0]:
+        cost += SPLIT_SECTION_COST + (STRANDED_COST if _stranded(every, turn, None) else 0.0)
+    cost += abs(step_index - BASE_STEP) * 2
+    layout = Layout(turn, step_index, (splits[0], splits[1]), (stretches[0], stretches[1]), (carries[0], carries[1]), (feet[0], feet[1]))
     return Outcome(layout, fits, cost, tuple(bottoms))
 
 
@@ -504,8 +582,8 @@ def choose(sheet: Any, measured: dict[int, Measured]) -> Outcome:
     for step_index in range(len(STEPS)):
         known = min(measured, key=lambda s: abs(s - step_index))
         scale = 1.0 if known == step_index else _scale(STEPS[known], STEPS[step_index])
-        for placement in range(len(PLACEMENTS)):
-            outcome = evaluate(sheet, placement, step_index, measured[known], scale)
+        for turn in turns(sheet, measured[known], scale):
+            outcome = evaluate(sheet, turn, step_index, measured[known], scale)
             outcomes.append((not outcome.fits, known != step_index, outcome.cost, outcome))
     fitting = [o for o in outcomes if not o[0]]
     pool = fitting or outcomes
@@ -577,7 +655,8 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     # The chosen step's best layout, now that the step is measured exactly: an
     # estimate set its splits before any paragraph could run on.
     try:
-        refined = min((evaluate(sheet, p, chosen.step, measured[chosen.step]) for p in range(len(PLACEMENTS))), key=lambda o: (not o.fits, o.cost))
+        exact_step = measured[chosen.step]
+        refined = min((evaluate(sheet, t, chosen.step, exact_step) for t in turns(sheet, exact_step)), key=lambda o: (not o.fits, o.cost))
         better = refined.fits and refined.cost < evaluate_layout(sheet, chosen, measured)
     except KeyError:  # not laid out as designed, or the first guess kept: nothing to refine
         return results[chosen]
