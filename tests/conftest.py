@@ -19,13 +19,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session", autouse=True)
-def own_cache_folder(tmp_path_factory):
-    """The tests' font metrics cache (fonts.metrics), not the user's ~/.cache;
-    the command lines the tests start inherit it."""
+def own_cache_folder(tmp_path_factory, request):
+    """The tests' cache folder (font metrics, chosen layouts), not the user's
+    ~/.cache; the command lines the tests start inherit it. Under xdist the
+    workers share one: what is kept there is keyed by content and written
+    atomically."""
     import os
 
     before = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    if hasattr(request.config, "workerinput"):
+        shared = tmp_path_factory.getbasetemp().parent / "cache"
+        shared.mkdir(exist_ok=True)
+        os.environ["XDG_CACHE_HOME"] = str(shared)
+    else:
+        os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
     yield
     if before is None:
         del os.environ["XDG_CACHE_HOME"]

@@ -591,9 +591,9 @@ def choose(sheet: Any, measured: dict[int, Measured]) -> Outcome:
     return min(pool, key=lambda o: (o[0], o[2] + (1.0 if o[1] else 0.0)))[3]
 
 
-def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Callable[[Layout], str], first: str) -> tuple[Any, Any, str]:
+def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Callable[[Layout], str], first: str) -> tuple[Any, Any, str, Layout]:
     """Lay out `first` (the sheet at its first guess), then the best candidates
-    by measure; the returned (document, rendered, html) is the best laid out."""
+    by measure; the returned (document, rendered, html, layout) is the best laid out."""
     document, rendered = lay_out(first)
     current = Layout()
     results = {current: (document, rendered, first)}
@@ -603,7 +603,7 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
             measured[current.step] = measure(document.pages)
             best = choose(sheet, measured)
         except KeyError:  # not laid out as designed (a template without the flow, text lost off the pages)
-            return results[current]
+            return (*results[current], current)
         if best.layout in results or len(results) >= MAX_LAYOUTS:
             break
         html = make_html(best.layout)
@@ -659,12 +659,12 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         refined = min((evaluate(sheet, t, chosen.step, exact_step) for t in turns(sheet, exact_step)), key=lambda o: (not o.fits, o.cost))
         better = refined.fits and refined.cost < evaluate_layout(sheet, chosen, measured)
     except KeyError:  # not laid out as designed, or the first guess kept: nothing to refine
-        return results[chosen]
+        return (*results[chosen], chosen)
     if better and refined.layout not in results:
         html = make_html(refined.layout)
         results[refined.layout] = (*lay_out(html), html)
         chosen = min(results, key=exact)
-    return results[chosen]
+    return (*results[chosen], chosen)
 
 
 def evaluate_layout(sheet: Any, layout: Layout, measured: dict[int, Measured]) -> float:

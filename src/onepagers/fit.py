@@ -224,12 +224,22 @@ def _overflows(pages: list[Any]) -> list[Overflow]:
             limit = body.content_box_y() + body.height
             line_mm = body.style["font_size"] * 1.4 / PX_PER_MM
             above: Overflow | None = None  # the last section that starts on the page
+            flowing: Overflow | None = None  # the last section of the page's columns
             for box in _walk(body):
                 section = _element_attr(box, "data-section")
                 if not section:
                     continue
                 past = _content_bottom(box) - limit
                 here = Overflow(number, section, _heading(box), max(past, 0) / PX_PER_MM, "bottom", line_mm)
+                classes = (_element_attr(box, "class") or "").split()
+                if "after-flow" in classes and flowing is not None and past > TOLERANCE_PX:
+                    # A block under the columns (the references) run off the page
+                    # was pushed there by the columns' text: that is what to shorten.
+                    above = replace(flowing, mm=past / PX_PER_MM, pushed=flowing.pushed + (f"'{here.heading or section}'",))
+                    found.append(above)
+                    continue
+                if "flow-section" in classes:
+                    flowing = here
                 if box.position_y >= limit - TOLERANCE_PX and above is not None:
                     # Entirely below the page: the section above pushed it there.
                     if above in found:

@@ -6,12 +6,16 @@ imports it only when it has something to render.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
+import json
 import logging
 import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -25,7 +29,8 @@ from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import URLFetcher
 
-from . import finish, fit, hyphenation
+from . import finish, fit, fonts, hyphenation
+from .diagnostics import ContentError
 from .profiles import Profile
 from .project import Project
 
@@ -88,6 +93,38 @@ def stable_ids(seed: str):
 
 
 _XMP_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+# Bump when what is stored changes shape.
+LAYOUT_CACHE_FORMAT = 1
+
+
+def _remembered(key: str) -> Any:
+    """The layout chosen before for this key, from the user's cache folder
+    (~/.cache/onepagers, as the font metrics): searching for it costs two to
+    six layouts a sheet, laying it out one. A record that cannot be read is
+    only not used."""
+    from . import compose
+
+    try:
+        stored = json.loads((fonts._cache_folder() / f"layout-{key}.json").read_text(encoding="utf-8"))
+        return compose.Layout(
+            placement=stored["placement"],
+            step=stored["step"],
+            splits=tuple(stored["splits"]),
+            stretch=tuple(tuple(s) for s in stored["stretch"]),
+            carries=tuple(stored["carries"]),
+            foot=tuple(stored["foot"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _remember(key: str, layout: Any) -> None:
+    from .files import OutputError, write_atomically
+
+    with contextlib.suppress(OSError, OutputError):
+        write_atomically(fonts._cache_folder() / f"layout-{key}.json", json.dumps(dataclasses.asdict(layout)).encode("utf-8"))
 
 
 class Renderer:
@@ -155,8 +192,32 @@ class Renderer:
             return self._layout_once(html)
         from . import compose
 
-        document, rendered, _ = compose.fitted(self._layout_once, html.sheet, lambda layout: remake(layout=layout), html)  # type: ignore[attr-defined]
+        key = self._layout_key(html)
+        known = _remembered(key)
+        if known is not None:  # laid out before, from the same text and look: lay out what was chosen
+            document, rendered = self._layout_once(remake(layout=known))
+            if not (rendered.overflows or rendered.lost_letters or rendered.refused or rendered.missing):
+                return document, rendered
+        document, rendered, _, chosen = compose.fitted(self._layout_once, html.sheet, lambda layout: remake(layout=layout), html)  # type: ignore[attr-defined]
+        if not (rendered.overflows or rendered.lost_letters):
+            _remember(key, chosen)
         return document, rendered
+
+    def _layout_key(self, html: str) -> str:
+        """What the layout `compose.fitted` chooses depends on: the sheet's first
+        guess (its text and template), the stylesheets, fonts and hyphenation,
+        the profile, and the code that lays out and chooses."""
+        from . import compose
+
+        stamp = hashlib.sha256()
+        for part in (html, self.profile.name, weasyprint.__version__, LAYOUT_CACHE_FORMAT):
+            stamp.update(str(part).encode("utf-8") + b"\0")
+        looks = sorted(self.project.templates.glob("*.css")) + [self.project.templates / "hyphenation.txt"]
+        looks += sorted(p for p in self.project.fonts.iterdir() if p.is_file()) if self.project.fonts.is_dir() else []
+        for path in [*looks, Path(compose.__file__), Path(fit.__file__)]:
+            with contextlib.suppress(OSError, ContentError):
+                stamp.update(path.name.encode("utf-8") + fonts._digest(path).encode("ascii"))
+        return stamp.hexdigest()
 
     def _layout_once(self, html: str) -> tuple[weasyprint.Document, Rendered]:
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))

@@ -1,0 +1,64 @@
+"""The layout `compose.fitted` chooses is remembered (pdf.Renderer.layout): the
+same sheet, in the same look, is laid out once, not searched for again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from onepagers import fonts
+from onepagers.html import html_for
+from onepagers.pdf import Renderer
+from onepagers.plan import Selection, plan
+
+from conftest import copy_project
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "onepagers"
+
+
+def _layouts(project, library, number: int = 4) -> tuple[int, bytes]:
+    """How many layouts laying out a theme takes, and the PDF it makes."""
+    (job,) = plan(library, project.root / "unused", Selection(themes=(number,)))
+    renderer = Renderer(project, job.profile, library.series.language)
+    calls = []
+    once = renderer._layout_once
+    renderer._layout_once = lambda html: calls.append(1) or once(html)  # type: ignore[method-assign]
+    try:
+        document, _ = renderer.layout(html_for(library, project, job))
+        pdf, _ = renderer.write(document, "seed")
+        return len(calls), pdf
+    finally:
+        renderer.close()
+
+
+def test_a_sheet_laid_out_again_is_laid_out_once_and_comes_out_the_same(project, library, fresh_cache):
+    searched, first = _layouts(project, library)
+    again, second = _layouts(project, library)
+    assert searched > 1 and again == 1
+    assert first == second
+    assert len(list(fresh_cache.glob("layout-*.json"))) == 1
+
+
+def test_a_changed_look_searches_again(project, library, tmp_path, fresh_cache):
+    _layouts(project, library)
+    sandbox = copy_project(project, tmp_path / "sandbox", ("data", "templates", "fonts"))
+    sheet = sandbox.templates / "sheet.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0.01em; }\n", encoding="utf-8")
+    searched, _ = _layouts(sandbox, library)
+    assert searched > 1
+
+
+@pytest.mark.parametrize("record", ["{not json", '{"step": 99}', json.dumps({"placement": 1, "step": 5, "splits": [1, 1], "stretch": [[0, 0], [0, 0]], "carries": [None, None], "foot": [0, 900]})])
+def test_a_record_that_is_unreadable_or_no_longer_fits_is_searched_anew(project, library, fresh_cache, record):
+    """A broken record, or one whose layout runs off the page (here: a foot
+    of 900 mm), is not used: the sheet is searched for and comes out whole."""
+    _, good = _layouts(project, library)
+    (stored,) = fresh_cache.glob("layout-*.json")
+    stored.write_text(record, encoding="utf-8")
+    searched, pdf = _layouts(project, library)
+    assert searched > 1 and pdf == good
