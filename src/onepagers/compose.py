@@ -422,7 +422,13 @@ def _run_on_points(text: str, lines: list[tuple[float, str, bool]]) -> list[tupl
     word (not a hyphenated one, nor a break after a dash or slash), as
     (the line's bottom, the number of the paragraph's words it holds)."""
     prefixes = _word_prefixes(text)
-    return [(bottom, prefixes[shown]) for bottom, shown, cut in lines[RUN_ON_LINES - 1 : len(lines) - RUN_ON_LINES] if cut and shown in prefixes]
+    # Nor after a sentence's end: the rest, at the top of the next column with
+    # no indent, would read as a paragraph of its own.
+    return [
+        (bottom, prefixes[shown])
+        for bottom, shown, cut in lines[RUN_ON_LINES - 1 : len(lines) - RUN_ON_LINES]
+        if cut and shown in prefixes and not shown.endswith((".", "!", "?", ":"))
+    ]
 
 
 _PREFIXES: dict[str, dict[str, int]] = {}
