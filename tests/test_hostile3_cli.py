@@ -1,7 +1,10 @@
 """Hostile surroundings of the command line: a terminal whose encoding cannot
 show the text, a reader that goes away, a full or closed stdout, names that
 hold newlines, a theme file that does not load, a data folder that cannot be
-read. Each ends in output or one clear message, never a traceback."""
+read. Each ends in output or one clear message, never a traceback.
+
+What reaches a terminal or a pipe is seen from the command started as its
+own process, as a user starts it: those tests are marked slow (`make test-slow`, CI)."""
 
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ TEXT_COMMANDS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", TEXT_COMMANDS, ids=[" ".join(a) for a in TEXT_COMMANDS])
 def test_a_latin1_terminal_gets_all_the_text_with_escapes(sandbox, args):
     root = sandbox.root
@@ -66,12 +70,14 @@ def test_a_latin1_terminal_gets_all_the_text_with_escapes(sandbox, args):
     assert _unescaped(narrow.stdout) == text
 
 
+@pytest.mark.slow
 def test_check_json_on_a_latin1_terminal_is_still_json(project):
     narrow = onepagers("check", "--json", cwd=project.root, env={"PYTHONIOENCODING": "latin-1"}, capture_output=True)
     wide = onepagers("check", "--json", cwd=project.root, env={"PYTHONIOENCODING": "utf-8"}, capture_output=True)
     assert json.loads(narrow.stdout.decode("latin-1")) == json.loads(wide.stdout.decode("utf-8"))
 
 
+@pytest.mark.slow
 def test_diagnostics_and_paths_print_on_a_latin1_terminal(sandbox):
     root = sandbox.root
     path = _theme(root, 4)
@@ -97,6 +103,7 @@ def _gone_reader() -> int:
     return write
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [("list",), ("show", "--theme", "6"), ("check", "--json")], ids=["list", "show", "check"])
 def test_a_reader_that_has_gone_is_no_error(project, args):
     write = _gone_reader()
@@ -108,6 +115,7 @@ def test_a_reader_that_has_gone_is_no_error(project, args):
     assert b"error:" not in result.stderr and b"Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_reader_that_has_gone_leaves_the_commands_own_status(project):
     """The shipped text has warnings: --strict fails on them, reader or none."""
     write = _gone_reader()
@@ -119,6 +127,7 @@ def test_a_reader_that_has_gone_leaves_the_commands_own_status(project):
     assert b"Traceback" not in result.stderr and STDOUT_LOST.encode() not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_build_whose_reader_has_gone_builds_and_exits_0(sandbox):
     write = _gone_reader()
     try:
@@ -130,6 +139,7 @@ def test_a_build_whose_reader_has_gone_builds_and_exits_0(sandbox):
     assert len(list((sandbox.root / "out").rglob("*.pdf"))) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [("list",), ("check", "--json")], ids=["list", "check"])
 def test_a_full_stdout_is_one_message_and_exit_1(project, args):
     with open("/dev/full", "wb") as full:
@@ -146,18 +156,21 @@ def _shell(command: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[b
     )
 
 
+@pytest.mark.slow
 def test_a_closed_stdout_is_one_message_and_exit_1(project):
     result = _shell('"$@" >&-', "list", cwd=project.root)
     assert result.returncode == 1
     assert result.stderr.decode().splitlines() == [f"{STDOUT_LOST}: it is closed"]
 
 
+@pytest.mark.slow
 def test_a_closed_stdout_does_not_matter_to_a_command_that_prints_nothing_there(project):
     result = _shell('"$@" >&-', "check", cwd=project.root)
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr and b"0 errors" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_closed_stdout_never_receives_a_pdf(sandbox):
     # A file opened while descriptor 1 is closed would get the number 1.
     result = _shell('"$@" >&-', "build", "--theme", "4", "--out", "out", cwd=sandbox.root)
@@ -167,6 +180,7 @@ def test_a_closed_stdout_never_receives_a_pdf(sandbox):
     assert len(pypdf.PdfReader(pdf).pages) == 2
 
 
+@pytest.mark.slow
 def test_a_closed_stderr_keeps_stdout_for_results(project):
     result = _shell('"$@" 2>&-', "check", cwd=project.root)
     assert result.returncode == 0
@@ -176,6 +190,7 @@ def test_a_closed_stderr_keeps_stdout_for_results(project):
     assert b" 6  " in listed.stdout
 
 
+@pytest.mark.slow
 def test_a_full_stderr_does_not_change_the_outcome(sandbox):
     path = _theme(sandbox.root, 4)
     path.write_text(path.read_text(encoding="utf-8").replace("\nnumber:", "\nnummer:", 1), encoding="utf-8")
@@ -227,6 +242,7 @@ def _paste(line: bytes, cwd: Path) -> Path:
     return cwd / os.fsdecode(named.stdout)
 
 
+@pytest.mark.slow
 def test_build_prints_one_line_per_pdf_whatever_the_names_hold(sandbox):
     root = sandbox.root
     path = _theme(root, 4)
@@ -240,6 +256,7 @@ def test_build_prints_one_line_per_pdf_whatever_the_names_hold(sandbox):
     assert b"\x1b" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_preview_prints_one_line_per_picture(sandbox):
     root = sandbox.root
     assert onepagers("build", "--theme", "4", "--out", "out", cwd=root, capture_output=True).returncode == 0
@@ -445,6 +462,7 @@ ODD_ENTRIES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("entry", "kind", "message"), ODD_ENTRIES, ids=[f"{e} {k}" for e, k, _ in ODD_ENTRIES])
 @pytest.mark.parametrize("args", [("check", "--theme", "4"), ("build", "--theme", "4", "--out", "out")], ids=["check", "build"])
 def test_an_odd_entry_in_data_is_one_clear_message_without_a_hang(sandbox, entry, kind, message, args):
