@@ -612,6 +612,10 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
             return (*results[current], current)
         if best.layout in results or len(results) >= MAX_LAYOUTS:
             break
+        if not best.fits and 0 in measured:
+            # Too much text even at the smallest step, measured: no layout
+            # fits, and the build fails with what the best laid out shows.
+            break
         html = make_html(best.layout)
         document, rendered = lay_out(html)
         current = best.layout
@@ -641,6 +645,8 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     for step in [*range(chosen.step - 1, -1, -1), *range(chosen.step + 1, len(STEPS))]:
         if exact(chosen)[2] == float("inf") or not exact(chosen)[1] or len(results) >= MAX_LAYOUTS + 2:
             break
+        if exact(chosen)[0] and 0 in measured:
+            break  # nothing fits, even at the smallest step: the slips of a sheet not written do not matter
         if not 0 <= step < len(STEPS):
             continue
         known = min(measured, key=lambda s: abs(s - step))

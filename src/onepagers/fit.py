@@ -99,6 +99,15 @@ def _content_bottom(box: Any) -> float:
     )
 
 
+# Sections without a heading of their own, as an editor knows them.
+UNHEADED = {"imprint": "the colophon (publisher, edition, date)"}
+
+
+def _named(overflow: Overflow) -> str:
+    """A section pushed off the page, by its heading or what it is."""
+    return f"'{overflow.heading}'" if overflow.heading else UNHEADED.get(overflow.section, f"'{overflow.section}'")
+
+
 def _heading(box: Any) -> str:
     for child in _walk(box):
         if getattr(child, "element_tag", None) in ("h1", "h2"):
@@ -235,7 +244,7 @@ def _overflows(pages: list[Any]) -> list[Overflow]:
                 if "after-flow" in classes and flowing is not None and past > TOLERANCE_PX:
                     # A block under the columns (the references) run off the page
                     # was pushed there by the columns' text: that is what to shorten.
-                    above = replace(flowing, mm=past / PX_PER_MM, pushed=flowing.pushed + (f"'{here.heading or section}'",))
+                    above = replace(flowing, mm=past / PX_PER_MM, pushed=flowing.pushed + (_named(here),))
                     found.append(above)
                     continue
                 if "flow-section" in classes:
@@ -244,7 +253,7 @@ def _overflows(pages: list[Any]) -> list[Overflow]:
                     # Entirely below the page: the section above pushed it there.
                     if above in found:
                         found.remove(above)
-                    above = replace(above, mm=past / PX_PER_MM, pushed=above.pushed + (f"'{here.heading or section}'",))
+                    above = replace(above, mm=past / PX_PER_MM, pushed=above.pushed + (_named(here),))
                     found.append(above)
                     continue
                 above = here
