@@ -18,6 +18,18 @@ from onepagers.project import Project
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` (make test) a file's tests run in one worker, as
+    under loadfile, and the files that read `laid_out` in the same one: laying
+    every sheet out for it took each worker that asked 8 s of a core."""
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    sharing = {module(item) for item in items if "laid_out" in getattr(item, "fixturenames", ())}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("laid-out" if module(item) in sharing else module(item)))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def own_cache_folder(tmp_path_factory, request):
     """The tests' cache folder (font metrics, chosen layouts), not the user's
@@ -38,6 +50,33 @@ def own_cache_folder(tmp_path_factory, request):
         del os.environ["XDG_CACHE_HOME"]
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture(autouse=True)
+def few_sheets_render_here(request, monkeypatch):
+    """A build of one to three sheets renders them in the test's own process,
+    as `watch` and `serve` do, not in workers forked for it: a worker's start
+    (its fork, its fonts and C types loaded anew) cost 0.3 s of a core, and the
+    tests make a hundred such builds. Larger builds (the shared sets, every
+    sheet), tests marked `workers`, and the slow tests (the command started as
+    a user starts it) go through the workers."""
+    if request.node.get_closest_marker("workers"):
+        return
+    from onepagers import build as building
+    from onepagers.pdf import Renderer
+
+    real = building._render
+
+    def render(project, language, todo, count, renderer, done, while_rendering=None):
+        if renderer is not None or len(todo) > 3:
+            return real(project, language, todo, count, renderer, done, while_rendering)
+        here = Renderer(project, todo[0].job.profile, language)
+        try:
+            return real(project, language, todo, count, here, done, while_rendering)
+        finally:
+            here.close()
+
+    monkeypatch.setattr(building, "_render", render)
 
 
 @pytest.fixture(scope="session")

@@ -265,6 +265,7 @@ def test_nothing_is_written_through_a_link_out_of_the_output_folder(built, tmp_p
     assert list(elsewhere.iterdir()) == []
 
 
+@pytest.mark.workers
 def test_a_worker_that_cannot_start_raises_its_own_error_in_the_build(library, project, tmp_path):
     """Not 'a process in the pool was terminated abruptly': the error itself
     (here: a language with no hyphenation rules, as a worker's renderer meets it)."""

@@ -280,6 +280,8 @@ def _render(
     # started last it is what the other cores end up waiting for.
     todo = sorted(todo, key=lambda item: item.job.theme is not None)
     if renderer is not None:
+        if while_rendering is not None:  # no worker to wait for: the caller's work comes first
+            while_rendering()
         return [(done(render_job(renderer, project, item)), item.digest) for item in todo]
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
