@@ -7,6 +7,12 @@ OUT    ?= build
 
 .PHONY: pdf test test-slow test-deps setup clean references bench
 
+# Python keeps its compiled modules (and pytest its rewritten test modules) in
+# __pycache__/ even where the environment asks it not to
+# (PYTHONDONTWRITEBYTECODE, set on some CI images): otherwise every test run
+# compiles 150 test modules again in each worker, and every process onepagers.
+export PYTHONDONTWRITEBYTECODE :=
+
 pdf: setup
 	$(BIN)/onepagers build --all --out $(OUT)
 
@@ -14,8 +20,8 @@ pdf: setup
 # sheets once), less those marked slow: separate processes stopped by signals,
 # real Chromium. `make test-slow` runs those; CI runs both.
 # bench/run.py times this same command.
-PYTEST_FAST := $(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
-PYTEST_SLOW := $(BIN)/python -m pytest -n 2 --dist loadfile -m slow
+PYTEST_FAST := $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
+PYTEST_SLOW := $(BIN)/python -m pytest -n 2 --dist loadgroup -m slow
 
 test: test-deps
 	$(PYTEST_FAST)

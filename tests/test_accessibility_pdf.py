@@ -89,7 +89,8 @@ def test_audit_accessibility_and_the_tests_judge_alike(project, screen_booklet, 
         assert (audit.exit_code == 0) is ok, audit.output
         report = [c for c in pdf_checks(path, project) if c.result == FAILED]
         assert (report == []) is ok, report
-        assert all(g.passed for g in preflight.gates(path)) is ok
+        if not ok:  # the booklet's gates: test_the_screen_booklet_passes_both
+            assert not all(g.passed for g in preflight.gates(path))
         if ok:
             assert "reviewed: PAG-001" in audit.stderr
 
