@@ -4,10 +4,10 @@ same sheet, in the same look, is laid out once, not searched for again."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from onepagers import fonts
 from onepagers.html import html_for
 from onepagers.pdf import Renderer
 from onepagers.plan import Selection, plan
@@ -36,29 +36,48 @@ def _layouts(project, library, number: int = 4) -> tuple[int, bytes]:
         renderer.close()
 
 
-def test_a_sheet_laid_out_again_is_laid_out_once_and_comes_out_the_same(project, library, fresh_cache):
-    searched, first = _layouts(project, library)
+@pytest.fixture(scope="module")
+def searched(project, library, tmp_path_factory) -> tuple[int, bytes, str, str]:
+    """TEMA 4 searched for once in an empty cache folder: how many layouts it
+    took, its PDF, and the record left (its file's name and text)."""
+    folder = tmp_path_factory.mktemp("searched")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        count, pdf = _layouts(project, library)
+    (stored,) = (folder / "onepagers").glob("layout-*.json")
+    return count, pdf, stored.name, stored.read_text(encoding="utf-8")
+
+
+def _remembered(fresh_cache, searched) -> Path:
+    """The record of `searched` in this test's cache folder."""
+    _, _, name, text = searched
+    fresh_cache.mkdir(parents=True, exist_ok=True)
+    (fresh_cache / name).write_text(text, encoding="utf-8")
+    return fresh_cache / name
+
+
+def test_a_sheet_laid_out_again_is_laid_out_once_and_comes_out_the_same(project, library, fresh_cache, searched):
+    count, first, _, _ = searched
+    _remembered(fresh_cache, searched)
     again, second = _layouts(project, library)
-    assert searched > 1 and again == 1
+    assert count > 1 and again == 1
     assert first == second
     assert len(list(fresh_cache.glob("layout-*.json"))) == 1
 
 
-def test_a_changed_look_searches_again(project, library, tmp_path, fresh_cache):
-    _layouts(project, library)
+def test_a_changed_look_searches_again(project, library, tmp_path, fresh_cache, searched):
+    _remembered(fresh_cache, searched)
     sandbox = copy_project(project, tmp_path / "sandbox", ("data", "templates", "fonts"))
     sheet = sandbox.templates / "sheet.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0.01em; }\n", encoding="utf-8")
-    searched, _ = _layouts(sandbox, library)
-    assert searched > 1
+    again, _ = _layouts(sandbox, library)
+    assert again > 1
 
 
 @pytest.mark.parametrize("record", ["{not json", '{"step": 99}', json.dumps({"placement": 1, "step": 5, "splits": [1, 1], "stretch": [[0, 0], [0, 0]], "carries": [None, None], "foot": [0, 900]})])
-def test_a_record_that_is_unreadable_or_no_longer_fits_is_searched_anew(project, library, fresh_cache, record):
+def test_a_record_that_is_unreadable_or_no_longer_fits_is_searched_anew(project, library, fresh_cache, searched, record):
     """A broken record, or one whose layout runs off the page (here: a foot
     of 900 mm), is not used: the sheet is searched for and comes out whole."""
-    _, good = _layouts(project, library)
-    (stored,) = fresh_cache.glob("layout-*.json")
-    stored.write_text(record, encoding="utf-8")
-    searched, pdf = _layouts(project, library)
-    assert searched > 1 and pdf == good
+    _remembered(fresh_cache, searched).write_text(record, encoding="utf-8")
+    again, pdf = _layouts(project, library)
+    assert again > 1 and pdf == searched[1]
