@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from onepagers import hyphenation
@@ -137,3 +139,44 @@ def test_without_the_listed_names_the_introduction_breaks_one(project, library, 
     finally:
         hyphenation.install(project.templates / "hyphenation.txt", library.series.language)
     assert any("breaks a name" in p for b in found for p in rule_problems([b.found], names))
+
+
+# No line ends inside a double first name, an initial and its surname, or a
+# number and what it counts (inline._KEEP: a span that does not wrap).
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Karin Mathiesen og Inger-Marie Wiegman", ["Inger-Marie"]),
+        ("Ole H. Sørensen, Pia Bramming", ["H. Sørensen"]),
+        ("måles på op til 40 KPI’er", ["40 KPI’er"]),
+        ("AMICA-projektet, marts 2006.", []),  # a compound; a year ending the sentence
+        ("Under 5 < 7", []),  # a number before a sign
+        ("2 arbejdsmiljøproblemstillinger", []),  # too long to keep: it must be free to hyphenate
+    ],
+)
+def test_what_is_kept_together_is_set_in_a_span_that_does_not_wrap(text, kept):
+    from onepagers.inline import to_html
+
+    assert re.findall(r'<span class="keep">(.*?)</span>', str(to_html(text))) == kept
+    assert to_html(text).striptags() == text  # the words themselves unchanged
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        (["Karin Mathiesen og Inger-", "Marie Wiegman"], ["Inger-/Marie"]),
+        (["Inger-Marie Wiegman, Ole H.", "Sørensen"], ["H./Sørensen"]),
+        (["op til 40", "KPI’er"], ["40/KPI’er"]),
+        (["Inger-Marie Wiegman, Ole", "H. Sørensen"], []),
+        (["arbejds\u2010", "miljø 40 KPI’er"], []),
+    ],
+)
+def test_a_line_end_inside_what_is_kept_together_is_seen(lines, found):
+    assert breaks.crossings(lines) == found
+
+
+def test_no_sheet_ends_a_line_inside_what_is_kept_together(laid_out):
+    found = {job.name: breaks.kept_apart(pages) for job, pages in laid_out}
+    assert {name: apart for name, apart in found.items() if apart} == {}

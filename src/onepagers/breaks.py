@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import fit
+from . import fit, inline
 from .hyphenation import names
 
 HYPHEN = "\u2010"  # what sheet.css sets as the hyphenate character
@@ -55,6 +55,29 @@ def line_breaks(pages: list[Any]) -> list[Break]:
             after = re.split(r"\s", following)[0] if following else ""
             last = i + 1 == len(texts) - 1 and following.strip() == after
             found.append(Break(page_number, _letters_end(before), after, plain, last, run))
+    return found
+
+
+def kept_apart(pages: list[Any]) -> list[tuple[int, str]]:
+    """Every line end inside what `inline._KEEP` keeps together: (page, the
+    two sides as 'Inger-/Marie')."""
+    found = []
+    for page_number, paragraph in _paragraphs(pages):
+        texts = ["".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox") for line in paragraph]
+        found += [(page_number, shown) for shown in crossings(texts)]
+    return found
+
+
+def crossings(lines: list[str]) -> list[str]:
+    """The line ends of a paragraph's `lines` that fall inside an `inline._KEEP` match."""
+    found = []
+    for first, second in zip(lines, lines[1:]):
+        first, second = first.rstrip(), second.lstrip()
+        if first.endswith(HYPHEN):  # a word hyphenated: the rules of `rule_problems`
+            continue
+        joined = first + ("" if first.endswith("-") else " ") + second
+        at = len(first)
+        found += [f"{joined[m.start():at]}/{joined[at:m.end()].lstrip()}" for m in inline._KEEP.finditer(joined) if m.start() < at < m.end()]
     return found
 
 

@@ -471,6 +471,17 @@ def _line_text(line: Any) -> str:
     return "".join(t.text for t in _walk(line) if type(t).__name__ == "TextBox" and not _is_marker(t))
 
 
+def _first_unbreakable(line: Any, text: str) -> str:
+    """What a line starts with that no break may split: its first word, or a
+    span kept whole (class "keep": a double first name, a number and what it counts)."""
+    for box in _walk(line):
+        if type(box).__name__ == "TextBox" and not _is_marker(box):
+            break
+        if "keep" in (_element_attr(box, "class") or "").split():
+            return "".join(t.text for t in _walk(box) if type(t).__name__ == "TextBox")
+    return text.split(" ", 1)[0]
+
+
 def _broken_short(lines: list[Any], block: Any) -> str | None:
     """A line ended before a word that would have fitted on it (WeasyPrint 70
     can break a line at its first opportunity instead of its last when an
@@ -479,7 +490,7 @@ def _broken_short(lines: list[Any], block: Any) -> str | None:
         if abs(line.position_x - after.position_x) > 1 or _line_text(line).endswith(("\u2010", "-")):
             continue
         text = _line_text(after)
-        word = text.split(" ", 1)[0]
+        word = _first_unbreakable(after, text)
         if not word or not text:
             continue
         width = after.width * len(word) / len(text)

@@ -250,6 +250,27 @@ def link_problems(text: str) -> list[str]:
     return [p for span in parse(text) if span.url is not None if (p := url_problem(span.url))]
 
 
+_UPPER, _LOWER = "A-ZÆØÅÄÖÜÉ", "a-zæøåäöüé"
+# What a line must not end inside (a designer's no-break rules): a double
+# first name ("Inger-Marie"), an initial and the surname after it ("H.
+# Sørensen"), a number and the short word it counts ("40 KPI’er"). Set in a
+# span that does not wrap (class "keep"), so the text itself is unchanged.
+_KEEP = re.compile(
+    rf"\b[{_UPPER}][{_LOWER}]+-[{_UPPER}][{_LOWER}]+\b"
+    rf"|\b[{_UPPER}]\. [{_UPPER}][{_LOWER}]+"
+    rf"|(?<![\w.,])\d+(?:[.,]\d+)? [{_UPPER}{_LOWER}]\S{{0,11}}(?!\S)"
+)
+
+
+def _kept(text: str) -> Markup:
+    """Escaped text, what `_KEEP` names in a span a line does not break."""
+    out, at = [], 0
+    for match in _KEEP.finditer(text):
+        out += [escape(text[at:match.start()]), Markup('<span class="keep">{}</span>').format(match.group())]
+        at = match.end()
+    return Markup("").join([*out, escape(text[at:])])
+
+
 def to_html(text: str, links: bool = True) -> Markup:
     """Escaped text with <strong> for bold and <a> for links.
 
@@ -260,7 +281,7 @@ def to_html(text: str, links: bool = True) -> Markup:
     unless the words already are that address."""
     out = []
     for span in parse(text):
-        piece = escape(span.text)
+        piece = _kept(span.text)
         if span.bold:
             piece = Markup("<strong>{}</strong>").format(piece)
         elif span.url is not None and url_problem(span.url) is None:
@@ -275,7 +296,7 @@ def to_html(text: str, links: bool = True) -> Markup:
 def to_unlinked_html(text: str) -> Markup:
     """Escaped text with <strong> for bold, a link's words only: for text that
     is itself inside a link (a link cannot hold another)."""
-    return Markup("").join(Markup("<strong>{}</strong>").format(s.text) if s.bold else escape(s.text) for s in parse(text))
+    return Markup("").join(Markup("<strong>{}</strong>").format(_kept(s.text)) if s.bold else _kept(s.text) for s in parse(text))
 
 
 _SCHEME = re.compile(r"^(?:https?://|mailto:)", re.I)
