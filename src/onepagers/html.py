@@ -183,7 +183,9 @@ def render(
     layout = layout or compose.Layout()
     name = "sheet.html.j2" if is_sheet else "introduction.html.j2"
     template = get_template(templates, name)
-    keywords = [document.variant.series_name, document.variant.name]
+    # Words a catalogue or a search shows a reader: the edition as the sheet
+    # says it ("2. udgave"), not the data's name for the variant ("privat@2").
+    keywords = [document.variant.series_name, document.variant.label]
     if is_sheet:
         keywords.insert(0, inline.to_plain(document.title))
     try:
