@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from . import inline
 from .diagnostics import ContentError, Diagnostic
 from .library import Library, ThemeFile
 from .project import Project
@@ -182,7 +183,10 @@ def sheet_sections(sheet: Any) -> tuple[dict[str, list[str]], list[str]]:
         sheet.footer,
         sheet.partnership,
     ]
-    return sections, wording
+    # The published texts hold a link in the series' wording (the footer's
+    # address) as its words. (Some keep a section's **bold** as typed: the
+    # sections are compared as written.)
+    return sections, [inline.to_plain(text) for text in wording]
 
 
 def deviations(library: Library, project: Project, themes: list[int] | None = None) -> list[Diagnostic]:
