@@ -220,3 +220,12 @@ def test_a_font_that_cannot_be_read_back_is_one_clear_error(library, project, tm
         renderer.close()
     message = str(caught.value)
     assert "\n" not in message and "Onepagers Lato" in message and str(folder) in message and "build again" in message
+
+
+def test_every_sheet_and_the_introduction_say_who_publishes_them_and_which_edition(built, library):
+    """The colophon line: on a theme sheet's page 2 above the band, in the
+    introduction's band (its text fills its page)."""
+    for result in built:
+        text = " ".join(page.extract_text() for page in pypdf.PdfReader(result.job.path).pages)
+        line = f"{library.series.wording.publisher} · {library.series.variants[result.job.variant].label}"
+        assert line in text, (result.job.name, line)

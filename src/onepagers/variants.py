@@ -77,6 +77,8 @@ class IntroductionSheet:
     footer: str
     partnership: str
     author: str
+    publisher: str | None = None  # the colophon line, as on a theme sheet
+    date: str | None = None
 
 
 def variant(library: Library, name: str) -> Variant:
@@ -239,6 +241,8 @@ def resolve_introduction(library: Library, name: str) -> IntroductionSheet:
         footer=wording["footer"],
         partnership=wording["partnership"],
         author=wording["author"],
+        publisher=wording.get("publisher"),
+        date=spec.date,
     )
 
 
