@@ -371,7 +371,8 @@ def test_an_overflow_is_reported_once_per_place(sandbox, tmp_path, changes):
 
 def test_a_footer_too_long_is_named_by_its_field_in_series_yaml(sandbox, tmp_path):
     words = " ".join(["og mange flere ord her"] * 40)
-    _edit_series(sandbox, "footer: Se øvrige temaer på kropogkontor.dk", f"footer: Se øvrige temaer på kropogkontor.dk {words}")
+    footer = 'footer: "Se øvrige temaer på [kropogkontor.dk](https://www.kropogkontor.dk)'
+    _edit_series(sandbox, footer, f"{footer} {words}")
     (result,) = build(sandbox, Selection(themes=(4,)), tmp_path / "out", workers=1).results
     assert not result.ok and not result.job.path.exists()
     series = sandbox.data / "series.yaml"
