@@ -42,7 +42,7 @@ def line_breaks(pages: list[Any]) -> list[Break]:
     """Every hyphenated line end of a laid-out document, in reading order."""
     found: list[Break] = []
     for page_number, paragraph in _paragraphs(pages):
-        texts = ["".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox") for line in paragraph]
+        texts = _texts(paragraph)
         plain = "".join(t[:-1] if t.endswith(HYPHEN) else t.rstrip() + " " for t in texts).strip()
         run = 0
         for i, text in enumerate(texts[:-1]):
@@ -63,8 +63,7 @@ def kept_apart(pages: list[Any]) -> list[tuple[int, str]]:
     two sides as 'Inger-/Marie')."""
     found = []
     for page_number, paragraph in _paragraphs(pages):
-        texts = ["".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox") for line in paragraph]
-        found += [(page_number, shown) for shown in crossings(texts)]
+        found += [(page_number, shown) for shown in crossings(_texts(paragraph))]
     return found
 
 
@@ -79,6 +78,11 @@ def crossings(lines: list[str]) -> list[str]:
         at = len(first)
         found += [f"{joined[m.start():at]}/{joined[at:m.end()].lstrip()}" for m in inline._KEEP.finditer(joined) if m.start() < at < m.end()]
     return found
+
+
+def _texts(paragraph: list[Any]) -> list[str]:
+    """Each line's text, as laid out (hyphens at line ends included)."""
+    return ["".join(t.text for t in fit._walk(line) if type(t).__name__ == "TextBox") for line in paragraph]
 
 
 def _letters_end(part: str) -> str:

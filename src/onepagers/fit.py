@@ -478,7 +478,7 @@ def _first_unbreakable(line: Any, text: str) -> str:
         if type(box).__name__ == "TextBox" and not _is_marker(box):
             break
         if "keep" in (_element_attr(box, "class") or "").split():
-            return "".join(t.text for t in _walk(box) if type(t).__name__ == "TextBox")
+            return _line_text(box)
     return text.split(" ", 1)[0]
 
 
