@@ -19,9 +19,13 @@ pdf: setup
 # The tests on two processes (pytest-xdist; each builds the shared sets of
 # sheets once), less those marked slow: separate processes stopped by signals,
 # real Chromium. `make test-slow` runs those; CI runs both.
+# --dist loadfile keeps a file's tests in one worker, so that its module
+# fixtures (sheets built or laid out once) are made once. Not loadgroup:
+# pytest-xdist 3.8 marks a group in Item._nodeid, which pytest 9.2 no longer
+# reads, so the groups were dropped and every test went where it fell.
 # bench/run.py times this same command.
-PYTEST_FAST := $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
-PYTEST_SLOW := $(BIN)/python -m pytest -n 2 --dist loadgroup -m slow
+PYTEST_FAST := $(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+PYTEST_SLOW := $(BIN)/python -m pytest -n 2 --dist loadfile -m slow
 
 test: test-deps
 	$(PYTEST_FAST)

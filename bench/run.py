@@ -94,7 +94,7 @@ def sandbox() -> Path:
 
 
 # `make test`'s own command (the Makefile passes it); this default is the same.
-TEST_COMMAND = os.environ.get("BENCH_TEST_COMMAND") or f'{sys.executable} -m pytest -n 2 --dist loadgroup -m "not slow"'
+TEST_COMMAND = os.environ.get("BENCH_TEST_COMMAND") or f'{sys.executable} -m pytest -n 2 --dist loadfile -m "not slow"'
 
 
 def suite_seconds() -> float:

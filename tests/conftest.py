@@ -18,18 +18,6 @@ from onepagers.project import Project
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `--dist loadgroup` (make test) a file's tests run in one worker, as
-    under loadfile, and the files that read `laid_out` in the same one: laying
-    every sheet out for it took each worker that asked 8 s of a core."""
-    def module(item: pytest.Item) -> str:
-        return item.nodeid.split("::")[0]
-
-    sharing = {module(item) for item in items if "laid_out" in getattr(item, "fixturenames", ())}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("laid-out" if module(item) in sharing else module(item)))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def own_cache_folder(tmp_path_factory, request):
     """The tests' cache folder (font metrics, chosen layouts), not the user's
