@@ -8,7 +8,7 @@ import hashlib
 import pypdf
 import pytest
 
-from onepagers import finish
+from onepagers import colours, finish
 from onepagers.build import build, build_jobs
 from onepagers.plan import Selection, plan
 from onepagers.profiles import PROFILES
@@ -102,6 +102,26 @@ def _flatten(outline):
 def test_the_same_input_gives_the_same_bytes(sheets, profile):
     digests = [[hashlib.sha256(p.read_bytes()).hexdigest() for p in sheets[profile, run]] for run in (1, 2)]
     assert digests[0] == digests[1]
+
+
+def test_a_sheet_is_the_same_bytes_whatever_was_built_before_it(library, project, tmp_path):
+    """TEMA 6 alone, and after TEMA 5 in the same renderer: WeasyPrint's copy
+    of the ICC profile changed once a render had read the profile's name."""
+    for profile in ("screen", "print"):
+        made = {}
+        for numbers in ((6,), (5, 6)):
+            jobs = sorted(plan(library, tmp_path / f"{profile}{len(numbers)}", Selection(themes=numbers, profile=profile)), key=lambda j: j.theme != 5)
+            report = build_jobs(library, project, jobs)
+            assert report.ok, [d.one_line() for d in report.diagnostics]
+            made[numbers] = jobs[-1].path.read_bytes()
+        assert made[6,] == made[5, 6], profile
+
+
+def test_the_output_intent_embeds_the_profile_file_as_shipped(sheets, project):
+    shipped = (project.templates / colours.PROFILE).read_bytes()
+    for path in sheets["print", 1]:
+        intent = pypdf.PdfReader(path).trailer["/Root"]["/OutputIntents"][0]
+        assert intent["/DestOutputProfile"].get_object().get_data() == shipped, path.name
 
 
 def test_source_date_epoch_sets_the_dates(library, project, tmp_path, monkeypatch):

@@ -97,9 +97,9 @@ _XMP_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 
 class _ProfileStream(pydyf.Stream):
     """An ICC profile's stream, compressed once per process: the output
-    intent's profile (450 KB) is the same in every print PDF, and zlib at
-    level 9 took a fifth of a second over it, twice a sheet: half the time
-    a print sheet took to write."""
+    intent's profile is the same in every print PDF, and zlib at level 9 took
+    a fifth of a second over it, twice a sheet: half the time a print sheet
+    took to write."""
 
     _written: dict[bytes, bytes] = {}
 
@@ -111,11 +111,23 @@ class _ProfileStream(pydyf.Stream):
         return self._written[key]
 
 
-def profiles_compressed_once(document: object, pdf: object) -> None:
-    """A finisher: the ICC profiles' streams (a dictionary of /N alone) become `_ProfileStream`s."""
-    for obj in pdf.objects:  # type: ignore[attr-defined]
-        if type(obj) is pydyf.Stream and set(obj.extra) == {"N"}:
-            obj.__class__ = _ProfileStream
+def profiles_as_shipped(shipped: dict[str, bytes]) -> finish.Finisher:
+    """A finisher: each ICC profile is embedded as the file it was read from
+    (`shipped`, by URL), compressed once per process. WeasyPrint embeds
+    LittleCMS's re-serialisation of it instead (451 KB for the 198 KB file),
+    whose description tag grows once the profile's name has been read: a
+    print PDF's bytes then depended on which sheets the renderer had made
+    before it."""
+
+    def embed(document: Any, pdf: pydyf.PDF) -> None:
+        for profile in document.color_profiles.values():
+            original = shipped.get(profile.src)
+            if original is not None and profile.pdf_reference is not None:
+                stream = pdf.objects[int(profile.pdf_reference.split()[0])]
+                stream.stream = [original]
+                stream.__class__ = _ProfileStream
+
+    return embed
 
 
 # Bump when what is stored changes shape.
@@ -186,6 +198,8 @@ class Renderer:
                 )
             else:
                 self._fetcher.missing.append(path.resolve())
+        # The fetcher let only files of templates/ through.
+        self._shipped = {p.src: Path(url2pathname(urlsplit(p.src).path)).read_bytes() for p in self.color_profiles.values()}
         folder = getattr(self.fonts, "_folder", None)
         self._font_copies = sorted(Path(folder).iterdir()) if folder else []
 
@@ -274,7 +288,7 @@ class Renderer:
         sha256 of the whole file WeasyPrint read it from (a file of fonts/, or
         a system font it fell back to), known here without parsing the PDF again."""
         finisher, options = finish.for_profile(self.profile)
-        data = document.write_pdf(finisher=finish.chain(stable_ids(seed), finisher, profiles_compressed_once), **options)
+        data = document.write_pdf(finisher=finish.chain(stable_ids(seed), finisher, profiles_as_shipped(self._shipped)), **options)
         used = {}
         for font in document.fonts.values():
             name = font.name.decode("latin-1").lstrip("/")
