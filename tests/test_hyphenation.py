@@ -141,15 +141,19 @@ def test_without_the_listed_names_the_introduction_breaks_one(project, library, 
     assert any("breaks a name" in p for b in found for p in rule_problems([b.found], names))
 
 
-# No line ends inside a double first name, an initial and its surname, or a
-# number and what it counts (inline._KEEP: a span that does not wrap).
+# No line ends inside a double first name, a name with an initial, a number
+# and what it counts, or after a word of one letter (inline._KEEP: a span
+# that does not wrap).
 
 
 @pytest.mark.parametrize(
     ("text", "kept"),
     [
         ("Karin Mathiesen og Inger-Marie Wiegman", ["Inger-Marie"]),
-        ("Ole H. Sørensen, Pia Bramming", ["H. Sørensen"]),
+        ("Ole H. Sørensen, Pia Bramming", ["Ole H. Sørensen"]),
+        ("Hvad kan I gøre?", ["I gøre"]),
+        ("at arbejde i arbejdsmiljøet", []),  # more than twelve letters: free to hyphenate
+        ("kunde- og callcentre, i call-centre", []),  # a compound after the letter
         ("måles på op til 40 KPI’er", ["40 KPI’er"]),
         ("AMICA-projektet, marts 2006.", []),  # a compound; a year ending the sentence
         ("Under 5 < 7", []),  # a number before a sign
@@ -167,9 +171,11 @@ def test_what_is_kept_together_is_set_in_a_span_that_does_not_wrap(text, kept):
     ("lines", "found"),
     [
         (["Karin Mathiesen og Inger-", "Marie Wiegman"], ["Inger-/Marie"]),
-        (["Inger-Marie Wiegman, Ole H.", "Sørensen"], ["H./Sørensen"]),
+        (["Inger-Marie Wiegman, Ole H.", "Sørensen"], ["Ole H./Sørensen"]),
         (["op til 40", "KPI’er"], ["40/KPI’er"]),
-        (["Inger-Marie Wiegman, Ole", "H. Sørensen"], []),
+        (["Inger-Marie Wiegman, Ole", "H. Sørensen"], ["Ole/H. Sørensen"]),
+        (["Hvad kan I", "gøre?"], ["I/gøre"]),
+        (["Hvad kan", "I gøre?"], []),
         (["arbejds\u2010", "miljø 40 KPI’er"], []),
     ],
 )

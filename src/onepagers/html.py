@@ -86,6 +86,7 @@ def environment(templates: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = inline.to_html
+    env.filters["kept"] = inline.kept
     env.filters["balance"] = balance
     env.filters["whole_last_word"] = lambda html: hyphenation.whole_last_word(tie_short_last_word(html))
     env.filters["shown_url"] = shown_url

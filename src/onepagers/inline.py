@@ -252,17 +252,21 @@ def link_problems(text: str) -> list[str]:
 
 _UPPER, _LOWER = "A-ZÆØÅÄÖÜÉ", "a-zæøåäöüé"
 # What a line must not end inside (a designer's no-break rules): a double
-# first name ("Inger-Marie"), an initial and the surname after it ("H.
-# Sørensen"), a number and the short word it counts ("40 KPI’er"). Set in a
-# span that does not wrap (class "keep"), so the text itself is unchanged.
+# first name ("Inger-Marie"), a name with an initial ("Ole H. Sørensen"), a
+# number and the short word it counts ("40 KPI’er"), a word of one letter
+# and the short word after it ("Hvad kan I gøre?": never "I" alone at a
+# line's end). Set in a span that does not wrap (class "keep"), so the text
+# itself is unchanged. The word kept with a number or a letter is of 12
+# letters at most: a longer one must stay free to hyphenate.
 _KEEP = re.compile(
     rf"\b[{_UPPER}][{_LOWER}]+-[{_UPPER}][{_LOWER}]+\b"
-    rf"|\b[{_UPPER}]\. [{_UPPER}][{_LOWER}]+"
+    rf"|(?:\b[{_UPPER}][{_LOWER}]+ )?\b[{_UPPER}]\. [{_UPPER}][{_LOWER}]+"
     rf"|(?<![\w.,])\d+(?:[.,]\d+)? [{_UPPER}{_LOWER}]\S{{0,11}}(?!\S)"
+    rf"|(?<![\w.,’'-])[{_UPPER}{_LOWER}] [{_UPPER}{_LOWER}][{_LOWER}]{{0,11}}(?![\w-])"
 )
 
 
-def _kept(text: str) -> Markup:
+def kept(text: str) -> Markup:
     """Escaped text, what `_KEEP` names in a span a line does not break."""
     out, at = [], 0
     for match in _KEEP.finditer(text):
@@ -281,7 +285,7 @@ def to_html(text: str, links: bool = True) -> Markup:
     unless the words already are that address."""
     out = []
     for span in parse(text):
-        piece = _kept(span.text)
+        piece = kept(span.text)
         if span.bold:
             piece = Markup("<strong>{}</strong>").format(piece)
         elif span.url is not None and url_problem(span.url) is None:
@@ -296,7 +300,7 @@ def to_html(text: str, links: bool = True) -> Markup:
 def to_unlinked_html(text: str) -> Markup:
     """Escaped text with <strong> for bold, a link's words only: for text that
     is itself inside a link (a link cannot hold another)."""
-    return Markup("").join(Markup("<strong>{}</strong>").format(_kept(s.text)) if s.bold else _kept(s.text) for s in parse(text))
+    return Markup("").join(Markup("<strong>{}</strong>").format(kept(s.text)) if s.bold else kept(s.text) for s in parse(text))
 
 
 _SCHEME = re.compile(r"^(?:https?://|mailto:)", re.I)
