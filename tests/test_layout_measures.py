@@ -1,8 +1,9 @@
 """Issue 21: a designer's measures, read off the laid-out boxes of every theme
 sheet of every variant: the two columns of a page end within 12 mm of each
-other, no column leaves more than 40 mm empty above the footer, a lead or a
-heading is never hyphenated, no break leaves fewer than 3 letters on either
-side, and no paragraph ends on a line of one short word.
+other and set like gaps (between items, between case paragraphs) within
+2 mm of each other, no column leaves more than 40 mm empty above the
+footer, a lead or a heading is never hyphenated, no break leaves fewer than
+3 letters on either side, and no paragraph ends on a line of one short word.
 
 "Empty" is the widest run of room in a column between its top and the
 footer: blocks set on the page's foot do not hide the room above them.
@@ -24,6 +25,7 @@ from conftest import copy_project
 
 APART_MM = 12.0
 EMPTY_MM = 40.0
+UNEVEN_MM = 2.0
 MIN_LETTERS = 3
 SHORT_WORD = 4
 HYPHEN = ("\u2010", "-")
@@ -68,6 +70,36 @@ def columns_apart(pages) -> list[str]:
             ends = [max(map(_bottom, lines)) for c in _outermost(flow, "column") if (lines := _text_lines(c))]
             if len(ends) == 2 and abs(ends[0] - ends[1]) > APART_MM:
                 found.append(f"page {number}: column bottoms {abs(ends[0] - ends[1]):.0f} mm apart")
+    return found
+
+
+def _gaps(column) -> dict[str, list[float]]:
+    """The room between one list's consecutive items, and between consecutive
+    case paragraphs, in a column (mm), by kind."""
+    units = []  # (section, box): a column holds one run of each section
+    for box in fit._walk(column):
+        unit = fit._element_attr(box, "data-unit") or fit._element_attr(box, "data-unit-rest")
+        if unit and getattr(box, "element_tag", None) in ("li", "p") and (not units or units[-1][1].element is not box.element):
+            units.append((unit.split(":")[0], box))
+    found: dict[str, list[float]] = {"item": [], "paragraph": []}
+    for (section, one), (following, other) in zip(units, units[1:]):
+        if section == following:
+            kind = "paragraph" if section == "cases" else "item"
+            found[kind].append((other.border_box_y() - (one.border_box_y() + one.border_height())) / fit.PX_PER_MM)
+    return found
+
+
+def uneven_gaps(pages) -> list[str]:
+    """Like gaps side by side: items (or case paragraphs) of a page's two
+    columns set more than UNEVEN_MM apart from each other."""
+    found = []
+    for number, page in _pages(pages):
+        for flow in _outermost(page, "columns"):
+            columns = [_gaps(c) for c in _outermost(flow, "column")]
+            for kind in ("item", "paragraph"):
+                widths = [max(g[kind]) for g in columns if g[kind]]
+                if len(widths) == 2 and abs(widths[0] - widths[1]) > UNEVEN_MM:
+                    found.append(f"page {number}: {kind} gaps {widths[0]:.1f} and {widths[1]:.1f} mm side by side")
     return found
 
 
@@ -153,7 +185,7 @@ def short_last_lines(pages) -> list[str]:
     return found
 
 
-MEASURES = (columns_apart, empty_columns, hyphenated_display, short_breaks, short_last_lines)
+MEASURES = (columns_apart, uneven_gaps, empty_columns, hyphenated_display, short_breaks, short_last_lines)
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +231,12 @@ def test_columns_apart_is_seen(project, library, tmp_path):
     """The first column's lines set far apart, the split left as it was (no refitting)."""
     pages = _laid_out(project, library, tmp_path, ".page-1 .flow .column:first-child li { line-height: 2.6; }", 4, str)
     assert columns_apart(pages)
+
+
+def test_uneven_gaps_are_seen(project, library, tmp_path):
+    """The first column's items opened wider than the other's, as the page was planned."""
+    pages = _laid_out(project, library, tmp_path, ".page-1 .flow .column:first-child { --item-gap: 8mm !important; }", 4, str)
+    assert uneven_gaps(pages)
 
 
 def test_an_empty_column_is_seen(project, library, tmp_path):
