@@ -262,7 +262,7 @@ _KEEP = re.compile(
     rf"\b[{_UPPER}][{_LOWER}]+-[{_UPPER}][{_LOWER}]+\b"
     rf"|(?:\b[{_UPPER}][{_LOWER}]+ )?\b[{_UPPER}]\. [{_UPPER}][{_LOWER}]+"
     rf"|(?<![\w.,])\d+(?:[.,]\d+)? [{_UPPER}{_LOWER}]\S{{0,11}}(?!\S)"
-    rf"|(?<![\w.,’'-])[{_UPPER}{_LOWER}] [{_UPPER}{_LOWER}][{_LOWER}]{{0,11}}(?![\w-])"
+    rf"|(?<!\S)[{_UPPER}{_LOWER}] [{_UPPER}{_LOWER}][{_LOWER}]{{0,11}}(?![\w-])"
 )
 
 
