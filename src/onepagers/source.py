@@ -211,6 +211,30 @@ class _Limits:
             raise _Refused(node.start_mark, f"'{node.value}' is marked as a whole number (!!int) but is not one") from None
 
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:  # type: ignore[override]
+        # PyYAML's scalar constructors raise Python's own errors on what YAML
+        # took for a date, a number or a yes/no but is none (`2024-02-30`,
+        # `!!float abc`, `!!bool maybe`): said at the value, not a traceback.
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            if not isinstance(node, yaml.ScalarNode):
+                raise
+            what = _READ_AS.get(node.tag, f"'{node.tag}'")
+            raise _Refused(node.start_mark, f"'{node.value}' is read as {what}, but it is not one",
+                           suggestion="if it is text, put it in quotes") from None
+
+
+# What YAML's tags mean to an editor.
+_READ_AS = {
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:bool": "yes or no",
+    "tag:yaml.org,2002:null": "nothing (null)",
+}
+
+
 class _Loader(_Limits, yaml.SafeLoader):  # type: ignore[misc]
     """PyYAML's safe loader with limits: no aliases (a few hundred bytes of them
     expand to gigabytes: the "billion laughs"), no deep nesting (the composer
