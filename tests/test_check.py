@@ -203,3 +203,19 @@ def test_the_documented_reference_form_may_stand_in_many_themes(project, tmp_pat
     sandbox = Project(tmp_path)
     findings = preflight(load_library(sandbox.data), sandbox)
     assert [d.one_line() for d in findings if d.rule == "pasted-text"] == []
+
+
+@pytest.mark.parametrize("variant", ["5", "~", "[privat@2]", "{a: b}", "privat@9"])
+def test_a_correction_naming_no_variant_is_reported_at_its_line(project, tmp_path, cli, variant):
+    """`build` said so; `check` met the entry again in the published-text
+    comparison and crashed (KeyError, unhashable list)."""
+    copy_project(project, tmp_path)
+    path = tmp_path / "data" / "corrections.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip() == "- theme: 1") + 1
+    assert lines[at].strip() == "variant: privat@2"
+    lines[at] = f"    variant: {variant}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = cli("check", "--project", str(tmp_path))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"data/corrections.yaml:{at + 1}:" in result.output, result.output

@@ -45,7 +45,7 @@ def test_every_published_sheet_is_compared(project):
 def test_the_shipped_data_matches_or_check_says_where(library, project):
     """Each sheet compared item by item here; whatever differs, `check` names
     (on the shipped data nothing does, which the planted tests below make up for)."""
-    _, listed = corrections(project)
+    _, listed = corrections(project, library)
     reported = deviations(library, project)
     texts = {(s.path.name, n): t for s in sources(project) for n, t in sheet_texts(s).items()}
     for key, variant, number in SHEETS:
@@ -173,7 +173,7 @@ def _segment(key: str, number: int) -> Segment:
 def test_web_page_differs_from_the_published_text_where_the_data_does(library, project, web_pages, key, variant, number):
     """The web page's own text, not the data it was made from: what a reader of
     the page gets is the data's text, deviations and all."""
-    _, listed = corrections(project)
+    _, listed = corrections(project, library)
     chain = _chain(library, variant)
     published = lambda t: undo(t, number, chain, listed)  # noqa: E731
     sections: dict[str, list[str]] = {}
@@ -219,7 +219,7 @@ def test_web_introduction_differs_where_the_data_does(library, project, web_page
     addresses = {shown_url(r.url): r.url for r in refs if r.url}
     words = {reference_words(r, live_links=True)[0]: r.text for r in refs}
     texts = [addresses.get(t, t) if section == "reference urls" else words.get(t, t) for section, t in page if section in (None, "reference urls")]
-    _, listed = corrections(project)
+    _, listed = corrections(project, library)
     published = lambda t: undo(t, "introduction", ["privat@2"], listed)  # noqa: E731
     segment = Segment(seed("003"))
     missing = unmatched(segment, {"text": texts}, [t for section, t in page if section == "wording"], published)

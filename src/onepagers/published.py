@@ -28,7 +28,10 @@ from typing import Any, Callable
 
 from . import inline
 from .diagnostics import ContentError, Diagnostic
+from pydantic import ValidationError
+
 from .library import Library, ThemeFile
+from .model import Correction
 from .project import Project
 from .source import FieldPath, SourceFile, load_yaml
 from .variants import _chain, resolve, resolve_introduction
@@ -126,12 +129,24 @@ def sheet_texts(source: Source) -> dict[int, str]:
     return dict(zip(source.themes, parts))
 
 
-def corrections(project: Project) -> tuple[SourceFile | None, list[dict[str, Any]]]:
+def corrections(project: Project, library: Library) -> tuple[SourceFile | None, list[dict[str, Any]]]:
+    """data/corrections.yaml's corrections, those that can be applied: an entry
+    the library refused (its error is reported at its line) is left out, so
+    that a mistake in one is said once, not met here as a traceback."""
     path = project.data / "corrections.yaml"
     if not path.is_file():
         return None, []
     source = load_yaml(path, project.data.parent)
-    return source, list((source.data or {}).get("corrections") or [])
+    entries = (source.data or {}).get("corrections") if isinstance(source.data, dict) else None
+    return source, [c for c in entries or [] if _applicable(c, library)] if isinstance(entries, list) else []
+
+
+def _applicable(entry: Any, library: Library) -> bool:
+    try:
+        correction = Correction.model_validate(entry)
+    except ValidationError:
+        return False
+    return correction.variant in library.series.variants
 
 
 def undo(text: str, number: int | str, chain: list[str], listed: list[dict[str, Any]]) -> str:
@@ -192,7 +207,7 @@ def sheet_sections(sheet: Any) -> tuple[dict[str, list[str]], list[str]]:
 def deviations(library: Library, project: Project, themes: list[int] | None = None) -> list[Diagnostic]:
     """Every difference between the data and the published text not listed in
     data/corrections.yaml, and every listed correction the data no longer says."""
-    listed_source, listed = corrections(project)
+    listed_source, listed = corrections(project, library)
     found: list[Diagnostic] = []
     for source in sources(project):
         if source.variant not in library.series.variants:
