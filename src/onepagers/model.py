@@ -88,6 +88,19 @@ def _check_url(value: str) -> str:
     return value
 
 
+# A sheet's QR code holds the web pages' address and the page's own name (40
+# characters or so). Printed 2 cm square, a phone reads it up to QR version 6,
+# 106 characters at the error correction used (html.qr_code).
+MAX_WEB_PAGES = 60
+
+
+def _check_web_pages(value: str) -> str:
+    if len(value) > MAX_WEB_PAGES:
+        raise ValueError(f"the address is {len(value)} characters long; the sheets' QR codes hold one of at most {MAX_WEB_PAGES}, "
+                         "and a sheet's page name after it")
+    return value
+
+
 def _check_language(value: str) -> str:
     import pyphen
 
@@ -219,7 +232,7 @@ class SeriesFile(Strict):
     theme_reference: Annotated[str, Field(pattern=r"\{number\}")] | None = None
     # Where the web pages (`--profile web`) are published, laid out as in
     # build/: a sheet's colophon carries a QR code to its own page. None: no code.
-    web_pages: Url | None = None
+    web_pages: Annotated[Url, AfterValidator(_check_web_pages)] | None = None
 
 
 class Block(Strict):
