@@ -32,3 +32,26 @@ def test_a_web_pages_address_too_long_for_a_qr_code_is_said_in_series_yaml(sandb
     assert result.stderr.startswith(f"{series}:{_line_of(series, 'web_pages:')}:"), result.stderr
     assert "'web_pages'" in result.stderr and "QR" in result.stderr, result.stderr
     assert not list((sandbox.root / "out").rglob("*.pdf"))
+
+
+def test_check_report_below_a_file_is_an_error_not_a_traceback(project: Project, cli, tmp_path):
+    (tmp_path / "afile").write_text("hi", encoding="utf-8")
+    result = cli("check", "--project", str(project.root), "--report", str(tmp_path / "afile" / "x.txt"))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in result.stderr, result.stderr
+
+
+def test_a_write_on_a_read_only_file_system_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    """There even removing the temporary file that was never made fails (EROFS)."""
+    import errno
+    import os
+
+    from onepagers import files
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(files.os, "open", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    with pytest.raises(files.OutputError, match="cannot write it: Read-only file system"):
+        files.write_atomically(tmp_path / "x.txt", b"data")

@@ -346,7 +346,6 @@ def check(
     if report is not None:
         from .files import write_atomically
 
-        report.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(report, "".join(f"{d.one_line()}\n" for d in findings).encode("utf-8") + f"{summary}\n".encode("utf-8"))
     say(summary)
     if errors or (strict and warnings):

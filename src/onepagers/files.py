@@ -3,6 +3,7 @@ but a regular file is ever replaced."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -71,7 +72,9 @@ def write_atomically(path: Path, data: bytes, inside: Path | None = None) -> Non
             _refuse_to_replace(path)  # it may have appeared meanwhile
             os.replace(tmp, path)
     except BaseException as exc:
-        tmp.unlink(missing_ok=True)
+        # On a read-only file system even removing what was never made fails.
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise _error(path, exc) from None
         raise
