@@ -84,8 +84,10 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
         problems.append(Diagnostic(theme_dir, 0, 0, f"no theme files (*{THEME_SUFFIX}) found"))
     problems += _stray_data_files(data_dir)
     claimed: dict[Path, int] = {}
+    base = series.series.get(_base_series(series)) if series is not None else None
+    count = base.themes if base is not None else None
     for d in problems:  # a theme saved under the wrong name still claims its number
-        if d.path.parent == theme_dir and (number := _claimed_number(d.path, None)) is not None:
+        if d.path.parent == theme_dir and (number := _claimed_number(d.path, None, count)) is not None:
             claimed[d.path] = number
     unnumbered = False  # a theme file that did not load and says no number
     for path in theme_paths:
@@ -94,10 +96,14 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
         if theme is not None and source is not None:
             themes.append(ThemeFile(theme, source))
         elif len(problems) > before:
-            if (number := _claimed_number(path, source)) is not None:
+            if (number := _claimed_number(path, source, count)) is not None:
                 claimed[path] = number
             else:
                 unnumbered = True
+    # A theme file whose number the series has no theme of (11 of 10) does
+    # not say which theme it is either.
+    if count is not None and any(tf.theme.number > count for tf in themes):
+        unnumbered = True
 
     intro_source: SourceFile | None = None
     introduction: Introduction | None = None
@@ -233,12 +239,14 @@ def _stray_data_files(data_dir: Path) -> list[Diagnostic]:
     return problems
 
 
-def _claimed_number(path: Path, source: SourceFile | None) -> int | None:
+def _claimed_number(path: Path, source: SourceFile | None, count: int | None) -> int | None:
     """The theme a file that did not load means, so that references to it
-    from other files are not reported too: its `number:`, or its name's."""
+    from other files are not reported too: its `number:` if the series has
+    that theme (of `count`), or its name's. A number no theme has (0, -4, 11)
+    is the file's mistake, not what it means."""
     if source is not None and isinstance(source.data, dict):
         number = source.data.get("number")
-        if isinstance(number, int) and not isinstance(number, bool):
+        if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= (count or number):
             return number
     digits = re.match(r"\d+", path.name)
     return int(digits.group()) if digits else None
