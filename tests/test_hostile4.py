@@ -55,3 +55,11 @@ def test_a_write_on_a_read_only_file_system_is_an_error_not_a_traceback(tmp_path
     monkeypatch.setattr(Path, "unlink", read_only)
     with pytest.raises(files.OutputError, match="cannot write it: Read-only file system"):
         files.write_atomically(tmp_path / "x.txt", b"data")
+
+
+def test_the_introduction_a_broken_theme_holds_back_is_named_as_not_built(sandbox: Project, cli):
+    _replace(sandbox.data / "themes" / "04-tidspres.yaml", "\ntitle:", "\ntitle: ~\nx_title:")
+    result = cli("build", "--all", "--project", str(sandbox.root), "--out", str(sandbox.root / "out"))
+    assert result.exit_code == 1, result.output
+    assert "not built: theme 4, the introduction." in result.stderr, result.stderr
+    assert not list((sandbox.root / "out").rglob("introduktion*.pdf"))

@@ -70,7 +70,7 @@ class Report:
     # Files that did not load: their sheets (and those that name them) are not
     # built, the others are (see `load_library(partial=True)`).
     skipped: list[Diagnostic] = field(default_factory=list)
-    waiting: frozenset[int] = frozenset()  # the theme numbers those files cost
+    waiting: tuple[str, ...] = ()  # the sheets those files cost (Library.waiting)
 
     @property
     def ok(self) -> bool:
@@ -150,10 +150,10 @@ def build(
     jobs = plan(library, out, selection)
     # Every output of the run has a file of its own, or nothing is written.
     if clashes := collisions(library, out, [job.path for job in jobs]):
-        return Report(problems=clashes, skipped=list(library.problems), waiting=library.broken)
+        return Report(problems=clashes, skipped=list(library.problems), waiting=library.waiting())
     report = build_jobs(library, project, jobs, workers=workers, force=force, renderer=renderer,
                         on_result=on_result, while_rendering=prepare)
-    report.skipped, report.waiting = list(library.problems), library.broken
+    report.skipped, report.waiting = list(library.problems), library.waiting()
     wrote = report.count(Status.BUILT)
     # The gallery describes the folder as it is, also after a build that was
     # stopped between writing a sheet and writing the gallery.

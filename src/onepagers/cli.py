@@ -23,7 +23,7 @@ import sys
 from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, Sequence
 
 import typer
 
@@ -107,17 +107,17 @@ def _load(project_dir: Optional[Path], partial: bool = False):
 
     project = Project.find(project_dir)
     library = load_library(project.data, partial=partial)
-    report_skipped(library.problems, library.broken)
+    report_skipped(library.problems, library.waiting())
     return project, library
 
 
-def report_skipped(problems, waiting) -> None:
+def report_skipped(problems: Sequence[Diagnostic], waiting: Sequence[str]) -> None:
     """The files that did not load, and the sheets that therefore wait."""
     if not problems:
         return
     print_diagnostics(list(problems))
     count = len(problems)
-    sheets = ", ".join(f"theme {n}" for n in sorted(waiting))  # the tool speaks English; the data Danish
+    sheets = ", ".join(waiting)
     say(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {sheets}." if sheets else "."))
 
 

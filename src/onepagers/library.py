@@ -49,6 +49,14 @@ class Library:
     # numbers that files which did not load claim (their sheets are not built).
     problems: tuple[Diagnostic, ...] = ()
     broken: frozenset[int] = frozenset()
+    # The introduction's file is there, but it waits too: its list of themes
+    # would be short.
+    introduction_waits: bool = False
+
+    def waiting(self) -> tuple[str, ...]:
+        """The sheets the problems cost, as the summary names them."""
+        # The tool speaks English; the data Danish.
+        return (*(f"theme {n}" for n in sorted(self.broken)), *(("the introduction",) if self.introduction_waits else ()))
 
     def theme(self, number: int) -> ThemeFile | None:
         return next((t for t in self.themes if t.theme.number == number), None)
@@ -147,9 +155,11 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
         broken |= {tf.theme.number for tf in waiting}
         themes = [tf for tf in themes if tf not in waiting]
     themes.sort(key=lambda t: t.theme.number)
+    waits = False
     if problems and (broken or any(d.path.parent == theme_dir for d in problems) or (intro_source and _in(problems, intro_source.path))):
+        waits = intro_source is not None
         introduction, intro_source = None, None
-    return Library(data_dir, series, series_source, tuple(themes), introduction, intro_source, tuple(problems), frozenset(broken))
+    return Library(data_dir, series, series_source, tuple(themes), introduction, intro_source, tuple(problems), frozenset(broken), waits)
 
 
 def _readable_folder(data_dir: Path) -> None:
