@@ -63,3 +63,13 @@ def test_the_introduction_a_broken_theme_holds_back_is_named_as_not_built(sandbo
     assert result.exit_code == 1, result.output
     assert "not built: theme 4, the introduction." in result.stderr, result.stderr
     assert not list((sandbox.root / "out").rglob("introduktion*.pdf"))
+
+
+def test_an_overlay_for_the_files_own_variant_is_refused(sandbox: Project, cli):
+    """It silently replaced the text at the top of the file: editing that then changed nothing."""
+    path = sandbox.data / "themes" / "04-tidspres.yaml"
+    assert "\nvariants:" not in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "variants:\n  privat@2:\n    title: Tidspres anderledes\n", encoding="utf-8")
+    result = cli("show", "--theme", "4", "--project", str(sandbox.root))
+    assert result.exit_code == 1, result.output
+    assert f"{path}:{_line_of(path, '  privat@2:')}:" in result.stderr and "own text" in result.stderr, result.stderr

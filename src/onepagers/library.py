@@ -471,6 +471,10 @@ def _check_themes(series: SeriesFile, themes: list[ThemeFile], claimed: set[int]
         for name in theme.variants:
             if name not in series.variants:
                 problems.append(src.error(("variants", name), f"unknown variant '{name}'", suggestion=_choices(series.variants)))
+            elif series.variants[name].base is None:
+                # It would replace the text above it, which then prints nowhere.
+                problems.append(src.error(("variants", name), f"'{name}' is this file's own text, the text at its top; an overlay may not replace it",
+                                          suggestion="edit the text at the top of the file instead, and remove this overlay"))
     # A theme whose file did not load still exists: a reference to it is no second mistake.
     numbers = {tf.theme.number for tf in themes} | set(claimed)
     for tf in themes:
