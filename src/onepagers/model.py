@@ -112,6 +112,17 @@ def _check_language(value: str) -> str:
 Text = Annotated[str, AfterValidator(_check_text)]
 Url = Annotated[str, AfterValidator(_check_url)]
 TextList = Annotated[list[Text], Field(min_length=1)]
+# The panel of actions is designed for three numbered items, on every sheet.
+ACTIONS = 3
+
+
+def _check_actions(actions: list[str]) -> list[str]:
+    if len(actions) != ACTIONS:
+        raise ValueError(f"a sheet has exactly {ACTIONS} actions (its panel's numbered items); this list has {len(actions)}")
+    return actions
+
+
+Actions = Annotated[TextList, AfterValidator(_check_actions)]
 # An overlay either replaces a whole section (a list) or single items ({3: "…"}).
 ItemPatch = dict[Annotated[int, Field(ge=1)], Text]
 
@@ -147,7 +158,7 @@ class Overlay(Strict):
 
     title: Text | None = None
     lead: Text | None = None
-    actions: TextList | ItemPatch | None = None
+    actions: Actions | ItemPatch | None = None
     questions: TextList | ItemPatch | None = None
     cases: TextList | ItemPatch | None = None
     findings: TextList | ItemPatch | None = None
@@ -160,7 +171,7 @@ class Theme(Strict):
     number: Annotated[int, Field(ge=1)]
     title: Text
     lead: Text
-    actions: TextList
+    actions: Actions
     questions: TextList
     cases: TextList
     findings: TextList
