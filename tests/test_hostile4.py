@@ -73,3 +73,21 @@ def test_an_overlay_for_the_files_own_variant_is_refused(sandbox: Project, cli):
     result = cli("show", "--theme", "4", "--project", str(sandbox.root))
     assert result.exit_code == 1, result.output
     assert f"{path}:{_line_of(path, '  privat@2:')}:" in result.stderr and "own text" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("number_label: TEMA", "number_label: \"**TEMA**\""),
+        ("label: 2. udgave", "label: \"**2.** udgave\""),
+        ("actions: Hvad kan I gøre?", "actions: \"[Hvad](https://example.com) kan I gøre?\""),
+    ],
+)
+def test_markup_in_a_field_printed_as_typed_is_refused_at_its_line(sandbox: Project, cli, old, new):
+    """It printed its characters: '**TEMA** 4/10' on the sheet and in the PDF's title."""
+    series = sandbox.data / "series.yaml"
+    _replace(series, old, new)
+    result = cli("build", "--theme", "4", "--project", str(sandbox.root), "--out", str(sandbox.root / "out"))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"{series}:{_line_of(series, new)}:" in result.stderr and "printed as typed" in result.stderr, result.stderr
+    assert not list((sandbox.root / "out").rglob("*.pdf"))

@@ -110,6 +110,17 @@ def _check_language(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_check_text)]
+
+
+def _check_plain(value: str) -> str:
+    if any(span.bold or span.url is not None for span in inline.parse(value)):
+        raise ValueError("this is printed as typed (a label, a heading, a name): '**' or a [link](…) would print "
+                         "its characters; write the words alone")
+    return value
+
+
+# Text set as typed, never through the markup: labels, headings, names.
+Plain = Annotated[Text, AfterValidator(_check_plain)]
 Url = Annotated[str, AfterValidator(_check_url)]
 TextList = Annotated[list[Text], Field(min_length=1)]
 # The panel of actions is designed for three numbered items, on every sheet.
@@ -138,19 +149,19 @@ class Reference(Strict):
 
 
 class Headings(Strict):
-    actions: Text
-    questions: Text
-    cases: Text
-    findings: Text
-    references: Text
+    actions: Plain
+    questions: Plain
+    cases: Plain
+    findings: Plain
+    references: Plain
 
 
 class HeadingOverrides(Strict):
-    actions: Text | None = None
-    questions: Text | None = None
-    cases: Text | None = None
-    findings: Text | None = None
-    references: Text | None = None
+    actions: Plain | None = None
+    questions: Plain | None = None
+    cases: Plain | None = None
+    findings: Plain | None = None
+    references: Plain | None = None
 
 
 class Overlay(Strict):
@@ -184,28 +195,28 @@ class Theme(Strict):
 
 
 class Wording(Strict):
-    number_label: Text
-    theme_label: Text
+    number_label: Plain
+    theme_label: Plain
     headings: Headings
     footer: Text
     partnership: Text
-    author: Text
+    author: Plain
     # The colophon's publisher, printed on page 2 (None: no colophon line).
-    publisher: Text | None = None
+    publisher: Plain | None = None
 
 
 class WordingOverrides(Strict):
-    number_label: Text | None = None
-    theme_label: Text | None = None
+    number_label: Plain | None = None
+    theme_label: Plain | None = None
     headings: HeadingOverrides = HeadingOverrides()
     footer: Text | None = None
     partnership: Text | None = None
-    author: Text | None = None
-    publisher: Text | None = None
+    author: Plain | None = None
+    publisher: Plain | None = None
 
 
 class SeriesInfo(Strict):
-    name: Text
+    name: Plain
     themes: Annotated[int, Field(ge=1, le=99)]
     titles: dict[Annotated[int, Field(ge=1)], Text] = {}
 
@@ -213,11 +224,11 @@ class SeriesInfo(Strict):
 class VariantSpec(Strict):
     series: str
     edition: Annotated[int, Field(ge=1)]
-    label: Text
+    label: Plain
     base: str | None = None
     own_text_only: bool = False
     # The edition's date as the colophon prints it; only if a source gives one.
-    date: Text | None = None
+    date: Plain | None = None
     wording: WordingOverrides = WordingOverrides()
 
 
