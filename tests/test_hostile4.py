@@ -91,3 +91,18 @@ def test_markup_in_a_field_printed_as_typed_is_refused_at_its_line(sandbox: Proj
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert f"{series}:{_line_of(series, new)}:" in result.stderr and "printed as typed" in result.stderr, result.stderr
     assert not list((sandbox.root / "out").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_check_holds_a_sheet_to_three_actions(sandbox: Project, cli, count):
+    """data/README.md: exactly three. Two or four built without a word."""
+    path = sandbox.data / "themes" / "04-tidspres.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("actions:"))
+    first = at + 1
+    lines[first:first + 3] = lines[first:first + count] if count < 3 else lines[first:first + 3] + [lines[first]]
+    path.write_text("".join(lines), encoding="utf-8")
+    result = cli("check", "--theme", "4", "--project", str(sandbox.root))
+    assert result.exit_code == 1, result.output
+    assert f"{path}:{at + 1}:1: error: a sheet has exactly 3 actions" in result.stderr, result.stderr
+    assert f"privat@2 has {count}" in result.stderr and "[action-count]" in result.stderr, result.stderr

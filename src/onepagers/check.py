@@ -59,9 +59,13 @@ def preflight(library: Library, project: Project, themes: list[int] | None = Non
     for tf in library.themes:
         for name in variants_of(library, tf):
             try:
-                resolve(library, tf, name)
+                sheet = resolve(library, tf, name)
             except ContentError as exc:
                 problems += [d for d in exc.diagnostics if d not in problems]
+                continue
+            if (themes is None or tf.theme.number in themes) and len(sheet.actions) != ACTIONS:
+                problem = _action_count(tf, name, len(sheet.actions))
+                problems += [problem] if problem not in problems else []
 
     everything = list(_items(library.themes))
     vocabulary = Counter(w.lower() for item in everything for w in WORD.findall(item.text))
@@ -80,6 +84,19 @@ def preflight(library: Library, project: Project, themes: list[int] | None = Non
     problems += _references(library, everything, themes)
     problems += deviations(library, project, themes)
     return sorted(problems, key=lambda d: (str(d.path), d.line, d.column, d.rule))
+
+
+# The panel of actions is designed for three numbered items (data/README.md).
+# A rule of check, not of loading: the published TEMA 10 had six, a block
+# pasted in from TEMA 9, which check names as pasted text.
+ACTIONS = 3
+
+
+def _action_count(tf: ThemeFile, variant: str, count: int) -> Diagnostic:
+    overlay = (tf.source.data.get("variants") or {}).get(variant) if isinstance(tf.source.data, dict) else None
+    loc: FieldPath = ("variants", variant, "actions") if isinstance(overlay, dict) and "actions" in overlay else ("actions",)
+    return tf.source.error(loc, f"a sheet has exactly {ACTIONS} actions (its panel's numbered items); {variant} has {count}",
+                           rule="action-count", suggestion="the panel is designed for three")
 
 
 def _items(theme_files: tuple[ThemeFile, ...]) -> Iterator[Item]:

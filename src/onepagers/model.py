@@ -123,17 +123,6 @@ def _check_plain(value: str) -> str:
 Plain = Annotated[Text, AfterValidator(_check_plain)]
 Url = Annotated[str, AfterValidator(_check_url)]
 TextList = Annotated[list[Text], Field(min_length=1)]
-# The panel of actions is designed for three numbered items, on every sheet.
-ACTIONS = 3
-
-
-def _check_actions(actions: list[str]) -> list[str]:
-    if len(actions) != ACTIONS:
-        raise ValueError(f"a sheet has exactly {ACTIONS} actions (its panel's numbered items); this list has {len(actions)}")
-    return actions
-
-
-Actions = Annotated[TextList, AfterValidator(_check_actions)]
 # An overlay either replaces a whole section (a list) or single items ({3: "…"}).
 ItemPatch = dict[Annotated[int, Field(ge=1)], Text]
 
@@ -169,7 +158,7 @@ class Overlay(Strict):
 
     title: Text | None = None
     lead: Text | None = None
-    actions: Actions | ItemPatch | None = None
+    actions: TextList | ItemPatch | None = None
     questions: TextList | ItemPatch | None = None
     cases: TextList | ItemPatch | None = None
     findings: TextList | ItemPatch | None = None
@@ -182,7 +171,7 @@ class Theme(Strict):
     number: Annotated[int, Field(ge=1)]
     title: Text
     lead: Text
-    actions: Actions
+    actions: TextList
     questions: TextList
     cases: TextList
     findings: TextList
