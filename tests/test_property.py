@@ -32,9 +32,25 @@ def sandbox(project, tmp_path_factory) -> Project:
     return copy_project(project, tmp_path_factory.mktemp("property"))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+# Each example builds a sheet (most of a second): `make test` tries a few, new
+# ones every run; the slow suite (CI) many more.
+@settings(max_examples=10, deadline=None, suppress_health_check=QUIET)
 @given(section=st.sampled_from(SECTIONS), text=texts)
 def test_any_text_builds_or_fails_cleanly(sandbox, section, text):
+    _builds_or_fails_cleanly(sandbox, section, text)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=QUIET)
+@given(section=st.sampled_from(SECTIONS), text=texts)
+def test_any_text_builds_or_fails_cleanly_many_times_over(sandbox, section, text):
+    _builds_or_fails_cleanly(sandbox, section, text)
+
+
+def _builds_or_fails_cleanly(sandbox: Project, section: str, text: str) -> None:
     path = next((sandbox.data / "themes").glob("04-*.yaml"))
     data = yaml.safe_load((Path(__file__).parent.parent / "data" / "themes" / path.name).read_text(encoding="utf-8"))
     if section in ("title", "lead"):
