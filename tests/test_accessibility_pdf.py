@@ -198,6 +198,29 @@ def test_the_structure_audit_fails_on_a_number_in_the_list_body(good):
     assert {f.rule for f in findings} == {"list-labels"} and len(findings) == 3
 
 
+def test_the_structure_audit_fails_on_a_numbered_list_that_does_not_say_so(good):
+    """Without /ListNumbering a reader announces the actions as a bulleted list."""
+
+    def forget_numbering(pdf: pikepdf.Pdf) -> None:
+        for obj in list(pdf.objects):
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/L" and "/A" in obj:
+                del obj["/A"]
+
+    findings = preflight.screen_audit(edit(good, forget_numbering)).findings
+    assert [f.rule for f in findings] == ["list-numbering"], findings
+    assert "1, 2, 3" in findings[0].message
+
+
+def test_only_the_numbered_lists_say_they_are_numbered(built):
+    for result in built:
+        with pikepdf.open(result.job.path) as pdf:
+            lists = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/L"]
+            numbered = [o for o in lists if "/A" in o and o.A.get("/ListNumbering") == "/Decimal"]
+        # A sheet's actions; the introduction's list of the themes.
+        assert len(numbered) == 1, result.job.path.name
+        assert len(lists) > len(numbered)
+
+
 # What the files say -------------------------------------------------------------
 
 

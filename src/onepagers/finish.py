@@ -203,6 +203,8 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
                 marked.properties["ActualText"] = pydyf.String(text[: -len(HYPHENATION_CHARACTER)] + SOFT_HYPHEN)
             if (marked.box.element_tag or "").endswith("::before") and _is_list_number(objects, element):
                 _number_into_label(objects, element)
+            if _shown(marked.box).strip().rstrip(".").isdigit():
+                _says_it_is_numbered(objects, element)
     document_element = objects[_number(_objects(objects, root)["K"][0])]
     _drop_empty(objects, document_element)
 
@@ -326,6 +328,22 @@ def _number_into_label(objects: dict[int, Any], span: pydyf.Dictionary) -> None:
     holder["S"] = "/Lbl"
     holder["P"] = item.reference
     item["K"].insert(item["K"].index(body.reference), holder.reference)
+
+
+def _shown(box: Any) -> str:
+    """The text a box sets, its children's included."""
+    return getattr(box, "text", None) or "".join(_shown(child) for child in getattr(box, "children", ()))
+
+
+def _says_it_is_numbered(objects: dict[int, Any], element: pydyf.Dictionary) -> None:
+    """A list whose label (`element`, or the Lbl it is in) is a number says so
+    (ListNumbering): a reader takes a list without it for one with bullets."""
+    label = element if element["S"] == "/Lbl" else _objects(objects, element["P"])
+    if label.get("S") != "/Lbl":
+        return
+    listing = _objects(objects, _objects(objects, label["P"])["P"])
+    if listing.get("S") == "/L":
+        listing["A"] = pydyf.Dictionary({"O": "/List", "ListNumbering": "/Decimal"})
 
 
 def _drop_empty(objects: dict[int, Any], element: pydyf.Dictionary) -> bool:

@@ -843,6 +843,15 @@ def _screen_findings(reader: pypdf.PdfReader) -> list[Finding]:
         first = _first_text(element, texts, reader)
         if first is not None and first.strip().rstrip(".").isdigit():
             findings.append(Finding("list-labels", None, f"a list item's number ({first.strip()!r}) is in LBody, not in Lbl"))
+    for element in elements:
+        if element.get("/S") != "/L":
+            continue
+        labels = [_first_text(label, texts, reader) for item in _children(element, "/LI") for label in _children(item, "/Lbl")]
+        numbered = [label.strip() for label in labels if label and label.strip().rstrip(".").isdigit()]
+        attributes = element.get("/A")
+        attributes = attributes.get_object() if attributes is not None else {}
+        if numbered and attributes.get("/ListNumbering") in (None, "/None"):
+            findings.append(Finding("list-numbering", None, f"a list labelled {', '.join(numbered)} does not say it is numbered (no /ListNumbering)"))
     return findings
 
 
@@ -901,6 +910,12 @@ def _kids(element: DictionaryObject) -> list:
         return []
     kids = kids.get_object() if isinstance(kids, IndirectObject) else kids
     return list(kids) if isinstance(kids, list) else [kids]
+
+
+def _children(element: DictionaryObject, role: str) -> list[DictionaryObject]:
+    """The structure elements directly under `element` of one role."""
+    kids = (kid.get_object() if isinstance(kid, IndirectObject) else kid for kid in _kids(element))
+    return [kid for kid in kids if isinstance(kid, DictionaryObject) and kid.get("/S") == role]
 
 
 def _elements(node: DictionaryObject) -> Iterator[DictionaryObject]:
