@@ -106,3 +106,19 @@ def test_check_holds_a_sheet_to_three_actions(sandbox: Project, cli, count):
     assert result.exit_code == 1, result.output
     assert f"{path}:{at + 1}:1: error: a sheet has exactly 3 actions" in result.stderr, result.stderr
     assert f"privat@2 has {count}" in result.stderr and "[action-count]" in result.stderr, result.stderr
+
+
+def test_a_sheet_whose_picture_cannot_be_written_is_not_left_behind(sandbox: Project, cli, monkeypatch):
+    """A full disk after the PDF and before its gallery picture: the sheet was
+    reported 'not written', but the PDF stayed in the folder."""
+    from onepagers import preview
+    from onepagers.files import OutputError
+
+    def full(pdf: Path) -> Path:
+        raise OutputError(f"{pdf.parent / 'thumbs' / pdf.stem}.png: cannot write it: No space left on device")
+
+    monkeypatch.setattr(preview, "thumbnail", full)
+    out = sandbox.root / "out"
+    result = cli("build", "--theme", "4", "--project", str(sandbox.root), "--out", str(out))
+    assert result.exit_code == 1 and "No space left on device" in result.stderr, result.output
+    assert result.stdout == "" and not list(out.rglob("*.pdf")), (result.stdout, list(out.rglob("*.pdf")))

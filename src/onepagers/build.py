@@ -445,12 +445,16 @@ def render_job(renderer: Renderer, project: Project, item: Todo) -> Result:
     if not problems:
         try:
             write_atomically(job.path, rendered.pdf, inside=job.out)
-            thumbnail(job.path)
         except OutputError as exc:  # a full disk fails this sheet; the next may still fit
             problems.append(Diagnostic(None, 0, 0, str(exc), subject=job.name))
-        except DamagedPdf as exc:  # written, yet PDFium cannot read it back: not to be kept
-            job.path.unlink(missing_ok=True)
-            problems.append(Diagnostic(None, 0, 0, str(exc), subject=job.name))
+        else:
+            try:
+                thumbnail(job.path)
+            except (OutputError, DamagedPdf) as exc:
+                # Written, yet unreadable, or its picture did not fit on the
+                # disk: the sheet is reported not written, so it is not left there.
+                job.path.unlink(missing_ok=True)
+                problems.append(Diagnostic(None, 0, 0, str(exc), subject=job.name))
     status = Status.FAILED if problems else Status.BUILT
     return Result(job, status, rendered.pages, time.perf_counter() - started, tuple(problems))
 
