@@ -122,3 +122,19 @@ def test_a_sheet_whose_picture_cannot_be_written_is_not_left_behind(sandbox: Pro
     result = cli("build", "--theme", "4", "--project", str(sandbox.root), "--out", str(out))
     assert result.exit_code == 1 and "No space left on device" in result.stderr, result.output
     assert result.stdout == "" and not list(out.rglob("*.pdf")), (result.stdout, list(out.rglob("*.pdf")))
+
+
+def test_too_many_references_are_blamed_on_the_references(sandbox: Project, cli):
+    """Not on the cases above them, which the editor did not touch."""
+    import yaml
+
+    path = sandbox.data / "themes" / "04-tidspres.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["references"] = [{"text": f"BFA Kontor: Tag hånd om stressen, del {n}", "url": "https://bfakontor.dk/vejledninger/tag-haand-om-stressen"} for n in range(40)]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("build", "--theme", "4", "--project", str(sandbox.root), "--out", str(sandbox.root / "out"))
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert any(e.startswith(f"{path}:{_line_of(path, 'references:')}:") and "(references) runs" in e for e in errors), "\n".join(errors)
+    # Nothing else is said to push them, or what comes after them, off the page.
+    assert not [e for e in errors if "pushing" in e and "(references)" not in e], "\n".join(errors)

@@ -221,6 +221,11 @@ def footer_overflows(pages: list[Any]) -> list[Overflow]:
     return found
 
 
+# A block under the columns that is itself taller than this share of the page
+# (forty references) is what runs off the page, not the columns' text above it.
+OWN_BLOCK_SHARE = 0.4
+
+
 def _overflows(pages: list[Any]) -> list[Overflow]:
     found: list[Overflow] = []
     for page in pages:
@@ -241,13 +246,15 @@ def _overflows(pages: list[Any]) -> list[Overflow]:
                 past = _content_bottom(box) - limit
                 here = Overflow(number, section, _heading(box), max(past, 0) / PX_PER_MM, "bottom", line_mm)
                 classes = (_element_attr(box, "class") or "").split()
-                if "after-flow" in classes and flowing is not None and past > TOLERANCE_PX:
+                if "after-flow" in classes and flowing is not None and past > TOLERANCE_PX and box.border_height() <= body.height * OWN_BLOCK_SHARE:
                     # A block under the columns (the references) run off the page
-                    # was pushed there by the columns' text: that is what to shorten.
+                    # was pushed there by the columns' text: that is what to shorten;
+                    # unless it takes most of the page by itself.
                     above = replace(flowing, mm=past / PX_PER_MM, pushed=flowing.pushed + (_named(here),))
                     found.append(above)
                     continue
-                if "flow-section" in classes:
+                if "flow-section" in classes or "after-flow" in classes and box.border_height() > body.height * OWN_BLOCK_SHARE:
+                    # What pushes the blocks below it off the page.
                     flowing = here
                 if box.position_y >= limit - TOLERANCE_PX and above is not None:
                     # Entirely below the page: the section above pushed it there.
