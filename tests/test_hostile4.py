@@ -138,3 +138,18 @@ def test_too_many_references_are_blamed_on_the_references(sandbox: Project, cli)
     assert any(e.startswith(f"{path}:{_line_of(path, 'references:')}:") and "(references) runs" in e for e in errors), "\n".join(errors)
     # Nothing else is said to push them, or what comes after them, off the page.
     assert not [e for e in errors if "pushing" in e and "(references)" not in e], "\n".join(errors)
+
+
+def test_an_introduction_too_long_is_said_at_its_line(sandbox: Project, tmp_path):
+    """It was said at the file alone, with no line."""
+    from onepagers.build import build_jobs
+    from onepagers.library import load_library
+    from onepagers.plan import Selection, plan
+
+    path = sandbox.data / "introduction.yaml"
+    _replace(path, "\nblocks:\n", "\nblocks:\n  - paragraph: \"" + ("Et langt afsnit om arbejdsmiljøet i kundecentrene. " * 25).strip() + "\"\n")
+    library = load_library(sandbox.data)
+    jobs = [job for job in plan(library, tmp_path / "out", Selection(everything=True)) if job.theme is None]
+    report = build_jobs(library, sandbox, jobs)
+    problems = [d for r in report.results for d in r.problems]
+    assert problems and all((d.path, d.line) == (path, _line_of(path, "blocks:")) for d in problems), [d.one_line() for d in problems]

@@ -105,7 +105,12 @@ def section_sources(library: Library, job: Job) -> Sources:
     wording = _wording_sources(library, job.variant)
     if job.theme is None:
         source = library.introduction_source or library.series_source
-        return {"": (source.path, 0, 0, ""), **wording}
+        found = {"": (source.path, 0, 0, ""), **wording}
+        # The introduction's sections: its title, and its text (the blocks).
+        for section, key in (("title", "title"), ("text", "blocks")):
+            if (key,) in source.positions:
+                found[section] = (source.path, *source.positions[(key,)], "")
+        return found
     tf = library.theme(job.theme)
     assert tf is not None  # planned jobs name existing themes
     found: Sources = {"": (tf.source.path, 0, 0, ""), **wording}
