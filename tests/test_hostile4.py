@@ -153,3 +153,12 @@ def test_an_introduction_too_long_is_said_at_its_line(sandbox: Project, tmp_path
     report = build_jobs(library, sandbox, jobs)
     problems = [d for r in report.results for d in r.problems]
     assert problems and all((d.path, d.line) == (path, _line_of(path, "blocks:")) for d in problems), [d.one_line() for d in problems]
+
+
+@pytest.mark.parametrize("command", [("build", "--theme", "4"), ("booklet",)])
+def test_out_below_a_file_is_a_selection_error(project: Project, cli, tmp_path, command):
+    """Like --out naming a file (exit 2), not a failure per sheet after a notice about the manifest."""
+    (tmp_path / "afile").write_text("hi", encoding="utf-8")
+    result = cli(*command, "--project", str(project.root), "--out", str(tmp_path / "afile" / "sub"))
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in result.stderr and "manifest" not in result.stderr, result.stderr

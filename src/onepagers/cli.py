@@ -131,6 +131,8 @@ def _output_folder(out: Path) -> Path:
         raise OutputError(f"--out {printable(str(out))}: cannot look at it: {exc.strerror or exc}") from None
     if a_file:
         raise SelectionError(f"--out {printable(str(out))} is a file, not a folder: name a folder (it is made if missing)")
+    if not out.exists() and (blocking := next((p for p in out.parents if p.exists() and not p.is_dir()), None)) is not None:
+        raise SelectionError(f"--out {printable(str(out))} cannot be made: {printable(str(blocking))} is a file, not a folder")
     return out
 
 
@@ -282,6 +284,8 @@ def preview(
     pdfs = sorted(p for p in out.rglob("*.pdf") if p.is_file())
     if not pdfs:
         raise SelectionError(f"no PDFs under {out}; run `onepagers build` first")
+    if to is not None:
+        to = _output_folder(to)
     previews.check_targets(out, to, pdfs)
     damaged = 0
     for pdf in pdfs:
