@@ -121,18 +121,18 @@ def report_skipped(problems: Sequence[Diagnostic], waiting: Sequence[str]) -> No
     say(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {sheets}." if sheets else "."))
 
 
-def _output_folder(out: Path) -> Path:
+def _output_folder(out: Path, option: str = "--out") -> Path:
     """An output folder, existing or to be made; anything else there is refused, never replaced."""
     from .files import OutputError
 
     try:
         a_file = out.exists() and not out.is_dir()
     except OSError as exc:  # a folder on the way that may not be entered
-        raise OutputError(f"--out {printable(str(out))}: cannot look at it: {exc.strerror or exc}") from None
+        raise OutputError(f"{option} {printable(str(out))}: cannot look at it: {exc.strerror or exc}") from None
     if a_file:
-        raise SelectionError(f"--out {printable(str(out))} is a file, not a folder: name a folder (it is made if missing)")
+        raise SelectionError(f"{option} {printable(str(out))} is a file, not a folder: name a folder (it is made if missing)")
     if not out.exists() and (blocking := next((p for p in out.parents if p.exists() and not p.is_dir()), None)) is not None:
-        raise SelectionError(f"--out {printable(str(out))} cannot be made: {printable(str(blocking))} is a file, not a folder")
+        raise SelectionError(f"{option} {printable(str(out))} cannot be made: {printable(str(blocking))} is a file, not a folder")
     return out
 
 
@@ -285,7 +285,7 @@ def preview(
     if not pdfs:
         raise SelectionError(f"no PDFs under {out}; run `onepagers build` first")
     if to is not None:
-        to = _output_folder(to)
+        to = _output_folder(to, "--to")
     previews.check_targets(out, to, pdfs)
     damaged = 0
     for pdf in pdfs:
