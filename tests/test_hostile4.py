@@ -162,3 +162,26 @@ def test_out_below_a_file_is_a_selection_error(project: Project, cli, tmp_path, 
     result = cli(*command, "--project", str(project.root), "--out", str(tmp_path / "afile" / "sub"))
     assert result.exit_code == 2, result.output
     assert f"{tmp_path / 'afile'} is a file, not a folder" in result.stderr and "manifest" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("https://a.dk:99999999/", "is no port"),
+        ("https://a.dk:http/", "is no port"),
+        ("https://xn--zz.dk/", "not a valid international domain name"),
+        ("https://-ab-.dk/", "'-ab-' is not a part a host name may have"),
+        ("https://" + "a" * 70 + ".dk/", "not a valid international domain name"),
+    ],
+)
+def test_an_address_no_browser_could_open_is_refused(url, said):
+    from onepagers.inline import url_problem
+
+    assert said in (url_problem(url) or ""), url_problem(url)
+
+
+@pytest.mark.parametrize("url", ["https://bfakontor.dk/vejledninger/x", "https://æøå.dk/", "https://a.dk:8080/x", "https://www.a.dk./x", "https://a_b.dk/"])
+def test_an_address_a_browser_opens_is_taken(url):
+    from onepagers.inline import url_problem
+
+    assert url_problem(url) is None

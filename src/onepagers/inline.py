@@ -234,15 +234,42 @@ def url_problem(url: str) -> str | None:
         if "@" not in rest:
             return "a mailto: link needs an e-mail address"
     else:
-        host = _AUTHORITY.match(url)["authority"].rpartition("@")[2].partition(":")[0] if rest.startswith("//") else ""  # type: ignore[index]
+        authority = _AUTHORITY.match(url)["authority"].rpartition("@")[2] if rest.startswith("//") else ""  # type: ignore[index]
+        host, _, port = authority.partition(":")
         if "." not in host:
             return "a web address needs a host name, such as https://bfakontor.dk/…"
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            return f"':{port}' is no port (a number from 1 to 65535): is something missing after the host name?"
+        if problem := _host_problem(host):
+            return problem
     if entity := _ENTITY_IN_URL.search(url):
         return f"'{entity.group()}' in an address is HTML: write the character itself"
     try:
         href(url)
     except UnicodeError:
         return "the host name is not a valid international domain name"
+    return None
+
+
+# A label of a host name as DNS has it: letters, digits and hyphens, not at
+# either end, at most 63 (RFC 1035, RFC 5890 for the xn-- form of "æøå");
+# an underscore too, which some hosts have and browsers accept.
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+
+def _host_problem(host: str) -> str | None:
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return "the host name is not a valid international domain name"
+    for label in ascii_host.rstrip(".").split("."):
+        if not _LABEL.match(label):
+            return f"'{label}' is not a part a host name may have (letters, digits and inner hyphens, at most 63)"
+        if label.startswith("xn--"):
+            try:
+                label.encode("ascii").decode("idna")
+            except UnicodeError:
+                return f"'{label}' is not a valid international domain name part"
     return None
 
 
