@@ -185,3 +185,27 @@ def test_an_address_a_browser_opens_is_taken(url):
     from onepagers.inline import url_problem
 
     assert url_problem(url) is None
+
+
+def _edit_first_correction(root: Path, key: str, value: str) -> tuple[Path, int]:
+    path = root / "data" / "corrections.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip() == "- theme: 1")
+    at = next(i for i in range(start, start + 6) if lines[i].strip().startswith(f"- {key}:") or lines[i].strip().startswith(f"{key}:"))
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines[at] = f"{indent}{'- ' if lines[at].lstrip().startswith('- ') else ''}{key}: {value}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path, at + 1
+
+
+def test_a_correction_for_no_theme_gets_one_message_in_the_editors_words(sandbox: Project, cli):
+    path, line = _edit_first_correction(sandbox.root, "theme", "yes")
+    result = cli("check", "--project", str(sandbox.root))
+    errors = [e for e in result.stderr.splitlines() if str(path) in e and ": error: " in e]
+    assert result.exit_code == 1 and errors == [f"{path}:{line}:5: error: 'corrections[1].theme': must be a theme's number, 'introduction', or left out (the series' wording)"], result.stderr
+
+
+def test_a_correction_naming_an_item_the_sheet_lacks_is_a_warning(sandbox: Project, cli):
+    path, line = _edit_first_correction(sandbox.root, "field", "references[99]")
+    result = cli("check", "--project", str(sandbox.root))
+    assert f"{path}:{line}:5: warning: 'references[99]': theme 1 (privat@2) has" in result.stderr, result.stderr

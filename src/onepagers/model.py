@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
 from . import inline
 
@@ -287,9 +287,16 @@ def _check_corrected_field(value: str) -> str:
     return value
 
 
+def _corrected_file(value: object) -> int | str | None:
+    if value is None or value == "introduction" or (type(value) is int and value >= 1):
+        return value  # type: ignore[return-value]
+    raise ValueError("must be a theme's number, 'introduction', or left out (the series' wording)")
+
+
 # Where a correction stands: a theme's number, the series' wording (null) or
-# the introduction.
-CorrectedFile = Annotated[int, Field(ge=1)] | None | Literal["introduction"]
+# the introduction. One check, not a union: pydantic would say what is wrong
+# against each of the three.
+CorrectedFile = Annotated[int | str | None, PlainValidator(_corrected_file)]
 SHEET_FIELDS = ("title", "lead", *SECTIONS, "headings")
 
 

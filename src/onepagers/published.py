@@ -302,6 +302,11 @@ def _stale(library: Library, listed_source: SourceFile, listed: list[dict[str, A
                 for sheet in sheets
                 for text in [sheet.title, sheet.lead, *sheet.actions, *sheet.questions, *sheet.cases, *sheet.findings, *(r.text for r in sheet.references), *sheet.headings.model_dump().values(), sheet.footer, sheet.partnership]
             )
+        if isinstance(c["theme"], int) and sheets and (at := re.fullmatch(r"(\w+)\[(\d+)\]", c["field"])):
+            items = getattr(sheets[0], at[1], None)
+            if isinstance(items, tuple) and int(at[2]) > len(items):
+                found.append(listed_source.error(("corrections", i, "field"), f"'{c['field']}': theme {c['theme']} ({c['variant']}) has {len(items)} {at[1]}",
+                                                 rule=RULE, suggestion="name the item the correction is about, counted from 1", severity="warning"))
         if c["data"] not in everything:
             found.append(listed_source.error(("corrections", i), f"this correction's data is no longer in the data: '{_short(c['data'])}'", rule=RULE, suggestion="the text changed again: update the entry, or remove it", severity="warning"))
     return found
