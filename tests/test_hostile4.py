@@ -209,3 +209,14 @@ def test_a_correction_naming_an_item_the_sheet_lacks_is_a_warning(sandbox: Proje
     path, line = _edit_first_correction(sandbox.root, "field", "references[99]")
     result = cli("check", "--project", str(sandbox.root))
     assert f"{path}:{line}:5: warning: 'references[99]': theme 1 (privat@2) has" in result.stderr, result.stderr
+
+
+def test_a_theme_file_name_too_long_to_name_its_outputs_is_said(sandbox: Project, cli):
+    """Reported as 'a bug in onepagers, please report it' (File name too long)."""
+    path = sandbox.data / "themes" / "04-tidspres.yaml"
+    longer = path.with_name("04-" + "a" * 235 + ".yaml")
+    path.rename(longer)
+    result = cli("build", "--theme", "4", "--project", str(sandbox.root), "--out", str(sandbox.root / "out"))
+    assert result.exit_code == 1 and "please report it" not in result.output, result.output
+    assert f"{longer}: error: the file's name is 238 bytes long" in result.stderr, result.stderr
+    assert not list((sandbox.root / "out").rglob("*.pdf"))

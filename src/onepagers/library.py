@@ -203,6 +203,12 @@ def _in(problems: list[Diagnostic], path: Path) -> bool:
     return any(d.path == path for d in problems)
 
 
+# A theme file's name, less its ending: the output files are named after it,
+# with the series' word before it and the variant and profile after it (up to
+# 60 bytes more), within the 255 bytes a file name may have.
+MAX_NAME_BYTES = 120
+
+
 def _theme_files(theme_dir: Path, problems: list[Diagnostic]) -> list[Path]:
     """The theme files, by one rule: every entry of data/themes is a `.yaml`
     theme file, an editor's file (ignored), or reported. Nothing is skipped
@@ -222,7 +228,11 @@ def _theme_files(theme_dir: Path, problems: list[Diagnostic]) -> list[Path]:
         if _EDITOR_FILE.search(path.name):
             continue
         folder = _is_folder(path)
-        if path.suffix == THEME_SUFFIX and not folder:
+        if path.suffix == THEME_SUFFIX and not folder and len(path.stem.encode("utf-8")) > MAX_NAME_BYTES:
+            problems.append(Diagnostic(path, 0, 0, f"the file's name is {len(path.stem.encode('utf-8'))} bytes long; the output files are named after it, "
+                                       f"and a name of more than {MAX_NAME_BYTES} cannot be written",
+                                       suggestion="shorten it to its number and a word or two, e.g. 04-tidspres.yaml"))
+        elif path.suffix == THEME_SUFFIX and not folder:
             found.append(path)  # links, FIFOs and the unreadable are load_yaml's to refuse
         elif folder:
             problems.append(Diagnostic(path, 0, 0, "a folder inside data/themes is not read", suggestion="theme files go directly in data/themes"))
