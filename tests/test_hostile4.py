@@ -220,3 +220,24 @@ def test_a_theme_file_name_too_long_to_name_its_outputs_is_said(sandbox: Project
     assert result.exit_code == 1 and "please report it" not in result.output, result.output
     assert f"{longer}: error: the file's name is 238 bytes long" in result.stderr, result.stderr
     assert not list((sandbox.root / "out").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Se {title", "opens a placeholder without closing it"),
+        ("Arbejdsmiljø &amp trivsel", "an HTML entity (&amp)"),
+        ("Se [vejledningen(https://bfakontor.dk/x)", "is written like a link but is not one"),
+    ],
+)
+def test_what_looks_like_markup_and_would_print_as_typed_is_refused(text, said):
+    from onepagers.inline import markup_problems
+
+    assert any(said in p for p in markup_problems(text)), markup_problems(text)
+
+
+@pytest.mark.parametrize("text", ["Se tema {number} om {title_lower}", "Tom & Jerry", "[tekst](https://a.dk/x_(y))"])
+def test_what_is_text_or_markup_stays_allowed(text):
+    from onepagers.inline import markup_problems
+
+    assert markup_problems(text) == []

@@ -94,8 +94,17 @@ _FOREIGN_MARKUP: tuple[tuple[re.Pattern[str], str], ...] = (
      "an address in <…> ({found}) is not a link here: write [text](https://…)"),
     (re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"),
      "an HTML entity ({found}) would print as it stands: type the character itself"),
+    # The common ones without their ";" (a browser reads "&amp " as "&"; the sheet prints it).
+    (re.compile(r"&(?:amp|lt|gt|quot|apos|nbsp|shy|ndash|mdash|#[0-9]{1,7})(?![;\w])"),
+     "an HTML entity ({found}) would print as it stands: type the character itself"),
     (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"),
      "template syntax ({found}) would print as it stands: the data is text, not a template"),
+    # A placeholder ("{title}") opened and not closed: it would print its brace.
+    (re.compile(r"\{[A-Za-z_]+(?![A-Za-z_])(?![^{}]*\})"),
+     "'{found}' opens a placeholder without closing it: write {{number}}, {{title}} or {{title_lower}}, or leave the brace out"),
+    # A link with its "]" missing: "[x(https://…)".
+    (re.compile(r"\[[^\]\n]*\((?:https?:|mailto:|www\.)"),
+     "'{found}…' is written like a link but is not one: write [text](https://…), no space between ] and (, none in the address, parentheses in pairs"),
     (re.compile(r"(?:\[[^\]\n]*)?(?:\]\(|\]\[|\]\s+\((?:https?:|mailto:|www\.))"),
      "'{found}…' is written like a link but is not one: write [text](https://…), no space between ] and (, none in the address, parentheses in pairs"),
     (re.compile(r"\*\*"),
