@@ -396,6 +396,11 @@ _PLAIN_WORDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# An item or a field whose double-quoted text closes and then goes on: a
+# quote inside it that should have been \".
+_QUOTE_ENDS_EARLY = re.compile(r'^\s*(?:-\s+|[^:#"\s][^:#"]*:\s+)(?P<text>"(?:[^"\\]|\\.)*)"[ \t]*[^\s#]')
+
+
 def _yaml_diagnostic(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "not valid YAML"
@@ -406,6 +411,9 @@ def _yaml_diagnostic(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagno
     if syntax and mark is not None and (opened := _unclosed_quote(text, mark.line + 1)) is not None and opened[0] <= mark.line:
         return Diagnostic(path, *opened, "YAML syntax: a quote opened here is not closed on this line",
                           suggestion='close the quote, or write a " inside text as \\"')
+    if syntax and mark is not None and (early := _QUOTE_ENDS_EARLY.match(text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else "")):
+        return Diagnostic(path, mark.line + 1, early.end("text") + 1, "YAML syntax: a \" inside this quoted text ends it early; what follows is not read as text",
+                          suggestion='write a " inside text as \\", or use typographic quotes (“ ”)')
     line, column = _mark(mark) if mark else (0, 0)
     if "mapping values are not allowed" in problem and mark is not None and _misindented(text, mark.line):
         problem = "expected <block end>"  # a field indented too far reads as the text above going on
