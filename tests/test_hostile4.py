@@ -241,3 +241,13 @@ def test_what_is_text_or_markup_stays_allowed(text):
     from onepagers.inline import markup_problems
 
     assert markup_problems(text) == []
+
+
+def test_a_theme_file_saying_another_themes_number_is_the_one_blamed(sandbox: Project, cli):
+    """04-tidspres.yaml saying 5: the message was at 05-….yaml, which nobody touched."""
+    path = sandbox.data / "themes" / "04-tidspres.yaml"
+    _replace(path, "\nnumber: 4\n", "\nnumber: 5\n")
+    result = cli("check", "--project", str(sandbox.root))
+    assert result.exit_code == 1, result.output
+    assert f"{path}:{_line_of(path, 'number: 5')}:1: error: theme 5 is also claimed by 05-" in result.stderr, result.stderr
+    assert "05-maalinger-og-performancekrav.yaml:4:1: error" not in result.stderr, result.stderr

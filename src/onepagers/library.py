@@ -475,8 +475,12 @@ def _check_themes(series: SeriesFile, themes: list[ThemeFile], claimed: set[int]
         if theme.number > count:
             problems.append(src.error(("number",), f"theme {theme.number} is outside the series (it has {count} themes)"))
         if theme.number in owners:
-            other = owners[theme.number].source
-            problems.append(src.error(("number",), f"theme {theme.number} is also claimed by {other.path.name}"))
+            # Said at the file whose name has another number (04-….yaml
+            # saying 5), the one an editor changed; else at the later one.
+            first, second = owners[theme.number], tf
+            if _named_for(second.source.path, theme.number) and not _named_for(first.source.path, theme.number):
+                first, second = second, first
+            problems.append(second.source.error(("number",), f"theme {theme.number} is also claimed by {first.source.path.name}"))
         owners.setdefault(theme.number, tf)
         for name in theme.variants:
             if name not in series.variants:
@@ -502,6 +506,11 @@ def _check_themes(series: SeriesFile, themes: list[ThemeFile], claimed: set[int]
             if ref.theme is not None and ref.url is not None:
                 problems.append(tf.source.error(loc, "a reference points either to a theme or to a URL, not both"))
     return problems
+
+
+def _named_for(path: Path, number: int) -> bool:
+    digits = re.match(r"\d+", path.name)
+    return digits is not None and int(digits.group()) == number
 
 
 def _check_introduction(series: SeriesFile, intro: Introduction, source: SourceFile, themes: list[ThemeFile]) -> list[Diagnostic]:
