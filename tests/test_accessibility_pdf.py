@@ -221,6 +221,46 @@ def test_only_the_numbered_lists_say_they_are_numbered(built):
         assert len(lists) > len(numbered)
 
 
+# A pull quote: read once, where it stands in the cases ------------------------
+
+QUOTE = "Dermed er virksomheden opmærksom på, at nogle medarbejdere ikke trives med et stort fokus på salg."
+
+
+def test_a_pull_quote_is_read_once_and_the_sheet_passes_both_gates(sandbox):
+    """The quote is a /Layout artifact; outloud's TAG-002 on it is reviewed,
+    because the sheet's tagged text says the same words where they stand."""
+    import yaml
+
+    from onepagers.build import build
+
+    path = next((sandbox.data / "themes").glob("07-*.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["quote"] = QUOTE
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (result,) = build(sandbox, Selection(themes=(7,)), sandbox.root / "out").results
+    assert result.ok, [d.one_line() for d in result.problems]
+    texts = preflight.marked_texts(pypdf.PdfReader(result.job.path))
+    tagged = preflight._letters(" ".join(texts[k] for k in sorted(k for k in texts if isinstance(k[1], int))))
+    assert tagged.count(preflight._letters(QUOTE)) == 1  # read once
+    assert any(preflight._letters(QUOTE) in preflight._letters(t) for (_, key), t in texts.items() if key == "artifact:/Layout")
+    gates = preflight.gates(result.job.path)
+    assert all(gate.passed for gate in gates), [(g.name, g.findings) for g in gates]
+    assert [f.rule for g in gates for f in g.reviewed] == ["TAG-002"]
+
+
+@pytest.mark.parametrize(
+    ("layout", "tagged", "repeats"),
+    [
+        ("et stort fokus på salg", ["Dermed er virksomheden opmærksom på, at nogle trives med et stort fo\u2010", "kus på salg."], True),
+        ("et stort fokus på salg", ["Dermed er virksomheden opmærksom på noget andet."], False),  # prose hidden, said nowhere
+        ("", ["Dermed er virksomheden opmærksom."], False),  # no layout artifact on the page
+    ],
+)
+def test_prose_in_an_artifact_passes_only_where_the_tagged_text_says_it(layout, tagged, repeats):
+    texts = {(0, mcid): text for mcid, text in enumerate(tagged)} | ({(0, "artifact:/Layout"): layout} if layout else {})
+    assert preflight.repeats_tagged_text(texts, 0) is repeats
+
+
 # What the files say -------------------------------------------------------------
 
 

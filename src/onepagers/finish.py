@@ -194,7 +194,10 @@ def screen_finisher(document: Any, pdf: pydyf.PDF) -> None:
             elif running == "Footline":
                 running = "Footer"  # page 1's slim footer repeats the colophon's line: page furniture
             if running and element["S"] != "/Link":  # a link stays content, wherever it is
-                marked.retag("Artifact", pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{running}"}))
+                # A pull quote repeats a sentence of the cases for the eye;
+                # read aloud it would be said twice (preflight.REPEATS).
+                kind = {"Type": "/Layout"} if running == "Quote" else {"Type": "/Pagination", "Subtype": f"/{running}"}
+                marked.retag("Artifact", pydyf.Dictionary(kind))
                 _detach(objects, element)
                 numbers[mcid] = "null"
                 continue
@@ -293,12 +296,14 @@ def _parent_map(document: Any) -> dict[int, Any]:
 def _running(box: Any, parents: dict[int, Any]) -> str | None:
     """'Header' for the band repeated on a sheet's second page (it says again
     what page 1 said), 'Footer' for the colophon, 'Footline' for page 1's slim
-    footer, else None."""
+    footer, 'Quote' for a pull quote, else None."""
     element, inside = box.element, None
     while element is not None:
         classes = (element.get("class") or "").split()
         if "colophon" in classes:
             return "Footer"
+        if "pull-quote" in classes:
+            return "Quote"
         if "footline" in classes:
             return "Footline"
         inside = inside or ("Header" if "band" in classes else None)
