@@ -10,9 +10,7 @@ import pytest
 
 from onepagers.project import Project
 
-
-def _line_of(path: Path, text: str) -> int:
-    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if text in line)
+from test_check import _line_of
 
 
 def _replace(path: Path, old: str, new: str) -> None:

@@ -93,8 +93,8 @@ ACTIONS = 3
 
 
 def _action_count(tf: ThemeFile, variant: str, count: int) -> Diagnostic:
-    overlay = (tf.source.data.get("variants") or {}).get(variant) if isinstance(tf.source.data, dict) else None
-    loc: FieldPath = ("variants", variant, "actions") if isinstance(overlay, dict) and "actions" in overlay else ("actions",)
+    overlay = tf.theme.variants.get(variant)
+    loc: FieldPath = ("variants", variant, "actions") if overlay is not None and overlay.actions is not None else ("actions",)
     return tf.source.error(loc, f"a sheet has exactly {ACTIONS} actions (its panel's numbered items); {variant} has {count}",
                            rule="action-count", suggestion="the panel is designed for three")
 

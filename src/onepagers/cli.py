@@ -123,7 +123,7 @@ def report_skipped(problems: Sequence[Diagnostic], waiting: Sequence[str]) -> No
 
 def _output_folder(out: Path, option: str = "--out") -> Path:
     """An output folder, existing or to be made; anything else there is refused, never replaced."""
-    from .files import OutputError
+    from .files import OutputError, first_file
 
     try:
         a_file = out.exists() and not out.is_dir()
@@ -131,7 +131,7 @@ def _output_folder(out: Path, option: str = "--out") -> Path:
         raise OutputError(f"{option} {printable(str(out))}: cannot look at it: {exc.strerror or exc}") from None
     if a_file:
         raise SelectionError(f"{option} {printable(str(out))} is a file, not a folder: name a folder (it is made if missing)")
-    if not out.exists() and (blocking := next((p for p in out.parents if p.exists() and not p.is_dir()), None)) is not None:
+    if (blocking := first_file(out)) != out:
         raise SelectionError(f"{option} {printable(str(out))} cannot be made: {printable(str(blocking))} is a file, not a folder")
     return out
 

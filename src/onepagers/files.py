@@ -55,7 +55,7 @@ def write_atomically(path: Path, data: bytes, inside: Path | None = None) -> Non
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise OutputError(f"{path}: cannot write it: {_first_file(path.parent)} is a file, not a folder") from None
+        raise OutputError(f"{path}: cannot write it: {first_file(path.parent)} is a file, not a folder") from None
     except OSError as exc:
         raise _error(path, exc) from None
     if inside is not None and not Path(os.path.realpath(path.parent)).is_relative_to(os.path.realpath(inside)):
@@ -93,7 +93,7 @@ def _refuse_to_replace(path: Path) -> None:
         raise OutputError(f"{path}: exists and is not a regular file (a device, pipe or socket); refusing to replace it")
 
 
-def _first_file(folder: Path) -> Path:
+def first_file(folder: Path) -> Path:
     """The part of `folder`'s path that exists and is not a folder."""
     for part in reversed((folder, *folder.parents)):
         if part.exists() and not part.is_dir():

@@ -268,8 +268,7 @@ def _claimed_number(path: Path, source: SourceFile | None, count: int | None) ->
         number = source.data.get("number")
         if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= (count or number):
             return number
-    digits = re.match(r"\d+", path.name)
-    return int(digits.group()) if digits else None
+    return _name_number(path)
 
 
 def _load(path: Path, model: type[M], problems: list[Diagnostic], inside: Path) -> tuple[SourceFile | None, M | None]:
@@ -478,7 +477,7 @@ def _check_themes(series: SeriesFile, themes: list[ThemeFile], claimed: set[int]
             # Said at the file whose name has another number (04-….yaml
             # saying 5), the one an editor changed; else at the later one.
             first, second = owners[theme.number], tf
-            if _named_for(second.source.path, theme.number) and not _named_for(first.source.path, theme.number):
+            if _name_number(second.source.path) == theme.number != _name_number(first.source.path):
                 first, second = second, first
             problems.append(second.source.error(("number",), f"theme {theme.number} is also claimed by {first.source.path.name}"))
         owners.setdefault(theme.number, tf)
@@ -508,9 +507,10 @@ def _check_themes(series: SeriesFile, themes: list[ThemeFile], claimed: set[int]
     return problems
 
 
-def _named_for(path: Path, number: int) -> bool:
+def _name_number(path: Path) -> int | None:
+    """The number a theme file's name starts with (04-tidspres.yaml: 4)."""
     digits = re.match(r"\d+", path.name)
-    return digits is not None and int(digits.group()) == number
+    return int(digits.group()) if digits else None
 
 
 def _check_introduction(series: SeriesFile, intro: Introduction, source: SourceFile, themes: list[ThemeFile]) -> list[Diagnostic]:
