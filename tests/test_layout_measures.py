@@ -212,6 +212,26 @@ def test_every_sheet_holds_the_measure(sheets, measure):
     assert not problems, "\n".join(problems)
 
 
+# The themes whose text leaves a column more than 40 mm empty at every step
+# (the measure's NOT_MET). Every other sheet is held to it now; a theme
+# leaves this list the day its sheets hold it (the second test fails then).
+SHORT_THEMES = {1, 2, 3, 4, 5, 6, 7, 8}
+
+
+def test_every_sheet_of_a_theme_with_text_enough_leaves_no_column_empty(sheets):
+    """TEMA 9 was set a step too small, 44 mm left empty, where the step above
+    fills its pages: the steps above a layout that leaves room are laid out."""
+    held = [(job, pages) for job, pages in sheets if job.theme not in SHORT_THEMES]
+    assert held
+    problems = [f"{job.name}: {p}" for job, pages in held for p in empty_columns(pages)]
+    assert not problems, "\n".join(problems)
+
+
+def test_each_theme_listed_short_still_leaves_a_column_empty(sheets):
+    still = {job.theme for job, pages in sheets if job.theme in SHORT_THEMES and empty_columns(pages)}
+    assert still == SHORT_THEMES, f"holds the measure now, take it off SHORT_THEMES: {sorted(SHORT_THEMES - still)}"
+
+
 def _laid_out(project, library, tmp_path, css: str, number: int, edit=None):
     sandbox = copy_project(project, tmp_path / "sandbox", ("templates", "fonts"))
     sheet = sandbox.templates / "sheet.css"

@@ -96,6 +96,9 @@ SPLIT_SECTION_COST = 10.0
 COLUMNS_APART_MM = 12.0
 EMPTY_MM = 40.0
 MAX_LAYOUTS = 4
+# And at most this many more, where the best of those leaves line ends that
+# slip, columns that end apart, or room empty that a larger step may fill.
+EXTRA_LAYOUTS = 4
 # Room kept under the lowest column, for what the model of a column (heights
 # plus gaps) leaves out: margins collapsing into the blocks below.
 FIT_MARGIN_MM = 2.0
@@ -483,6 +486,8 @@ class Outcome:
     fits: bool
     cost: float
     bottoms: tuple[tuple[float, ...], ...]  # per page, per column (mm from the top of the page)
+    empty: float = 0.0  # mm of columns' room left empty beyond EMPTY_MM, all columns summed
+    apart: float = 0.0  # mm, the furthest apart a page's two columns end
 
 
 def turns(sheet: Any, measured: Measured, scale: float = 1.0) -> list[int]:
@@ -507,7 +512,7 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
     that layout's own splits and stretches are costed as they stand."""
     step = STEPS[step_index]
     heights = {u: h * scale for u, h in measured.heights.items()}
-    fits, cost, splits, carries, stretches, bottoms, feet = True, 0.0, [], [], [], [], []
+    fits, cost, splits, carries, stretches, bottoms, feet, left, furthest = True, 0.0, [], [], [], [], [], 0.0, 0.0
     for page in (1, 2):
         flow = page_units(sheet, placement, page)
         top, limit = measured.tops[page], measured.limits[page]
@@ -519,6 +524,7 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
             stretches.append((0.0, 0.0))
             feet.append(0.0)
             bottoms.append((top + below,))
+            left += max(0.0, footer - (top + below) - EMPTY_MM)
             cost += max(0.0, footer - (top + below) - EMPTY_MM) * 3
             continue
         # How tall the columns may grow: to the page body's end, less the
@@ -547,18 +553,25 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
             if second or len(flow) > 1:  # a column left empty is as far apart as can be
                 # Columns apart are always the layout's doing; room left empty may be the
                 # text's (a short theme), so it weighs less.
-                page_cost += max(0.0, abs(heights_then[0] - heights_then[1]) - COLUMNS_APART_MM + APART_SLACK_MM) * APART_COST
+                apart = abs(heights_then[0] - heights_then[1])
+                page_cost += max(0.0, apart - COLUMNS_APART_MM + APART_SLACK_MM) * APART_COST
                 # Gaps opened beyond the step's own read looser: the less the better.
                 page_cost += (abs(stretch[0]) + abs(stretch[1])) * STRETCH_COST
                 if _stranded(flow, k, carry):
                     page_cost += STRANDED_COST
             if carry is not None:
                 page_cost += RUN_ON_COST
-            key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, page_cost, max(a, b))
+            # Columns ending further apart than the measure (COLUMNS_APART_MM)
+            # are worse than any room left empty.
+            too_far = bool(second) and abs(ends[0] - ends[1]) > COLUMNS_APART_MM - 1.0
+            key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, too_far, page_cost, max(a, b))
             if best is None or key < best[0]:
-                best = (key, k, carry, ends, stretch)
+                best = (key, k, carry, ends, stretch, sum(max(0.0, e - EMPTY_MM) for e in empty))
         assert best is not None
-        (over, page_cost, _), k, carry, ends, stretch = best
+        (over, too_far, page_cost, _), k, carry, ends, stretch, page_left = best
+        left += page_left
+        if len(ends) == 2 and (carry is not None or k < len(flow)):
+            furthest = max(furthest, abs(ends[0] - ends[1]))
         # The blocks under the columns stand on the page's foot, not in its middle.
         feet.append(max(0.0, math.floor((limit - FIT_MARGIN_MM - FOOT_SLACK_MM - below - max(ends)) * 10) / 10) if below else 0.0)
         splits.append(k)
@@ -575,13 +588,20 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
         cost += SPLIT_SECTION_COST + (STRANDED_COST if _stranded(every, turn, None) else 0.0)
     cost += abs(step_index - BASE_STEP) * 2
     layout = Layout(turn, step_index, (splits[0], splits[1]), (stretches[0], stretches[1]), (carries[0], carries[1]), (feet[0], feet[1]))
-    return Outcome(layout, fits, cost, tuple(bottoms))
+    return Outcome(layout, fits, cost, tuple(bottoms), left, furthest)
+
+
+# How much taller a block of text gets with its size, leading aside: its lines
+# by the size, and more of them, but fewer than the size's square (a short
+# last line takes more words before it breaks). Measured on the series' sheets
+# from 10 to 11 and 12 pt: 1.3 to 2.3, mostly 1.5-1.8.
+SIZE_EXPONENT = 1.7
 
 
 def _scale(sheet_from: Step, to: Step) -> float:
-    """How much taller text gets from one step to another: lines are taller by
-    size and leading, and more of them by size."""
-    return (to.size_pt / sheet_from.size_pt) ** 2 * (to.leading / sheet_from.leading)
+    """How much taller text gets from one step to another (an estimate, until
+    that step is laid out)."""
+    return (to.size_pt / sheet_from.size_pt) ** SIZE_EXPONENT * (to.leading / sheet_from.leading)
 
 
 def choose(sheet: Any, measured: dict[int, Measured]) -> Outcome:
@@ -625,54 +645,91 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         results[current] = (document, rendered, html)
 
     slips: dict[Layout, int] = {}
+    own: dict[Layout, Measured] = {}
 
-    def exact(layout: Layout) -> tuple[bool, int, float]:
+    def exact(layout: Layout) -> tuple[bool, bool, int, float]:
         """What a laid-out layout is worth: whether it fits, how many of the
         typographer's rules its line ends break (three hyphenated lines in a
-        row, say: any is worse than room left empty), and its cost."""
+        row, say: any is worse than room left empty), and its cost, read off
+        its own boxes (a layout chosen on another's measure may fall out a
+        line differently)."""
         if layout.splits == (None, None) or layout.step not in measured:
-            return (True, 0, float("inf"))
+            return (True, True, 0, float("inf"))
         try:
-            outcome = evaluate(sheet, layout.placement, layout.step, measured[layout.step], given=layout)
+            if layout not in own:
+                own[layout] = measure(results[layout][0].pages)
+            outcome = evaluate(sheet, layout.placement, layout.step, own[layout], given=layout)
         except KeyError:  # items that were laid out nowhere (text lost off the pages)
-            return (True, 0, float("inf"))
+            return (True, True, 0, float("inf"))
         if layout not in slips:
             from .breaks import line_breaks, rule_problems
 
             slips[layout] = len(rule_problems(line_breaks(results[layout][0].pages), []))
-        return (not outcome.fits or bool(results[layout][1].overflows), slips[layout], outcome.cost)
+        # Columns further apart than the measure allows are worse than any slip.
+        return (not outcome.fits or bool(results[layout][1].overflows), outcome.apart > COLUMNS_APART_MM - 1.0, slips[layout], outcome.cost)
+
+    def best_at(step: int, placement: int | None = None) -> Outcome:
+        known, scale = _known(measured, step)
+        placements = [placement] if placement is not None else turns(sheet, known, scale)
+        # Where columns end is known only on a step's own measure.
+        return min((evaluate(sheet, t, step, known, scale) for t in placements), key=_rank if scale == 1.0 else lambda o: (not o.fits, o.cost))
+
+    def lay_best(step: int, placement: int | None = None) -> Outcome:
+        """Lay out the best layout at `step` (of one placement, if given): at an
+        estimate where the step has not been measured yet, then at the step's
+        own measure."""
+        best = best_at(step, placement)
+        for _ in range(2):
+            if not best.fits:
+                break
+            if best.layout not in results:
+                html = make_html(best.layout)
+                results[best.layout] = (*lay_out(html), html)
+            if step in measured:
+                break
+            measured[step] = measure(results[best.layout][0].pages)
+            best = best_at(step, placement)
+        return best
 
     chosen = min(results, key=exact)
-    # Slips in the line ends come from where the lines fall: the next step
-    # down or up sets them anew.
+    # Slips in the line ends, columns that end apart, a page that runs over
+    # where the estimate said it would not: all come from where the lines
+    # fall, and the next step down or up sets them anew.
     for step in [*range(chosen.step - 1, -1, -1), *range(chosen.step + 1, len(STEPS))]:
-        if exact(chosen)[2] == float("inf") or not exact(chosen)[1] or len(results) >= MAX_LAYOUTS + 2:
+        over, apart, slipped, cost = exact(chosen)
+        if cost == float("inf") or not (over or apart or slipped) or len(results) >= MAX_LAYOUTS + EXTRA_LAYOUTS:
             break
-        if exact(chosen)[0] and 0 in measured:
+        if over and 0 in measured:
             break  # nothing fits, even at the smallest step: the slips of a sheet not written do not matter
-        if not 0 <= step < len(STEPS):
-            continue
-        known = min(measured, key=lambda s: abs(s - step))
-        scale = 1.0 if known == step else _scale(STEPS[known], STEPS[step])
         try:
-            other = evaluate(sheet, chosen.placement, step, measured[known], scale).layout
-        except KeyError:
-            break
-        if other in results:
-            continue
-        html = make_html(other)
-        results[other] = (*lay_out(html), html)
-        try:
-            measured.setdefault(step, measure(results[other][0].pages))
+            # Slips alone: the same placement, its lines set anew.
+            lay_best(step, None if over or apart else chosen.placement)
         except KeyError:
             continue
         chosen = min(results, key=exact)
+
+    # Where the chosen layout leaves a column's room empty, the steps above it
+    # are laid out, while they fit: an estimate from another step is a line or
+    # two out in every column, and a step that fills the page is easily
+    # missed (TEMA 9 was set at 11 pt with 44 mm left, where 11.5 pt fills it).
+    for step in range(chosen.step + 1, len(STEPS)):
+        if len(results) >= MAX_LAYOUTS + EXTRA_LAYOUTS:
+            break
+        try:
+            if exact(chosen)[0] or evaluate(sheet, chosen.placement, chosen.step, measured[chosen.step], given=chosen).empty <= 0:
+                break
+            upward = lay_best(step)
+        except KeyError:
+            break
+        chosen = min(results, key=exact)
+        if not upward.fits:
+            break
     # The chosen step's best layout, now that the step is measured exactly: an
     # estimate set its splits before any paragraph could run on.
     try:
         exact_step = measured[chosen.step]
-        refined = min((evaluate(sheet, t, chosen.step, exact_step) for t in turns(sheet, exact_step)), key=lambda o: (not o.fits, o.cost))
-        better = refined.fits and refined.cost < evaluate_layout(sheet, chosen, measured)
+        refined = min((evaluate(sheet, t, chosen.step, exact_step) for t in turns(sheet, exact_step)), key=_rank)
+        better = refined.fits and _rank(refined) < _rank(evaluate(sheet, chosen.placement, chosen.step, measured[chosen.step], given=chosen))
     except KeyError:  # not laid out as designed, or the first guess kept: nothing to refine
         return (*results[chosen], chosen)
     if better and refined.layout not in results:
@@ -682,6 +739,13 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     return (*results[chosen], chosen)
 
 
-def evaluate_layout(sheet: Any, layout: Layout, measured: dict[int, Measured]) -> float:
-    """The cost of a laid-out layout as it stands, without its line ends' slips."""
-    return evaluate(sheet, layout.placement, layout.step, measured[layout.step], given=layout).cost
+def _known(measured: dict[int, Measured], step: int) -> tuple[Measured, float]:
+    """The measure nearest a step, and how much taller its text is at that step."""
+    known = min(measured, key=lambda s: abs(s - step))
+    return measured[known], (1.0 if known == step else _scale(STEPS[known], STEPS[step]))
+
+
+def _rank(outcome: Outcome) -> tuple[bool, bool, float]:
+    """Layouts compared: one that fits first, then one whose columns end
+    together (the measure, COLUMNS_APART_MM), then by cost."""
+    return (not outcome.fits, outcome.apart > COLUMNS_APART_MM - 1.0, outcome.cost)
