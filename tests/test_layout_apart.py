@@ -175,9 +175,26 @@ def edit_sandbox(project, tmp_path_factory) -> Project:
     return copy_project(project, tmp_path_factory.mktemp("edits"))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+# Each example builds a sheet, and an edit that breaks the layout makes the
+# chooser lay it out several times (a few seconds): `make test` tries a few,
+# new ones every run; the slow suite (CI) many more.
+@settings(max_examples=5, deadline=None, suppress_health_check=QUIET)
 @given(number=st.sampled_from(NUMBERS), section=st.sampled_from(TEXT_SECTIONS), edit=edits)
 def test_a_realistic_edit_never_builds_a_broken_sheet(edit_sandbox, number, section, edit):
+    _never_broken(edit_sandbox, number, section, edit)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=QUIET)
+@given(number=st.sampled_from(NUMBERS), section=st.sampled_from(TEXT_SECTIONS), edit=edits)
+def test_a_realistic_edit_never_builds_a_broken_sheet_many_times_over(edit_sandbox, number, section, edit):
+    _never_broken(edit_sandbox, number, section, edit)
+
+
+def _never_broken(edit_sandbox: Project, number: int, section: str, edit: tuple[str, str, int]) -> None:
     kind, text, where = edit
     path = _theme_path(edit_sandbox.root, number)
     data = yaml.safe_load(_theme_path(ROOT, number).read_text(encoding="utf-8"))
