@@ -176,3 +176,88 @@ def test_audit_says_which_gates_each_file_passed(good, tmp_path, cli):
     assert f"{failing}: print (PDF/X-4 preflight): FAILED" in result.stdout
     assert "device-rgb: page 2: DeviceRGB colour (rg)" in result.stderr
     assert cli("audit", str(passing)).exit_code == 0
+
+
+# The file's identification, and what PDF/X forbids ----------------------------------
+
+
+def _messages(pdf: bytes, rule: str) -> list[str]:
+    return [f.message for f in preflight.print_preflight(pdf).findings if f.rule == rule]
+
+
+def _xmp(change):  # type: ignore[no-untyped-def]
+    def plant(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.Metadata.write(change(pdf.Root.Metadata.read_bytes()))
+
+    return plant
+
+
+def test_a_header_newer_than_pdf_1_6_fails(good):
+    assert good.startswith(b"%PDF-1.6")
+    assert _messages(b"%PDF-1.7" + good[8:], "identification") == ["the header says '%PDF-1.7': a PDF/X-4 file is PDF 1.6 at most"]
+
+
+def test_an_xmp_that_names_another_pdfx_version_fails(good):
+    """The old check only looked for the bytes PDF/X-4 anywhere in the XMP: here
+    they still are (in pdfx:GTS_PDFXVersion), but the identifying property says X-1a."""
+    bad = edit(good, _xmp(lambda x: x.replace(b"<pdfxid:GTS_PDFXVersion>PDF/X-4", b"<pdfxid:GTS_PDFXVersion>PDF/X-1a:2001")))
+    assert b"PDF/X-4" in bad
+    assert _messages(bad, "identification") == ["the XMP's pdfxid:GTS_PDFXVersion is 'PDF/X-1a:2001', not 'PDF/X-4'"]
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda info: info.__setitem__("/Title", pikepdf.String("Another title")), "Info's /Title 'Another title' is not the XMP's dc:title"),
+        (lambda info: info.__delitem__("/Trapped"), "Info's /Trapped is None: it must say /True or /False"),
+        (lambda info: info.__setitem__("/Trapped", pikepdf.Name("/True")), "Info's /Trapped /True is not the XMP's pdf:Trapped 'False'"),
+        (lambda info: info.__setitem__("/ModDate", pikepdf.String("D:20240301120000+01'00")), "Info's /ModDate"),
+    ],
+    ids=["title", "no-trapped", "trapped-differs", "moddate-differs"],
+)
+def test_info_and_xmp_that_disagree_fail(good, change, expected):
+    messages = _messages(edit(good, lambda pdf: change(pdf.docinfo)), "identification")
+    assert len(messages) == 1 and messages[0].startswith(expected), messages
+
+
+def test_the_same_moment_written_two_ways_is_one_date(good):
+    """1980-01-01 00:00 UTC is 01:00 in Copenhagen."""
+    assert _messages(edit(good, lambda pdf: pdf.docinfo.__setitem__("/CreationDate", pikepdf.String("D:19800101010000+01'00"))), "identification") == []
+
+
+def test_a_profile_that_is_not_an_output_profile_fails(good):
+    def monitor(pdf: pikepdf.Pdf) -> None:
+        profile = pdf.Root.OutputIntents[0].DestOutputProfile
+        data = bytearray(profile.read_bytes())
+        data[12:16] = b"mntr"
+        profile.write(bytes(data))
+
+    assert _messages(edit(good, monitor), "output-intent") == ["the embedded profile is a b'mntr' b'CMYK' profile, not an output (prtr) CMYK one"]
+
+
+@pytest.mark.parametrize(
+    "plant, expected",
+    [
+        (lambda pdf: setattr(pdf.Root, "OpenAction", pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))), "the catalog has /OpenAction"),
+        (lambda pdf: setattr(pdf.Root, "AcroForm", pikepdf.Dictionary(Fields=pikepdf.Array())), "the catalog has /AcroForm"),
+        (lambda pdf: setattr(pdf.Root, "Names", pikepdf.Dictionary(JavaScript=pikepdf.Dictionary(Names=pikepdf.Array()))), "the catalog names JavaScript"),
+        (lambda pdf: setattr(pdf.pages[1].obj, "AA", pikepdf.Dictionary()), "page 2: the page has additional actions (/AA)"),
+        (lambda pdf: badpdf_resource(pdf, "/ExtGState", "/tr", pikepdf.Dictionary(TR=pikepdf.Name.Identity)), "page 2: graphics state /tr sets a transfer function (/TR)"),
+        (lambda pdf: badpdf_resource(pdf, "/ExtGState", "/ht", pikepdf.Dictionary(HT=pikepdf.Dictionary(HalftoneType=1, Frequency=60, Angle=45, SpotFunction=pikepdf.Name.Round))), "page 2: graphics state /ht sets a halftone"),
+        (lambda pdf: badpdf_resource(pdf, "/XObject", "/ps", pdf.make_stream(b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.PS)), "page 2: XObject /ps is PostScript"),
+        (lambda pdf: badpdf_resource(pdf, "/XObject", "/opi", pdf.make_stream(b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 1, 1], OPI=pikepdf.Dictionary())), "page 2: XObject /opi has OPI comments"),
+    ],
+    ids=["open-action", "acroform", "javascript", "page-actions", "transfer", "halftone", "postscript", "opi"],
+)
+def test_what_pdfx_forbids_fails(good, plant, expected):
+    """On the page planted, and on any other sharing its resources."""
+    where, _, message = expected.rpartition(": ") if expected.startswith("page ") else ("", "", expected)
+    findings = preflight.print_preflight(edit(good, plant)).findings
+    assert {f.rule for f in findings} == {"forbidden"} and {f.message for f in findings} == {message}
+    assert not where or where in {f"page {f.page}" for f in findings}
+
+
+def badpdf_resource(pdf: pikepdf.Pdf, category: str, name: str, value: pikepdf.Object) -> None:
+    import badpdf
+
+    badpdf._resource(pdf, category, name, value)

@@ -4,8 +4,11 @@
 prepress rules it warns about: RGB in any colour-space-bearing place (content
 streams, forms, shadings, patterns, images, inline images, transparency
 groups, soft masks, annotations' appearances, resources), page boxes, the
-output intent, fonts, annotations, the ink limit, the inks of small text,
-crop marks visible outside the bleed and none reaching into it.
+output intent and its profile's class, the file's identification (header
+version, GTS_PDFXVersion, Info and XMP alike, a file /ID), what PDF/X
+forbids (actions, JavaScript, forms, OPI, PostScript, transfer functions and
+halftones), fonts, annotations, the ink limit, the inks of small text, crop
+marks visible outside the bleed and none reaching into it.
 
 `screen_audit`: the structure a PDF/UA-1 audit reads, beyond what the adopted
 checker (outloud, in the tests) covers: the running header as an artifact
@@ -19,10 +22,12 @@ into a ContentError naming it; a hostile file's nesting and work are bounded.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -163,9 +168,12 @@ def print_preflight(pdf: bytes | Path, marks: bool = True) -> Gate:
     try:
         findings: list[Finding] = []
         findings += _output_intent(reader)
+        findings += _identification(reader)
+        findings += _forbidden(reader)
         budget = _Budget(MAX_OPERATIONS)
         for number, page in enumerate(reader.pages, start=1):
             findings += _page_boxes(page, number, marks)
+            findings += _forbidden_on_page(page, number)
             annotations = _value(page.get("/Annots"))
             if annotations:
                 count = len(annotations) if isinstance(annotations, list) else 1
@@ -197,13 +205,122 @@ def _output_intent(reader: pypdf.PdfReader) -> list[Finding]:
         problems.append(f"OutputConditionIdentifier is {intent.get('/OutputConditionIdentifier')!r}, not {FOGRA39_ID!r}")
     if intent.get("/RegistryName") != ICC_REGISTRY:
         problems.append(f"RegistryName is {intent.get('/RegistryName')!r}, not {ICC_REGISTRY!r}")
-    profile = intent.get("/DestOutputProfile")
-    if profile is None or profile.get_object().get("/N") != 4:
+    profile = _value(intent.get("/DestOutputProfile"))
+    if not isinstance(profile, StreamObject) or profile.get("/N") != 4:
         problems.append("no embedded CMYK ICC profile (DestOutputProfile with /N 4)")
-    metadata = root.get("/Metadata")
-    if metadata is None or b"PDF/X-4" not in metadata.get_object().get_data():
-        problems.append("the XMP metadata does not say PDF/X-4")
+    else:
+        # An ICC header: the device class at bytes 12-16, the colour space at 16-20.
+        header = profile.get_data()[:20]
+        if header[12:16] != b"prtr" or header[16:20] != b"CMYK":
+            problems.append(f"the embedded profile is a {header[12:16]!r} {header[16:20]!r} profile, not an output (prtr) CMYK one")
     return [Finding("output-intent", None, p) for p in problems]
+
+
+# PDF/X-4 (ISO 15930-7) is PDF 1.6 with some of it forbidden.
+PDFX_VERSION = (1, 6)
+_PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+-])(\d{2})?'?(\d{2})?'?)?")
+
+
+def _instant(text: str) -> datetime | None:
+    """A PDF date (D:YYYYMMDDHHmmSS+HH'mm') or an XMP one (ISO 8601), as a moment; None if neither."""
+    text = text.strip()
+    if match := _PDF_DATE.fullmatch(text):
+        year, month, day, hour, minute, second, sign, off_h, off_m = match.groups()
+        offset = 0 if sign in (None, "Z", "z") else (1 if sign == "+" else -1) * (int(off_h or 0) * 60 + int(off_m or 0))
+        try:
+            return datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=timezone(timedelta(minutes=offset)))
+        except ValueError:
+            return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _xmp_value(xmp: str, name: str) -> str | None:
+    """An XMP property's value, written as an element (for a language
+    alternative, its first entry) or as an attribute."""
+    name = re.escape(name)
+    match = re.search(rf"<{name}(?:\s[^>]*)?>\s*(?:<rdf:Alt>\s*<rdf:li[^>]*>)?([^<]*)<", xmp) or re.search(rf"\s{name}=\"([^\"]*)\"", xmp)
+    return html.unescape(match.group(1)).strip() if match else None
+
+
+def _identification(reader: pypdf.PdfReader) -> list[Finding]:
+    """What says the file is PDF/X-4, and which file it is: a header of PDF 1.6
+    at most, the XMP's GTS_PDFXVersion, a title, trapping and dates that the
+    Info dictionary and the XMP give alike, and a file identifier."""
+    problems = []
+    header = re.fullmatch(r"%PDF-(\d+)\.(\d+)", (reader.pdf_header or "").strip())
+    if header is None or (int(header[1]), int(header[2])) > PDFX_VERSION:
+        problems.append(f"the header says {(reader.pdf_header or '').strip()!r}: a PDF/X-4 file is PDF 1.6 at most")
+    metadata = _get(reader.trailer["/Root"], "/Metadata")
+    xmp = metadata.get_data().decode("utf-8", "replace") if isinstance(metadata, StreamObject) else ""
+    if (version := _xmp_value(xmp, "pdfxid:GTS_PDFXVersion")) != "PDF/X-4":
+        problems.append(f"the XMP's pdfxid:GTS_PDFXVersion is {version!r}, not 'PDF/X-4'")
+    info = _value(reader.trailer.get("/Info"))
+    info = info if isinstance(info, DictionaryObject) else DictionaryObject()
+    title, xmp_title = info.get("/Title"), _xmp_value(xmp, "dc:title")
+    if not title or not xmp_title:
+        problems.append("a title in both Info (/Title) and the XMP (dc:title) is required")
+    elif str(title) != xmp_title:
+        problems.append(f"Info's /Title {str(title)!r} is not the XMP's dc:title {xmp_title!r}")
+    trapped, xmp_trapped = info.get("/Trapped"), _xmp_value(xmp, "pdf:Trapped")
+    if trapped not in ("/True", "/False"):
+        problems.append(f"Info's /Trapped is {trapped!r}: it must say /True or /False")
+    elif trapped[1:] != xmp_trapped:
+        problems.append(f"Info's /Trapped {trapped} is not the XMP's pdf:Trapped {xmp_trapped!r}")
+    for key, name in (("/CreationDate", "xmp:CreateDate"), ("/ModDate", "xmp:ModifyDate")):
+        given, said = info.get(key), _xmp_value(xmp, name)
+        if given is None or said is None or _instant(str(given)) is None or _instant(str(given)) != _instant(said):
+            problems.append(f"Info's {key} ({given!r}) and the XMP's {name} ({said!r}) must give one moment")
+    identifier = _value(reader.trailer.get("/ID"))
+    if not isinstance(identifier, ArrayObject) or len(identifier) != 2:
+        problems.append("the trailer has no file identifier (/ID)")
+    return [Finding("identification", None, p) for p in problems]
+
+
+def _forbidden(reader: pypdf.PdfReader) -> list[Finding]:
+    """What PDF/X forbids in the catalog: actions and JavaScript (nothing may
+    run or change the page on the press), and interactive forms."""
+    root = _value(reader.trailer["/Root"])
+    found = [f"the catalog has {key}" for key in ("/OpenAction", "/AA", "/AcroForm") if key in root]
+    if _get(_get(root, "/Names"), "/JavaScript") is not None:
+        found.append("the catalog names JavaScript")
+    return [Finding("forbidden", None, f) for f in found]
+
+
+def _resource_dicts(resources, seen: set | None = None, depth: int = 0) -> Iterator[DictionaryObject]:  # type: ignore[no-untyped-def, type-arg]
+    """A resource dictionary and those of its forms (and theirs), each once."""
+    seen = set() if seen is None else seen
+    resources = _value(resources)
+    if not isinstance(resources, DictionaryObject) or _key(resources) in seen or depth > MAX_DEPTH:
+        return
+    seen.add(_key(resources))
+    yield resources
+    for _, xobject in _entries(_get(resources, "/XObject")):
+        if _get(xobject, "/Subtype") == "/Form":
+            yield from _resource_dicts(_get(xobject, "/Resources"), seen, depth + 1)
+
+
+def _forbidden_on_page(page: DictionaryObject, number: int) -> list[Finding]:
+    """What PDF/X forbids on a page: actions; OPI comments and PostScript
+    XObjects (the press would not see what the proof shows); transfer
+    functions and halftones in a graphics state (the press sets its own)."""
+    found = ["the page has additional actions (/AA)"] if "/AA" in page else []
+    for resources in _resource_dicts(page.get("/Resources")):
+        for name, xobject in _entries(_get(resources, "/XObject")):
+            if _get(xobject, "/Subtype") == "/PS" or _get(xobject, "/Subtype2") == "/PS":
+                found.append(f"XObject {name} is PostScript")
+            if _get(xobject, "/OPI") is not None:
+                found.append(f"XObject {name} has OPI comments")
+        for name, state in _entries(_get(resources, "/ExtGState")):
+            for key in ("/TR", "/TR2"):
+                if _get(state, key) not in (None, "/Default"):
+                    found.append(f"graphics state {name} sets a transfer function ({key})")
+            if _get(state, "/HTP") is not None or _get(state, "/HT") not in (None, "/Default"):
+                found.append(f"graphics state {name} sets a halftone")
+    return [Finding("forbidden", number, f) for f in found]
 
 
 def _box(page: DictionaryObject, name: str) -> list[float] | None:
@@ -230,24 +347,10 @@ def _page_boxes(page: DictionaryObject, number: int, marks: bool) -> list[Findin
     return [Finding("page-boxes", number, p) for p in problems]
 
 
-def _resources_fonts(resources, seen: set | None = None, depth: int = 0) -> Iterator[tuple[str, DictionaryObject]]:  # type: ignore[no-untyped-def, type-arg]
-    """Every font a resource dictionary holds, and those of its forms, each form once."""
-    seen = set() if seen is None else seen
-    resources = _value(resources)
-    if not isinstance(resources, DictionaryObject) or _key(resources) in seen or depth > MAX_DEPTH:
-        return
-    seen.add(_key(resources))
-    for name, font in _entries(_get(resources, "/Font")):
-        if isinstance(font, DictionaryObject):
-            yield name, font
-    for _, xobject in _entries(_get(resources, "/XObject")):
-        if _get(xobject, "/Subtype") == "/Form":
-            yield from _resources_fonts(_get(xobject, "/Resources"), seen, depth + 1)
-
-
 def _fonts(page: DictionaryObject, number: int) -> list[Finding]:
     problems = []
-    for name, font in _resources_fonts(page.get("/Resources")):
+    fonts = ((name, font) for resources in _resource_dicts(page.get("/Resources")) for name, font in _entries(_get(resources, "/Font")) if isinstance(font, DictionaryObject))
+    for name, font in fonts:
         if font.get("/Subtype") == "/Type3":
             continue
         descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
