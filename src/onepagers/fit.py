@@ -40,11 +40,13 @@ class Overflow:
     direction: str  # "bottom" (of the page), "side" or "box" (out of its own box)
     line_mm: float
     pushed: tuple[str, ...] = ()  # sections below it that it pushed off the page
+    text: str = ""  # where the text runs out sideways: the word (or run) that does
 
     def describe(self) -> str:
         name = f"'{self.heading}' ({self.section})" if self.heading else f"'{self.section}'"
         if self.direction == "side":
-            return f"{name} has text running {self.mm:.0f} mm out of its column on page {self.page} (a word or address too long to wrap)"
+            at = f" at '{self.text}'" if self.text else ""
+            return f"{name} has text running {self.mm:.0f} mm out of its column on page {self.page}{at} (a word or address too long to wrap)"
         if self.direction == "box":
             return f"{name} has text running {self.mm:.0f} mm out of the bottom of its box on page {self.page}, where it would be hidden"
         if self.direction == "footer":
@@ -266,9 +268,9 @@ def _overflows(pages: list[Any]) -> list[Overflow]:
                 above = here
                 if past > TOLERANCE_PX:
                     found.append(here)
-                side, down = _escapes(box)
+                side, down, word = _escapes(box)
                 if side > TOLERANCE_PX:
-                    found.append(Overflow(number, section, _heading(box), side / PX_PER_MM, "side", line_mm))
+                    found.append(Overflow(number, section, _heading(box), side / PX_PER_MM, "side", line_mm, text=word))
                 if down > TOLERANCE_PX:
                     found.append(Overflow(number, section, _heading(box), down / PX_PER_MM, "box", line_mm))
     return _one_per_section(found)
@@ -285,15 +287,18 @@ def _one_per_section(found: list[Overflow]) -> list[Overflow]:
             merged[key] = item
             continue
         pushed = tuple(dict.fromkeys(seen.pushed + item.pushed))
-        merged[key] = replace(seen, mm=max(seen.mm, item.mm), heading=seen.heading or item.heading, pushed=pushed)
+        text = (item if item.mm > seen.mm else seen).text or seen.text or item.text
+        merged[key] = replace(seen, mm=max(seen.mm, item.mm), heading=seen.heading or item.heading, pushed=pushed, text=text)
     return list(merged.values())
 
 
-def _escapes(section: Any) -> tuple[float, float]:
+def _escapes(section: Any) -> tuple[float, float, str]:
     """How far text runs out of the block that holds its lines: past its right
     edge (a word too long, a `nowrap` line) and past its bottom (a box of fixed
-    height, whose `overflow: hidden` would hide the rest)."""
+    height, whose `overflow: hidden` would hide the rest); and the word that
+    runs furthest out, shortened as an editor would search for it."""
     side = down = 0.0
+    word = ""
     for block in _walk(section):
         lines = [c for c in getattr(block, "children", ()) or () if type(c).__name__ == "LineBox"]
         if not lines:
@@ -303,9 +308,11 @@ def _escapes(section: Any) -> tuple[float, float]:
         for line in lines:
             down = max(down, line.position_y + line.height - bottom)
             for box in _walk(line):
-                if type(box).__name__ == "TextBox" and box.text.strip():
-                    side = max(side, box.position_x + box.width - right)
-    return side, down
+                if type(box).__name__ == "TextBox" and box.text.strip() and box.position_x + box.width - right > side:
+                    side = box.position_x + box.width - right
+                    longest = max(box.text.split(), key=len)
+                    word = longest if len(longest) <= 30 else f"{longest[:14]}…{longest[-14:]}"
+    return side, down, word
 
 
 # How far (in mm) things that belong together may be apart and still read as
