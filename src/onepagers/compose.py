@@ -23,7 +23,9 @@ first candidate out, reads every item's height off WeasyPrint's boxes, works
 out every placement and split at that step exactly (the columns of both pages
 have one measure, so an item is as tall on either page), and lays out the
 best candidate; a step it has not laid out yet it first lays out to measure.
-A handful of layouts per sheet at most (`MAX_LAYOUTS`).
+A handful of layouts per sheet (`MAX_LAYOUTS`), and a few more
+(`EXTRA_LAYOUTS`) where the best of those runs over, slips, ends its columns
+apart or leaves room that a larger step may fill.
 """
 
 from __future__ import annotations
