@@ -26,12 +26,25 @@ def copy(project, tmp_path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def built(copy) -> tuple[Path, Path, Path]:
-    """Themes 3 and 4 built once into out/: (project, sheet 3, sheet 4)."""
-    result = run_cli("build", "--theme", "3", "--theme", "4", "--out", "out", cwd=copy)
+@pytest.fixture(scope="module")
+def built_here(project, tmp_path_factory) -> tuple[Path, list[str]]:
+    """Themes 3 and 4 built once for the module into out/: (project, the paths build printed)."""
+    root = tmp_path_factory.mktemp("built-3-4")
+    for part in ("data", "templates", "fonts"):
+        shutil.copytree(project.root / part, root / part)
+    result = run_cli("build", "--theme", "3", "--theme", "4", "--out", "out", cwd=root)
     assert result.returncode == 0, result.stderr
-    three, four = (copy / p for p in result.stdout.split())
+    return root, result.stdout.split()
+
+
+@pytest.fixture
+def built(built_here, tmp_path) -> tuple[Path, Path, Path]:
+    """A copy of that project and its out/ to damage: (project, sheet 3, sheet 4).
+    A build's record holds no absolute path, so the copy is up to date as built."""
+    root, printed = built_here
+    copy = tmp_path / "project"
+    shutil.copytree(root, copy, symlinks=True)
+    three, four = (copy / p for p in printed)
     return copy, three, four
 
 
