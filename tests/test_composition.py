@@ -15,7 +15,6 @@ from onepagers.plan import Selection, plan
 from onepagers.pdf import Renderer
 
 MAX_ROOM_MM = 60.0
-BODY_PT = 10.0
 ACTION_CHARS = 75
 
 
