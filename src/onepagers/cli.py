@@ -33,6 +33,8 @@ from .diagnostics import ContentError, Diagnostic, SelectionError, printable
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .project import Project
+
 app = typer.Typer(
     help=(
         "Turn the text of the theme sheets (YAML under data/) into print-ready "
@@ -119,6 +121,17 @@ def report_skipped(problems: Sequence[Diagnostic], waiting: Sequence[str]) -> No
     count = len(problems)
     sheets = ", ".join(waiting)
     say(f"{count} problem{'s' if count != 1 else ''} in the data" + (f"; not built: {sheets}." if sheets else "."))
+
+
+def _not_among_inputs(project: Project, path: Path, option: str, example: str) -> None:
+    """A report or page goes nowhere among the files of the project worked on,
+    nor of the project the current folder is in (a relative path is read from
+    there)."""
+    from .plan import check_output_file
+    from .project import Project
+
+    for one in (project, Project.find()):
+        check_output_file(one, path, option, example)
 
 
 def _output_folder(out: Path, option: str = "--out") -> Path:
@@ -286,6 +299,11 @@ def preview(
         raise SelectionError(f"no PDFs under {out}; run `onepagers build` first")
     if to is not None:
         to = _output_folder(to, "--to")
+        from .plan import check_output_folder
+        from .project import Project
+
+        # The project the current folder is in, if any: its data/ is no place for pictures.
+        check_output_folder(Project.find(), to, "--to")
     previews.check_targets(out, to, pdfs)
     damaged = 0
     for pdf in pdfs:
@@ -329,6 +347,8 @@ def check(
     # A file that does not load is a finding like any other (in --json too);
     # the files that load are still checked.
     project = Project.find(project_dir)
+    if report is not None:
+        _not_among_inputs(project, report, "--report", "build/check.txt")
     if hyphenation:
         _check_hyphenation(project, load_library(project.data), theme or None)
         return
@@ -533,6 +553,7 @@ def diff(
             say(f"No text changed since {since}.")
         title = ""
     if html_file is not None:
+        _not_among_inputs(project, html_file, "--html", "build/diff.html")
         write_atomically(html_file, worddiff.to_html(comparisons, title, project.templates, since or "").encode("utf-8"))
         say(f"wrote {printable(str(html_file))}")
 

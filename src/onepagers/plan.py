@@ -128,21 +128,37 @@ def plan(library: Library, out: Path, selection: Selection) -> list[Job]:
     return planned
 
 
-def check_output_folder(project: Project, out: Path) -> None:
+def _inside_inputs(project: Project, path: Path) -> tuple[str, Path] | None:
+    """The input folder (data/, templates/ or fonts/) that `path` is in, links followed."""
+    where = Path(os.path.realpath(path))
+    for name, folder in (("data", project.data), ("templates", project.templates), ("fonts", project.fonts)):
+        inputs = Path(os.path.realpath(folder))
+        if where.is_relative_to(inputs):
+            return name, inputs
+    return None
+
+
+def check_output_folder(project: Project, out: Path, option: str = "--out") -> None:
     """Refuse an output folder that would mix outputs with the project's inputs:
     inside data/, templates/ or fonts/ (every build would read its own PDFs
     as input, and a gallery among the theme files is one no one asked for),
     or the project folder itself or a folder above it. Links are followed: a
     link named `build` that points into data/ is data/."""
+    if inside := _inside_inputs(project, out):
+        raise SelectionError(f"{option} {out} is inside the project's {inside[0]}/ folder ({inside[1]}); outputs go in a folder of their own, e.g. {option} build")
     where = Path(os.path.realpath(out))
-    for name, folder in (("data", project.data), ("templates", project.templates), ("fonts", project.fonts)):
-        inputs = Path(os.path.realpath(folder))
-        if where.is_relative_to(inputs):
-            raise SelectionError(f"--out {out} is inside the project's {name}/ folder ({inputs}); outputs go in a folder of their own, e.g. --out build")
     data = Path(os.path.realpath(project.data))
     if data.is_relative_to(where):
         what = "the project folder" if where == Path(os.path.realpath(project.root)) else "a folder that holds the project"
-        raise SelectionError(f"--out {out} is {what} ({where}); outputs go in a folder of their own inside it, e.g. --out build")
+        raise SelectionError(f"{option} {out} is {what} ({where}); outputs go in a folder of their own inside it, e.g. {option} build")
+
+
+def check_output_file(project: Project, path: Path, option: str, example: str) -> None:
+    """Refuse a report or a page (`check --report`, `diff --html`) inside
+    data/, templates/ or fonts/: it would replace a theme file, a template or
+    a font with itself, or be read as one by the next build."""
+    if inside := _inside_inputs(project, path):
+        raise SelectionError(f"{option} {path} is inside the project's {inside[0]}/ folder ({inside[1]}), whose files are the project's text and look; write it elsewhere, e.g. {option} {example}")
 
 
 @dataclass(frozen=True)
