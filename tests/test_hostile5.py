@@ -58,3 +58,36 @@ def test_preview_puts_no_pictures_among_the_theme_files(sandbox: Project, cli, m
     assert result.exit_code == 2, result.output
     assert "--to data/themes is inside the project's data/ folder" in result.stderr, result.stderr
     assert sorted(os.listdir(sandbox.data / "themes")) == before
+
+
+@pytest.mark.parametrize("name", ["08-teknologi.yaml.orig", "08-teknologi.bak", ".08-teknologi.yaml"])
+def test_a_theme_without_a_file_is_said_and_the_introduction_waits(sandbox: Project, cli, name):
+    """Renamed to a name the folder's listing skips, theme 8 went missing
+    without a word, and the introduction numbered Ledelse 8 beside a sheet that
+    says TEMA 9/10."""
+    themes = sandbox.data / "themes"
+    (themes / "08-teknologi.yaml").rename(themes / name)
+    checked = cli("check", "--project", str(sandbox.root))
+    assert checked.exit_code == 1, checked.output
+    assert f"{themes}: error: no file holds theme 8 of the 10 the series has" in checked.stderr, checked.stderr
+    assert checked.stderr.count("theme 8") == 1, checked.stderr  # and no correction naming it is blamed
+    out = sandbox.root / "out"
+    built = cli("build", "--all", "--project", str(sandbox.root), "--out", str(out))
+    assert built.exit_code == 1, built.output
+    assert "not built: theme 8, the introduction." in built.stderr, built.stderr
+    names = sorted(p.name for p in out.rglob("*.pdf"))
+    assert len(names) == 9 and not [n for n in names if n.startswith(("tema-08", "introduktion"))], names
+
+
+def test_a_correction_for_the_introduction_in_another_series_is_a_warning_not_a_traceback(sandbox: Project, cli):
+    """The introduction moved to the public series; corrections.yaml still names it in privat@2."""
+    from test_check import _line_of
+
+    intro = sandbox.data / "introduction.yaml"
+    intro.write_text(intro.read_text(encoding="utf-8").replace("\nseries: privat\n", "\nseries: offentlig\n", 1), encoding="utf-8")
+    result = cli("check", "--project", str(sandbox.root))
+    assert "Traceback" not in result.output and result.exit_code == 0, result.output
+    corrections = sandbox.data / "corrections.yaml"
+    line = _line_of(corrections, "- theme: introduction")
+    assert f"{corrections}:{line + 1}:5: warning: 'privat@2'" in result.stderr, result.stderr  # at its variant:
+    assert "the introduction is written for the offentlig series, which has no such variant" in result.stderr, result.stderr

@@ -133,12 +133,25 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
             unknown = set(range(1, series_themes.themes + 1 if series_themes else 1)) - held
         problems += _check_series(series, series_source)
         problems += _check_themes(series, themes, set(claimed.values()) | unknown)
+        # A theme the series has and no file holds (deleted, or renamed to a
+        # backup name the folder's listing skips): its sheet would be missing,
+        # and the introduction's list of themes short, without a word. It is
+        # said once, at the folder; what names it waits, as for a broken file.
+        series_themes = series.series.get(_base_series(series))
+        held = {tf.theme.number for tf in themes} | set(claimed.values()) | unknown
+        missing = set() if _in(problems, theme_dir) or series_themes is None else set(range(1, series_themes.themes + 1)) - held
         if introduction is not None and intro_source is not None:
             problems += _check_introduction(series, introduction, intro_source, themes)
         if corrections is not None and corrections_source is not None:
             # Which themes exist is unknown if their folder could not be read.
-            numbers = None if _in(problems, theme_dir) else {tf.theme.number for tf in themes} | set(claimed.values()) | unknown
+            numbers = None if _in(problems, theme_dir) else held | missing
             problems += _check_corrections(series, corrections, corrections_source, numbers)
+        problems += [
+            Diagnostic(theme_dir, 0, 0, f"no file holds theme {n} of the {series_themes.themes} the series has ({_base_series(series)})",
+                       suggestion=f"restore its file ({n:02d}-….yaml), or give the series fewer themes in series.yaml")
+            for n in sorted(missing)
+        ]
+        unknown |= missing
 
     problems = list(dict.fromkeys(problems))  # one mistake, one message
     if problems and (not partial or series is None or series_source is None or _in(problems, series_source.path)):

@@ -34,7 +34,7 @@ from .library import Library, ThemeFile
 from .model import Correction
 from .project import Project
 from .source import FieldPath, SourceFile, load_yaml
-from .variants import _chain, resolve, resolve_introduction
+from .variants import _chain, introduction_variants, resolve, resolve_introduction
 
 SOURCES = Path("tests") / "seeds" / "sources.yaml"
 RULE = "published-text"
@@ -291,6 +291,10 @@ def _stale(library: Library, listed_source: SourceFile, listed: list[dict[str, A
             continue
         if c["theme"] == "introduction":
             if library.introduction is None:
+                continue
+            if c["variant"] not in introduction_variants(library):
+                found.append(listed_source.error(("corrections", i, "variant"), f"'{c['variant']}': the introduction is written for the {library.introduction.series} series, which has no such variant",
+                                                 rule=RULE, suggestion=f"name a variant of that series ({', '.join(introduction_variants(library))}), or the introduction's series: in data/introduction.yaml", severity="warning"))
                 continue
             intro = resolve_introduction(library, c["variant"])
             everything = " ".join(str(getattr(block, block.kind)) for block in intro.blocks)
