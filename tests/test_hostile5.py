@@ -91,3 +91,28 @@ def test_a_correction_for_the_introduction_in_another_series_is_a_warning_not_a_
     line = _line_of(corrections, "- theme: introduction")
     assert f"{corrections}:{line + 1}:5: warning: 'privat@2'" in result.stderr, result.stderr  # at its variant:
     assert "the introduction is written for the offentlig series, which has no such variant" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("written, read", [("010", 8), ("0x5", 5), ("0b101", 5), ("1_0", 10), ("1:30", 90)])
+def test_a_number_yaml_reads_in_another_base_is_refused_at_its_value(sandbox: Project, cli, written, read):
+    """`theme: 010` pointed the reference at theme 8 ("tema 8 om teknologi") without a word."""
+    from test_check import _line_of
+
+    path = sandbox.data / "themes" / "01-instruktion-og-oplaering.yaml"
+    line = _line_of(path, "    theme: 5")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[line - 1] = lines[line - 1].replace("theme: 5", f"theme: {written}")
+    path.write_text("".join(lines), encoding="utf-8")
+    result = cli("check", "--project", str(sandbox.root))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    errors = [e for e in result.stderr.splitlines() if ": error: " in e]
+    assert errors == [f"{path}:{line}:12: error: '{written}' is read by YAML as the number {read}, which is likely not what was meant "
+                      "(write a number in plain digits with no leading zero, or put text in quotes)"], result.stderr
+    # The theme file's own error is the message: no correction of that theme is said to be stale.
+    assert "corrections.yaml" not in result.stderr, result.stderr
+
+
+def test_plain_numbers_still_read(sandbox: Project, cli):
+    path = sandbox.data / "themes" / "01-instruktion-og-oplaering.yaml"
+    assert "\nnumber: 1\n" in path.read_text(encoding="utf-8")
+    assert cli("check", "--project", str(sandbox.root)).exit_code == 0

@@ -299,6 +299,9 @@ def _stale(library: Library, listed_source: SourceFile, listed: list[dict[str, A
             intro = resolve_introduction(library, c["variant"])
             everything = " ".join(str(getattr(block, block.kind)) for block in intro.blocks)
         else:
+            # A theme whose file did not load says nothing now: its own error is the message.
+            if c["theme"] in library.broken or (c["theme"] is None and library.broken):
+                continue
             numbers = [c["theme"]] if c["theme"] is not None else [tf.theme.number for tf in library.themes]
             sheets = [resolve(library, tf, c["variant"]) for n in numbers if (tf := library.theme(n)) is not None]
             everything = " ".join(

@@ -206,9 +206,17 @@ class _Limits:
             raise _Refused(node.start_mark, f"a number of {len(node.value)} digits; no number in the data has more than {MAX_DIGITS}",
                            suggestion="if it is text, put it in quotes")
         try:
-            return super().construct_yaml_int(node)
+            value = super().construct_yaml_int(node)
         except ValueError:  # `!!int abc`: a tag that says number on something that is not one
             raise _Refused(node.start_mark, f"'{node.value}' is marked as a whole number (!!int) but is not one") from None
+        # YAML 1.1 reads a whole number with a leading zero as octal (`010` is
+        # 8), and `0x10`, `0b10`, `1_0`, `1:30` in other ways: a theme number
+        # typed so would name another theme without a word.
+        written = node.value.strip().lstrip("+-")
+        if not written.isdigit() or (len(written) > 1 and written.startswith("0")):
+            raise _Refused(node.start_mark, f"'{node.value}' is read by YAML as the number {value}, which is likely not what was meant",
+                           suggestion="write a number in plain digits with no leading zero, or put text in quotes")
+        return value
 
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:  # type: ignore[override]
