@@ -23,10 +23,13 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "onepagers"
 
 
 def _imports(path: Path) -> set[str]:
-    """Every onepagers module `path` imports, at the top or inside a function."""
+    """Every onepagers module `path` imports, at the top or inside a function;
+    not those imported for type hints alone (`if TYPE_CHECKING:`), which never run."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hints = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING" for stmt in block.body for n in ast.walk(stmt)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and id(node) not in hints:
             if node.module:
                 found.add(node.module.split(".")[0])
             else:

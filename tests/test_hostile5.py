@@ -116,3 +116,28 @@ def test_plain_numbers_still_read(sandbox: Project, cli):
     path = sandbox.data / "themes" / "01-instruktion-og-oplaering.yaml"
     assert "\nnumber: 1\n" in path.read_text(encoding="utf-8")
     assert cli("check", "--project", str(sandbox.root)).exit_code == 0
+
+
+def test_an_overlay_mistake_is_found_on_loading_before_anything_is_written(sandbox: Project, cli):
+    """An overlay replacing item 4 of three cases was found only while that
+    variant was resolved, after other sheets were written: "nothing was
+    written", and check hid every other finding."""
+    from test_check import _line_of
+
+    path = sandbox.data / "themes" / "04-tidspres.yaml"
+    assert "\nvariants:" not in path.read_text(encoding="utf-8")
+    with path.open("a", encoding="utf-8") as file:
+        file.write('variants:\n  privat@1:\n    cases:\n      4: "Fire."\n')
+    salg = sandbox.data / "themes" / "07-salg.yaml"
+    salg.write_text(salg.read_text(encoding="utf-8").replace("\ntitle:", "\ntitel:", 1), encoding="utf-8")
+    out = sandbox.root / "out"
+    built = cli("build", "--theme", "4", "--project", str(sandbox.root), "--out", str(out))
+    assert built.exit_code == 1 and "Traceback" not in built.output, built.output
+    line = _line_of(path, '4: "Fire."')
+    assert f"{path}:{line}:7: error: 'cases' has 3 items in the base; item 4 cannot be replaced" in built.stderr, built.stderr
+    assert not out.exists() or not list(out.rglob("*.pdf")), list(out.rglob("*"))
+    checked = cli("check", "--project", str(sandbox.root))
+    assert f"{salg}:" in checked.stderr and "titel" in checked.stderr, checked.stderr  # the other mistake is still said
+    every = cli("build", "--all", "--project", str(sandbox.root), "--out", str(out))
+    assert "not built:" in every.stderr and "theme 4" in every.stderr, every.stderr
+    assert every.stdout.split() and all("tema-04" not in line for line in every.stdout.split()), every.stdout

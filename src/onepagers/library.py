@@ -153,6 +153,8 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
         ]
         unknown |= missing
 
+    if series is not None and series_source is not None:
+        problems += _check_overlays(Library(data_dir, series, series_source, tuple(themes), None, None), problems)
     problems = list(dict.fromkeys(problems))  # one mistake, one message
     if problems and (not partial or series is None or series_source is None or _in(problems, series_source.path)):
         raise ContentError(problems)
@@ -173,6 +175,28 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
         waits = intro_source is not None
         introduction, intro_source = None, None
     return Library(data_dir, series, series_source, tuple(themes), introduction, intro_source, tuple(problems), frozenset(broken), waits)
+
+
+def _check_overlays(library: Library, problems: list[Diagnostic]) -> list[Diagnostic]:
+    """What only resolving a variant finds (an overlay replacing an item its
+    base does not have, a quote that is no sentence of the cases), found now:
+    found later, the build had written other variants' sheets before it said
+    that nothing was written. Themes already reported are left to that report;
+    a mistake every variant inherits is said once."""
+    from .variants import resolve, variants_of
+
+    found: list[Diagnostic] = []
+    whole = {tf.theme.number for tf in library.themes if not _in(problems, tf.source.path)}
+    for tf in library.themes:
+        # A sheet naming a theme that did not load waits for it (load_library).
+        if _in(problems, tf.source.path) or _referenced(tf) - whole:
+            continue
+        for name in variants_of(library, tf):
+            try:
+                resolve(library, tf, name)
+            except ContentError as exc:
+                found += [d for d in exc.diagnostics if (d.path, d.line, d.column) not in {(f.path, f.line, f.column) for f in found}]
+    return found
 
 
 def _readable_folder(data_dir: Path) -> None:

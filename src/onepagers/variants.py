@@ -11,12 +11,14 @@ immutable data that the templates render and the tests compare with the PDF.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import inline
 from .diagnostics import ContentError
-from .library import Library, ThemeFile
 from .model import TEXT_SECTIONS, Block, Headings, Reference
+
+if TYPE_CHECKING:  # load_library checks that every variant resolves: a type, not an import, this way
+    from .library import Library, ThemeFile
 
 
 @dataclass(frozen=True)
