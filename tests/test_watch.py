@@ -91,7 +91,7 @@ def test_watch_survives_every_kind_of_bad_save(copy, library):
         assert _next(lines).startswith("watching ")
         assert f"rebuilt {label}" in _next(lines)
         saves = [
-            (lambda: theme.rename(away), f"there is no theme {number}"),
+            (lambda: theme.rename(away), f"no file holds theme {number} of the"),
             (lambda: away.rename(theme), "nothing changed"),
             (lambda: theme.write_bytes(good.encode("utf-8").replace(b"\ntitle:", b"\ntitle:\0")), "U+0000"),
             (lambda: (theme.unlink(), theme.mkdir()), "a folder inside data/themes is not read"),
