@@ -141,3 +141,18 @@ def test_an_overlay_mistake_is_found_on_loading_before_anything_is_written(sandb
     every = cli("build", "--all", "--project", str(sandbox.root), "--out", str(out))
     assert "not built:" in every.stderr and "theme 4" in every.stderr, every.stderr
     assert every.stdout.split() and all("tema-04" not in line for line in every.stdout.split()), every.stdout
+
+
+def test_yaml_in_a_folder_of_data_is_said_not_read(sandbox: Project, cli):
+    """data/README promises every YAML file in data/ is read or reported; one a
+    folder down was neither."""
+    extra = sandbox.data / "extra" / "deeper"
+    extra.mkdir(parents=True)
+    (extra.parent / "04-tidspres.yaml").write_text((sandbox.data / "themes" / "04-tidspres.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (extra / "noter.yml").write_text("a: b\n", encoding="utf-8")
+    (extra / "noter.txt").write_text("not YAML\n", encoding="utf-8")
+    (extra / "gammel.yaml.bak").write_text("a: b\n", encoding="utf-8")
+    result = cli("check", "--project", str(sandbox.root))
+    assert result.exit_code == 1, result.output
+    said = sorted(line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: not read: data/ holds" in line)
+    assert said == [str(extra.parent / "04-tidspres.yaml"), str(extra / "noter.yml")], result.stderr

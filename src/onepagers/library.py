@@ -287,6 +287,12 @@ def _stray_data_files(data_dir: Path) -> list[Diagnostic]:
     except OSError:
         return []  # series.yaml's own message says it
     problems = []
+    for folder in entries:
+        # A folder of its own (data/extra/…) is no more read than a file beside
+        # series.yaml; its YAML is said too, a bounded look, links not followed.
+        if folder.name != "themes" and not _EDITOR_FILE.search(folder.name) and folder.is_dir() and not folder.is_symlink():
+            problems += [Diagnostic(path, 0, 0, "not read: data/ holds " + ", ".join(DATA_FILES) + " and themes/", suggestion="themes go in data/themes")
+                         for path in _yaml_below(folder)]
     for path in entries:
         if _EDITOR_FILE.search(path.name) or path.name in DATA_FILES or path.suffix.lower() not in (".yml", ".yaml"):
             continue
@@ -294,6 +300,20 @@ def _stray_data_files(data_dir: Path) -> list[Diagnostic]:
         hint = f"rename it to {wanted}" if wanted in DATA_FILES else "themes go in data/themes"
         problems.append(Diagnostic(path, 0, 0, "not read: data/ holds " + ", ".join(DATA_FILES) + " and themes/", suggestion=hint))
     return problems
+
+
+def _yaml_below(folder: Path, most: int = 500) -> list[Path]:
+    """The YAML files under `folder`, among its first `most` entries."""
+    found, seen = [], 0
+    for root, folders, names in os.walk(folder, onerror=lambda _: None):
+        folders[:] = sorted(f for f in folders if not _EDITOR_FILE.search(f))
+        for name in sorted(names):
+            seen += 1
+            if seen > most:
+                return found
+            if not _EDITOR_FILE.search(name) and Path(name).suffix.lower() in (".yml", ".yaml"):
+                found.append(Path(root) / name)
+    return found
 
 
 def _claimed_number(path: Path, source: SourceFile | None, count: int | None) -> int | None:
