@@ -290,7 +290,7 @@ def _stray_data_files(data_dir: Path) -> list[Diagnostic]:
     for folder in entries:
         # A folder of its own (data/extra/…) is no more read than a file beside
         # series.yaml; its YAML is said too, a bounded look, links not followed.
-        if folder.name != "themes" and not _EDITOR_FILE.search(folder.name) and folder.is_dir() and not folder.is_symlink():
+        if folder.name != "themes" and not _EDITOR_FILE.search(folder.name) and _real_folder(folder):
             problems += [Diagnostic(path, 0, 0, "not read: data/ holds " + ", ".join(DATA_FILES) + " and themes/", suggestion="themes go in data/themes")
                          for path in _yaml_below(folder)]
     for path in entries:
@@ -300,6 +300,14 @@ def _stray_data_files(data_dir: Path) -> list[Diagnostic]:
         hint = f"rename it to {wanted}" if wanted in DATA_FILES else "themes go in data/themes"
         problems.append(Diagnostic(path, 0, 0, "not read: data/ holds " + ", ".join(DATA_FILES) + " and themes/", suggestion=hint))
     return problems
+
+
+def _real_folder(path: Path) -> bool:
+    """A folder, not a link to one; False for what cannot be looked at (data/ listed, not entered)."""
+    try:
+        return path.is_dir() and not path.is_symlink()
+    except OSError:
+        return False
 
 
 def _yaml_below(folder: Path, most: int = 500) -> list[Path]:
