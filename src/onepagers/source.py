@@ -422,6 +422,17 @@ def _yaml_diagnostic(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagno
     if syntax and mark is not None and (early := _QUOTE_ENDS_EARLY.match(text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else "")):
         return Diagnostic(path, mark.line + 1, early.end("text") + 1, "YAML syntax: a \" inside this quoted text ends it early; what follows is not read as text",
                           suggestion='write a " inside text as \\", or use typographic quotes (“ ”)')
+    # A bracket or a single quote left open: the parser stumbles lines below
+    # (or at the file's end); it says where the bracket or quote opened.
+    opened_at = exc.context_mark
+    if syntax and opened_at is not None and mark is not None and opened_at.line < mark.line:
+        if "flow sequence" in context or "flow mapping" in context:
+            pair = "[]" if "sequence" in context else "{}"
+            return Diagnostic(path, *_mark(opened_at), f"YAML syntax: a '{pair[0]}' opened here is not closed on its line",
+                              suggestion=f"close it with '{pair[1]}', or put the whole text in quotes")
+        if "quoted scalar" in context:
+            return Diagnostic(path, *_mark(opened_at), "YAML syntax: a quote opened here is not closed on its line",
+                              suggestion="close the quote, or write a ' inside single-quoted text as ''")
     line, column = _mark(mark) if mark else (0, 0)
     if "mapping values are not allowed" in problem and mark is not None and _misindented(text, mark.line):
         problem = "expected <block end>"  # a field indented too far reads as the text above going on
