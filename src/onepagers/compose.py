@@ -526,8 +526,9 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
             stretches.append((0.0, 0.0))
             feet.append(0.0)
             bottoms.append((top + below,))
-            left += max(0.0, footer - (top + below) - EMPTY_MM)
-            cost += max(0.0, footer - (top + below) - EMPTY_MM) * 3
+            room = max(0.0, footer - (top + below) - EMPTY_MM)
+            left += room
+            cost += room * 3
             continue
         # How tall the columns may grow: to the page body's end, less the
         # full-width blocks under them.
@@ -551,7 +552,8 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
             empty = [footer - (lowest if below else e) for e in ends]
             if not second:  # the second column left empty is empty all the way up
                 empty[1] = footer - top
-            page_cost = sum(max(0.0, e - EMPTY_MM) for e in empty) * 3
+            over_empty = sum(max(0.0, e - EMPTY_MM) for e in empty)
+            page_cost = over_empty * 3
             if second or len(flow) > 1:  # a column left empty is as far apart as can be
                 # Columns apart are always the layout's doing; room left empty may be the
                 # text's (a short theme), so it weighs less.
@@ -563,17 +565,16 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
                     page_cost += STRANDED_COST
             if carry is not None:
                 page_cost += RUN_ON_COST
-            # Columns ending further apart than the measure (COLUMNS_APART_MM)
-            # are worse than any room left empty.
-            too_far = bool(second) and abs(ends[0] - ends[1]) > COLUMNS_APART_MM - 1.0
-            key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, too_far, page_cost, max(a, b))
+            # Columns ending further apart than the measure are worse than any
+            # room left empty.
+            ends_apart = abs(ends[0] - ends[1]) if second else 0.0
+            key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, _too_far(ends_apart), page_cost, max(a, b))
             if best is None or key < best[0]:
-                best = (key, k, carry, ends, stretch, sum(max(0.0, e - EMPTY_MM) for e in empty))
+                best = (key, k, carry, ends, stretch, over_empty, ends_apart)
         assert best is not None
-        (over, too_far, page_cost, _), k, carry, ends, stretch, page_left = best
+        (over, _, page_cost, _), k, carry, ends, stretch, page_left, page_apart = best
         left += page_left
-        if len(ends) == 2 and (carry is not None or k < len(flow)):
-            furthest = max(furthest, abs(ends[0] - ends[1]))
+        furthest = max(furthest, page_apart)
         # The blocks under the columns stand on the page's foot, not in its middle.
         feet.append(max(0.0, math.floor((limit - FIT_MARGIN_MM - FOOT_SLACK_MM - below - max(ends)) * 10) / 10) if below else 0.0)
         splits.append(k)
@@ -668,7 +669,7 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
 
             slips[layout] = len(rule_problems(line_breaks(results[layout][0].pages), []))
         # Columns further apart than the measure allows are worse than any slip.
-        return (not outcome.fits or bool(results[layout][1].overflows), outcome.apart > COLUMNS_APART_MM - 1.0, slips[layout], outcome.cost)
+        return (not outcome.fits or bool(results[layout][1].overflows), _too_far(outcome.apart), slips[layout], outcome.cost)
 
     def best_at(step: int, placement: int | None = None) -> Outcome:
         known, scale = _known(measured, step)
@@ -750,4 +751,11 @@ def _known(measured: dict[int, Measured], step: int) -> tuple[Measured, float]:
 def _rank(outcome: Outcome) -> tuple[bool, bool, float]:
     """Layouts compared: one that fits first, then one whose columns end
     together (the measure, COLUMNS_APART_MM), then by cost."""
-    return (not outcome.fits, outcome.apart > COLUMNS_APART_MM - 1.0, outcome.cost)
+    return (not outcome.fits, _too_far(outcome.apart), outcome.cost)
+
+
+def _too_far(apart_mm: float) -> bool:
+    """Do two columns end further apart than the measure (COLUMNS_APART_MM)
+    allows? Read on the model's boxes, 1 mm inside it: the measure reads
+    the columns' last lines."""
+    return apart_mm > COLUMNS_APART_MM - 1.0

@@ -65,6 +65,8 @@ class Library:
 # The files of data/ by name; any other YAML file there would be silently unread.
 DATA_FILES = ("series.yaml", "introduction.yaml", "corrections.yaml")
 THEME_SUFFIX = ".yaml"
+# What an editor may have meant as a data file: reported where it is not read.
+YAML_SUFFIXES = (".yaml", ".yml")
 # An editor's own files beside the one being edited: lock files (`.#x.yaml`,
 # `.~lock.x#`), swap files (`.x.yaml.swp`), autosaves (`#x.yaml#`), backups
 # (`x.yaml~`, `x.yaml.bak`, `x.yaml.orig`). Never read, never reported.
@@ -124,22 +126,22 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
 
     unknown: set[int] = set()
     if series is not None and series_source is not None:
+        series_themes = series.series.get(_base_series(series))
+        every = set(range(1, series_themes.themes + 1)) if series_themes is not None else set()
+        held = {tf.theme.number for tf in themes} | set(claimed.values())
         if unnumbered or _in(problems, theme_dir):
             # Which themes the folder, or a file that says no number, holds
             # is unknown: any the series has and no file holds may be there.
             # Such a theme waits for the fix, as one whose file is known does.
-            series_themes = series.series.get(_base_series(series))
-            held = {tf.theme.number for tf in themes} | set(claimed.values())
-            unknown = set(range(1, series_themes.themes + 1 if series_themes else 1)) - held
+            unknown = every - held
         problems += _check_series(series, series_source)
         problems += _check_themes(series, themes, set(claimed.values()) | unknown)
         # A theme the series has and no file holds (deleted, or renamed to a
         # backup name the folder's listing skips): its sheet would be missing,
         # and the introduction's list of themes short, without a word. It is
         # said once, at the folder; what names it waits, as for a broken file.
-        series_themes = series.series.get(_base_series(series))
-        held = {tf.theme.number for tf in themes} | set(claimed.values()) | unknown
-        missing = set() if _in(problems, theme_dir) or series_themes is None else set(range(1, series_themes.themes + 1)) - held
+        held |= unknown
+        missing = set() if _in(problems, theme_dir) else every - held
         if introduction is not None and intro_source is not None:
             problems += _check_introduction(series, introduction, intro_source, themes)
         if corrections is not None and corrections_source is not None:
@@ -186,6 +188,7 @@ def _check_overlays(library: Library, problems: list[Diagnostic]) -> list[Diagno
     from .variants import resolve, variants_of
 
     found: list[Diagnostic] = []
+    said: set[tuple[Path | None, int, int]] = set()
     whole = {tf.theme.number for tf in library.themes if not _in(problems, tf.source.path)}
     for tf in library.themes:
         # A sheet naming a theme that did not load waits for it (load_library).
@@ -195,7 +198,10 @@ def _check_overlays(library: Library, problems: list[Diagnostic]) -> list[Diagno
             try:
                 resolve(library, tf, name)
             except ContentError as exc:
-                found += [d for d in exc.diagnostics if (d.path, d.line, d.column) not in {(f.path, f.line, f.column) for f in found}]
+                for d in exc.diagnostics:
+                    if (d.path, d.line, d.column) not in said:
+                        said.add((d.path, d.line, d.column))
+                        found.append(d)
     return found
 
 
@@ -273,7 +279,7 @@ def _theme_files(theme_dir: Path, problems: list[Diagnostic]) -> list[Path]:
             found.append(path)  # links, FIFOs and the unreadable are load_yaml's to refuse
         elif folder:
             problems.append(Diagnostic(path, 0, 0, "a folder inside data/themes is not read", suggestion="theme files go directly in data/themes"))
-        elif path.suffix.lower() in (".yml", ".yaml"):
+        elif path.suffix.lower() in YAML_SUFFIXES:
             problems.append(Diagnostic(path, 0, 0, f"theme files end in {THEME_SUFFIX}; this one is not read", suggestion=f"rename it to {path.stem}{THEME_SUFFIX}"))
         else:
             problems.append(Diagnostic(path, 0, 0, f"not a theme file: data/themes holds only NN-name{THEME_SUFFIX} files", suggestion="move it elsewhere, or give it the ending .yaml if it is a theme"))
@@ -290,24 +296,17 @@ def _stray_data_files(data_dir: Path) -> list[Diagnostic]:
     for folder in entries:
         # A folder of its own (data/extra/…) is no more read than a file beside
         # series.yaml; its YAML is said too, a bounded look, links not followed.
-        if folder.name != "themes" and not _EDITOR_FILE.search(folder.name) and _real_folder(folder):
+        # `_is_folder` first: where data/ may be listed but not entered, even lstat fails.
+        if folder.name != "themes" and not _EDITOR_FILE.search(folder.name) and _is_folder(folder) and not folder.is_symlink():
             problems += [Diagnostic(path, 0, 0, "not read: data/ holds " + ", ".join(DATA_FILES) + " and themes/", suggestion="themes go in data/themes")
                          for path in _yaml_below(folder)]
     for path in entries:
-        if _EDITOR_FILE.search(path.name) or path.name in DATA_FILES or path.suffix.lower() not in (".yml", ".yaml"):
+        if _EDITOR_FILE.search(path.name) or path.name in DATA_FILES or path.suffix.lower() not in YAML_SUFFIXES:
             continue
         wanted = path.stem + THEME_SUFFIX
         hint = f"rename it to {wanted}" if wanted in DATA_FILES else "themes go in data/themes"
         problems.append(Diagnostic(path, 0, 0, "not read: data/ holds " + ", ".join(DATA_FILES) + " and themes/", suggestion=hint))
     return problems
-
-
-def _real_folder(path: Path) -> bool:
-    """A folder, not a link to one; False for what cannot be looked at (data/ listed, not entered)."""
-    try:
-        return path.is_dir() and not path.is_symlink()
-    except OSError:
-        return False
 
 
 def _yaml_below(folder: Path, most: int = 500) -> list[Path]:
@@ -319,7 +318,7 @@ def _yaml_below(folder: Path, most: int = 500) -> list[Path]:
             seen += 1
             if seen > most:
                 return found
-            if not _EDITOR_FILE.search(name) and Path(name).suffix.lower() in (".yml", ".yaml"):
+            if not _EDITOR_FILE.search(name) and Path(name).suffix.lower() in YAML_SUFFIXES:
                 found.append(Path(root) / name)
     return found
 

@@ -272,7 +272,8 @@ def _identification(reader: pypdf.PdfReader) -> list[Finding]:
         problems.append(f"Info's /Trapped {trapped} is not the XMP's pdf:Trapped {xmp_trapped!r}")
     for key, name in (("/CreationDate", "xmp:CreateDate"), ("/ModDate", "xmp:ModifyDate")):
         given, said = info.get(key), _xmp_value(xmp, name)
-        if given is None or said is None or _instant(str(given)) is None or _instant(str(given)) != _instant(said):
+        moment = _instant(str(given)) if given is not None else None
+        if moment is None or said is None or moment != _instant(said):
             problems.append(f"Info's {key} ({given!r}) and the XMP's {name} ({said!r}) must give one moment")
     identifier = _value(reader.trailer.get("/ID"))
     if not isinstance(identifier, ArrayObject) or len(identifier) != 2:
