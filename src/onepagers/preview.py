@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # Pillow is imported when a picture is made, not at start-up
     from PIL.Image import Image
@@ -22,8 +22,10 @@ class DamagedPdf(Exception):
     """A file named .pdf that PDFium cannot read: damaged, emptied, or not a PDF."""
 
 
-def pages(pdf: Path, dpi: float, first: int | None = None) -> list["Image"]:
-    """Pictures of the PDF's pages (only the `first` so many, if given)."""
+def each_page(pdf: Path, dpi: float, first: int | None = None) -> Iterator["Image"]:
+    """Pictures of the PDF's pages (only the `first` so many, if given), one
+    at a time: a picture is let go before the next is made, so a PDF of any
+    length takes the memory of one page (a list of 1000 pages took 4.6 GB)."""
     import pypdfium2
 
     try:
@@ -32,19 +34,29 @@ def pages(pdf: Path, dpi: float, first: int | None = None) -> list["Image"]:
         raise DamagedPdf(f"{pdf}: not a PDF that can be read ({exc}); build it again") from None
     try:
         scale = dpi / 72
-        images = []
-        for page in list(document)[:first]:
+        count = min(len(document), first) if first is not None else len(document)
+        if count == 0:
+            raise DamagedPdf(f"{pdf}: has no pages; build it again")
+        for index in range(count):
+            page = document[index]
             width, height = page.get_size()
             if width * height * scale * scale > MAX_PIXELS:
                 raise DamagedPdf(f"{pdf}: a page of {width:.0f} x {height:.0f} pt is not a sheet's; not rendered")
-            images.append(page.render(scale=scale).to_pil().convert("RGB"))
-        if not images:
-            raise DamagedPdf(f"{pdf}: has no pages; build it again")
-        return images
+            try:
+                yield page.render(scale=scale).to_pil().convert("RGB")
+            except MemoryError:
+                raise DamagedPdf(f"{pdf}: page {index + 1} is too large to render in the memory there is") from None
+            finally:
+                page.close()
     except pypdfium2.PdfiumError as exc:
         raise DamagedPdf(f"{pdf}: a page cannot be rendered ({exc}); build it again") from None
     finally:
         document.close()
+
+
+def pages(pdf: Path, dpi: float, first: int | None = None) -> list["Image"]:
+    """Every picture at once: for the few pages of a sheet (tests, thumbnails)."""
+    return list(each_page(pdf, dpi, first))
 
 
 def png_bytes(image: "Image", optimize: bool = True) -> bytes:
@@ -66,18 +78,24 @@ def thumbnail(pdf: Path) -> Path:
     return thumb
 
 
+def png_path(pdf: Path, out_dir: Path, number: int) -> Path:
+    return out_dir / f"{pdf.stem}-p{number}.png"
+
+
 def png_paths(pdf: Path, out_dir: Path, count: int) -> list[Path]:
-    return [out_dir / f"{pdf.stem}-p{n}.png" for n in range(1, count + 1)]
+    return [png_path(pdf, out_dir, n) for n in range(1, count + 1)]
 
 
 def write(pdf: Path, out_dir: Path, dpi: float) -> list[Path]:
-    """One PNG per page beside each other in `out_dir`: `<name>-p1.png`, `<name>-p2.png`."""
+    """One PNG per page beside each other in `out_dir`: `<name>-p1.png`,
+    `<name>-p2.png`; each written as soon as it is rendered."""
     from .files import write_atomically
 
-    images = pages(pdf, dpi)
-    paths = png_paths(pdf, out_dir, len(images))
-    for image, path in zip(images, paths):
+    paths = []
+    for number, image in enumerate(each_page(pdf, dpi), start=1):
+        path = png_path(pdf, out_dir, number)
         write_atomically(path, png_bytes(image))
+        paths.append(path)
     return paths
 
 

@@ -1,0 +1,57 @@
+"""Hostile input, sixth round (the rest of review 27): a PDF too long to hold
+in memory, and messages that said the wrong thing or too much."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from pathlib import Path
+
+import pypdf
+
+from onepagers import preview
+
+
+def _blank_pdf(path: Path, pages: int) -> Path:
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    with path.open("wb") as file:
+        writer.write(file)
+    return path
+
+
+def test_preview_lets_each_page_go_before_rendering_the_next(tmp_path: Path, monkeypatch):
+    """preview held every page's picture at once: 1000 pages took 4.6 GB, 3000
+    ended in a MemoryError traceback. Each picture is written, then let go."""
+    pdf = _blank_pdf(tmp_path / "many.pdf", 12)
+    alive: list[weakref.ref] = []
+    real = preview.png_bytes
+
+    def png_bytes(image, optimize=True):
+        gc.collect()
+        held = [ref for ref in alive if ref() is not None]
+        assert not held, f"{len(held)} earlier pages still held while page {len(alive) + 1} is written"
+        alive.append(weakref.ref(image))
+        return real(image, optimize=False)
+
+    monkeypatch.setattr(preview, "png_bytes", png_bytes)
+    written = preview.write(pdf, tmp_path / "out", 10)
+    assert [p.name for p in written] == [f"many-p{n}.png" for n in range(1, 13)]
+    assert all(p.is_file() for p in written)
+
+
+def test_a_page_too_large_for_memory_is_a_message_not_a_traceback(tmp_path: Path, monkeypatch):
+    pdf = _blank_pdf(tmp_path / "big.pdf", 2)
+    import pypdfium2
+
+    def render(self, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(pypdfium2.PdfPage, "render", render)
+    try:
+        preview.write(pdf, tmp_path / "out", 10)
+    except preview.DamagedPdf as error:
+        assert "page 1 is too large to render" in str(error)
+    else:
+        raise AssertionError("no error")
