@@ -55,3 +55,16 @@ def test_a_page_too_large_for_memory_is_a_message_not_a_traceback(tmp_path: Path
         assert "page 1 is too large to render" in str(error)
     else:
         raise AssertionError("no error")
+
+
+def test_audit_of_a_cut_short_pdf_says_one_thing(tmp_path: Path, cli, caplog):
+    """pypdf's own "EOF marker not found" was printed above the message (a
+    log record: outside pytest, Python prints it on stderr)."""
+    whole = _blank_pdf(tmp_path / "whole.pdf", 40).read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole[: len(whole) // 2])
+    result = cli("audit", str(cut))
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")]
+    assert line.startswith(f"{cut}: error: is damaged and cannot be read") and line.endswith("[unreadable-pdf]"), result.stderr

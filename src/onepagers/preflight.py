@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -37,6 +38,11 @@ from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, Indirect
 
 from . import profiles
 from .diagnostics import ContentError, Diagnostic
+
+# pypdf logs what it works around in a damaged file ("EOF marker not found")
+# straight to the terminal, a line of its own above the message that names the
+# file; the checks say what is wrong with it, once.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)
