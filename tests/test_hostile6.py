@@ -8,8 +8,10 @@ import weakref
 from pathlib import Path
 
 import pypdf
+import pytest
 
 from onepagers import preview
+from onepagers.project import Project
 
 
 def _blank_pdf(path: Path, pages: int) -> Path:
@@ -68,3 +70,24 @@ def test_audit_of_a_cut_short_pdf_says_one_thing(tmp_path: Path, cli, caplog):
     (line,) = result.stderr.splitlines()
     assert not [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")]
     assert line.startswith(f"{cut}: error: is damaged and cannot be read") and line.endswith("[unreadable-pdf]"), result.stderr
+
+
+@pytest.mark.parametrize(
+    "character, said",
+    [("\u2028", "U+2028 LINE SEPARATOR, an invisible line break"), ("\u2029", "U+2029 PARAGRAPH SEPARATOR, an invisible line break"),
+     ("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE, an invisible control that reorders"), ("\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE, an invisible control"),
+     ("\u061c", "U+061C ARABIC LETTER MARK, an invisible control")],
+    ids=["line-separator", "paragraph-separator", "rlo", "lri", "alm"],
+)
+def test_a_line_separator_or_bidi_control_is_named_for_what_it_is(sandbox: Project, cli, character, said):
+    """They were "characters the sheet's fonts cannot show", with the raw
+    separator inside the quotes, which split the one-line message in two."""
+    path = sandbox.root / "data" / "themes" / "04-tidspres.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('title: "Tidspres"', 'title: "Tids\\u%04x' % ord(character) + 'pres"', 1), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != text
+    result = cli("check", "--project", str(sandbox.root))
+    assert result.exit_code == 1
+    (line,) = [l for l in result.stderr.splitlines() if "error:" in l]
+    assert line.startswith(f"{path}:5:") and f"'title': text contains {said}" in line, line
+    assert character not in result.stderr and "fonts cannot show" not in result.stderr

@@ -61,6 +61,11 @@ def _long_word(text: str) -> str | None:
     return None
 
 
+# The invisible marks that make text read in another order than it is typed
+# (and so hide what it says): Danish text needs none of them.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _check_text(value: str) -> str:
     if len(value) > MAX_TEXT:
         raise ValueError(f"text is {len(value)} characters long; no sheet holds more than {MAX_TEXT} in one item: shorten or split it")
@@ -71,6 +76,11 @@ def _check_text(value: str) -> str:
     for ch in value:
         if unicodedata.category(ch) == "Cc":
             raise ValueError(f"text contains the control character U+{ord(ch):04X}")
+        if unicodedata.category(ch) in ("Zl", "Zp"):
+            raise ValueError(f"text contains {inline._named(ch)}, an invisible line break: a sheet breaks its own lines "
+                             "(a new item or paragraph is a new entry in the list)")
+        if ch in BIDI_CONTROLS:
+            raise ValueError(f"text contains {inline._named(ch)}, an invisible control that reorders the text around it: delete it")
     for problem in inline.link_problems(value):
         raise ValueError(problem)
     for problem in inline.markup_problems(value):
