@@ -91,3 +91,18 @@ def test_a_line_separator_or_bidi_control_is_named_for_what_it_is(sandbox: Proje
     (line,) = [l for l in result.stderr.splitlines() if "error:" in l]
     assert line.startswith(f"{path}:5:") and f"'title': text contains {said}" in line, line
     assert character not in result.stderr and "fonts cannot show" not in result.stderr
+
+
+@pytest.mark.parametrize("word", ["-rf", "Tema", "tema 1", "æble", ""], ids=["option", "capital", "space", "ae", "empty"])
+def test_a_file_name_word_is_refused_in_plain_words(sandbox: Project, cli, word):
+    """A bad `file_names` value was told with a regular expression, and "-rf"
+    passed: files named -rf-04-tidspres-privat-2.pdf."""
+    path = sandbox.root / "data" / "series.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  theme: tema\n", f'  theme: "{word}"\n', 1), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != text
+    result = cli("check", "--project", str(sandbox.root))
+    assert result.exit_code == 1
+    (line,) = [l for l in result.stderr.splitlines() if "error:" in l]
+    assert f"'file_names.theme': '{word}' cannot begin a file name: use small letters a-z, digits and '-' only" in line, line
+    assert "pattern" not in line

@@ -231,12 +231,24 @@ class VariantSpec(Strict):
     wording: WordingOverrides = WordingOverrides()
 
 
+def _check_file_word(value: str) -> str:
+    # A leading "-" would make a file name that a shell command reads as an
+    # option (`-rf-04-tidspres.pdf`).
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", value):
+        raise ValueError(f"'{value}' cannot begin a file name: use small letters a-z, digits and '-' only "
+                         "(no capitals, spaces or 'æøå'), beginning with a letter or digit, at most 40 characters")
+    return value
+
+
+FileWord = Annotated[str, AfterValidator(_check_file_word)]
+
+
 class FileNames(Strict):
     """The first word of output file names (ASCII: they end up in URLs)."""
 
-    theme: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
-    introduction: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
-    booklet: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    theme: FileWord
+    introduction: FileWord
+    booklet: FileWord
 
 
 class SeriesFile(Strict):
