@@ -1,7 +1,13 @@
-"""How one theme's text differs between two versions, section by section, item by item.
+"""How a sheet's text (a theme's, the introduction's) differs between two versions, section by section, item by item.
 
 For an editor reviewing a change: two variants (what an overlay changes), or
-the same variant at a git revision and now (`--since`). Items are paired
+the same variant at a git revision and now (`--since`: every theme sheet and
+the introduction, each in every variant it prints in). What is compared is
+every word a sheet prints: the band, the title, the sections, the pull
+quote, the footer, the partnership statement and the colophon (publisher,
+edition, date, the web page's address); what is printed but not as words
+(the QR code, which holds that address) is not compared, and what is not
+printed at all (the PDFs' author) is named in a note. Items are paired
 first (a section's bullets, the cases), then sentences within a pair: a
 sentence rewritten beyond recognition shows as the old sentence and the new
 one, a sentence with a few words changed shows those words. Nothing is
@@ -26,7 +32,9 @@ from typing import Iterator
 
 from . import inline
 from .library import Library
-from .variants import Sheet, has_text, resolve, variants_of
+from .model import Block
+from .plan import theme_key, web_page
+from .variants import IntroductionSheet, Sheet, has_text, introduction_variants, resolve, resolve_introduction, variants_of
 
 # Below this share of equal words two sentences are different sentences:
 # showing their few shared words ("og", "at", "i") as kept only confuses.
@@ -67,7 +75,7 @@ class Row:
 
 @dataclass(frozen=True)
 class SectionDiff:
-    key: str  # "series", "title", "lead", a text section, "headings", "footer"
+    key: str  # "series", "title", "lead", a text section, "quote", "headings", "footer"; the introduction's "text"
     name: str  # the sheet's heading for it, from the data; "" where the template names it
     kind: str  # "list" (bullets) or "text"
     rows: tuple[Row, ...]
@@ -77,27 +85,91 @@ class SectionDiff:
         return any(r.changed for r in self.rows)
 
 
-def sections(sheet: Sheet) -> list[tuple[str, str, str, list[str]]]:
-    """Everything the sheet says, in reading order, as (key, heading, kind, items)."""
+# The diff page (templates/diff.html.j2) names only the sections it knows by
+# their key; these have no heading of their own in the data, so they are named here.
+QUOTE = "Citat"
+
+
+def sections(sheet: Sheet, web_page: str | None = None) -> list[tuple[str, str, str, list[str]]]:
+    """Everything the sheet says, in reading order, as (key, heading, kind, items);
+    `web_page` is the address its colophon prints, where the series has web pages."""
     h = sheet.headings
     plain = inline.to_plain
     return [
         ("series", "", "text", [sheet.variant.series_name, f"{sheet.number_label} {sheet.number}/{sheet.variant.theme_count}"]),
-        ("title", "", "text", [plain(sheet.title)]),
+        ("title", "", "text", [*_theme_label(sheet), plain(sheet.title)]),
         ("lead", "", "text", [plain(sheet.lead)]),
         ("actions", h.actions, "list", [plain(t) for t in sheet.actions]),
         ("questions", h.questions, "list", [plain(t) for t in sheet.questions]),
         ("findings", h.findings, "list", [plain(t) for t in sheet.findings]),
         ("cases", h.cases, "text", [plain(t) for t in sheet.cases]),
-        ("references", h.references, "list", [plain(r.text) + (f" {r.url}" if r.url else "") for r in sheet.references]),
+        # Its words are the cases' too, but which sentence is set large is an editor's choice.
+        ("quote", QUOTE, "text", [plain(sheet.quote)] if sheet.quote else []),
+        ("references", h.references, "list", [_reference(r.text, r.url) for r in sheet.references]),
         ("headings", "", "list", [h.actions, h.questions, h.findings, h.cases, h.references]),
-        ("footer", "", "text", [plain(sheet.footer), plain(sheet.partnership)]),
+        ("footer", "", "text", [plain(sheet.footer), plain(sheet.partnership), *_imprint(sheet, web_page)]),
     ]
 
 
-def diff_sheets(a: Sheet, b: Sheet) -> list[SectionDiff]:
+def introduction_sections(intro: IntroductionSheet) -> list[tuple[str, str, str, list[str]]]:
+    """Everything the introduction says, in reading order, in the same (key, heading, kind, items)."""
+    plain = inline.to_plain
+    return [
+        ("series", "", "text", [intro.variant.series_name]),
+        ("title", "", "text", [plain(intro.title)]),
+        # One section, its headings among its items: a heading added or removed
+        # must not shift every later part against another. Named by the title,
+        # as the diff page has no name for a "text" section.
+        ("text", plain(intro.title), "text", [item for block in intro.blocks for item in _block(intro, block)]),
+        ("footer", "", "text", [plain(intro.footer), plain(intro.partnership), *_imprint(intro)]),
+    ]
+
+
+def _block(intro: IntroductionSheet, block: Block) -> list[str]:
+    """A block of the introduction as the items it prints; the list of themes as their titles."""
+    plain = inline.to_plain
+    if block.kind == "themes":
+        return [plain(t) for t in intro.theme_titles[block.themes or ""]]
+    if block.kind == "list":
+        return [plain(t) for t in block.list or []]
+    if block.kind == "references":
+        return [_reference(r.text, r.url) for r in block.references or []]
+    return [plain(block.paragraph or block.heading or "")]
+
+
+def _reference(text: str, url: str | None) -> str:
+    return inline.to_plain(text) + (f" {url}" if url else "")
+
+
+def _theme_label(sheet: Sheet) -> list[str]:
+    """The label above the title, where it is printed: only where it does not
+    repeat the band's number label (templates/macros.html.j2, theme_label)."""
+    return [sheet.theme_label] if sheet.theme_label.rstrip(":").strip() != sheet.number_label else []
+
+
+def _imprint(document: Sheet | IntroductionSheet, web_page: str | None = None) -> list[str]:
+    """The colophon as printed: "BFA Kontor · 2. udgave · date", and the web
+    page's address as shown under its QR code; or nothing, for without a
+    publisher there is no colophon (templates/sheet.html.j2, macros.html.j2)."""
+    if not document.publisher:
+        return []
+    line = " · ".join(filter(None, (document.publisher, document.variant.label, document.date)))
+    return [line, *([inline.shown(web_page)] if web_page else [])]
+
+
+def diff_sheets(a: Sheet, b: Sheet, web_pages: tuple[str | None, str | None] = (None, None)) -> list[SectionDiff]:
+    return _diff_sections(sections(a, web_pages[0]), sections(b, web_pages[1]))
+
+
+def diff_introductions(a: IntroductionSheet, b: IntroductionSheet) -> list[SectionDiff]:
+    return _diff_sections(introduction_sections(a), introduction_sections(b))
+
+
+def _diff_sections(a: list[tuple[str, str, str, list[str]]], b: list[tuple[str, str, str, list[str]]]) -> list[SectionDiff]:
     out = []
-    for (key, name_a, kind, items_a), (_, name_b, _, items_b) in zip(sections(a), sections(b)):
+    for (key, name_a, kind, items_a), (_, name_b, _, items_b) in zip(a, b):
+        if not items_a and not items_b:  # a section neither prints (most sheets have no pull quote)
+            continue
         name = name_a if name_a == name_b else f"{name_a} / {name_b}"
         out.append(SectionDiff(key, name, kind, tuple(diff_items(items_a, items_b))))
     return out
@@ -263,10 +335,22 @@ def to_html(comparisons: list[Comparison], title: str, templates: Path, revision
 
 
 def since(before: Library, now: Library, revision: str, theme: int | None, name: str | None) -> tuple[list[Comparison], list[str]]:
-    """What changed in the text since `revision`: each theme (or `theme`) in each
-    variant it has (or `name`), only where something changed; and notes on what
-    cannot be compared (a theme or variant that is new)."""
-    comparisons, notes = [], []
+    """What changed in the text since `revision`: the introduction (unless
+    `theme` asks for one theme) and each theme (or `theme`), in each variant
+    it has (or `name`), only where something changed; and notes on what
+    cannot be compared (a sheet or variant that is new or gone) or is not
+    printed (the PDFs' author)."""
+    comparisons: list[Comparison] = []
+    notes: list[str] = []
+    if theme is None:
+        _introduction_since(before, now, revision, name, comparisons, notes)
+    _themes_since(before, now, revision, theme, name, comparisons, notes)
+    return comparisons, notes
+
+
+def _themes_since(before: Library, now: Library, revision: str, theme: int | None, name: str | None,
+                  comparisons: list[Comparison], notes: list[str]) -> None:
+    authors: dict[str, tuple[str, str]] = {}  # variant -> its author then and now, where it changed
     for tf in now.themes:
         number = tf.theme.number
         if theme is not None and number != theme:
@@ -280,11 +364,40 @@ def since(before: Library, now: Library, revision: str, theme: int | None, name:
                 notes.append(f"theme {number} has no text in {variant} at {revision}")
                 continue
             a, b = resolve(before, old, variant), resolve(now, tf, variant)
-            sections = tuple(diff_sheets(a, b))
+            pages = (web_page(before, theme_key(before, old), variant), web_page(now, theme_key(now, tf), variant))
+            sections = tuple(diff_sheets(a, b, pages))
             if any(s.changed for s in sections):
                 title = f"{b.number_label} {number}: {inline.to_plain(b.title)} ({variant})"
                 comparisons.append(Comparison(title, revision, "now", sections))
-    return comparisons, notes
+            if a.author != b.author:
+                authors[variant] = (a.author, b.author)
+    notes += [f"theme {tf.theme.number} is gone since {revision}" for tf in before.themes
+              if theme in (None, tf.theme.number) and now.theme(tf.theme.number) is None]
+    # The same for every sheet of a variant: one note each, not one per sheet.
+    notes += [f"the author in {variant} changed since {revision} ({then} → {new}): it is the PDFs' metadata, never printed, so not compared"
+              for variant, (then, new) in authors.items()]
+
+
+def _introduction_since(before: Library, now: Library, revision: str, name: str | None,
+                        comparisons: list[Comparison], notes: list[str]) -> None:
+    """The introduction, a printed sheet of its own, in each variant of its series (or `name`)."""
+    if now.introduction is None:
+        if before.introduction is not None:
+            notes.append(f"the introduction is gone since {revision}")
+        return
+    if before.introduction is None:
+        notes.append(f"the introduction is new since {revision}")
+        return
+    for variant in introduction_variants(now):
+        if name is not None and variant != name:
+            continue
+        if variant not in introduction_variants(before):
+            notes.append(f"the introduction has no text in {variant} at {revision}")
+            continue
+        a, b = resolve_introduction(before, variant), resolve_introduction(now, variant)
+        sections = tuple(diff_introductions(a, b))
+        if any(s.changed for s in sections):
+            comparisons.append(Comparison(f"{inline.to_plain(b.title)} ({variant})", revision, "now", sections))
 
 
 def data_at(root: Path, revision: str) -> tempfile.TemporaryDirectory:

@@ -124,14 +124,9 @@ def html_for(library: Library, project: Project, job: Job, *, linked_stylesheets
         document: Sheet | IntroductionSheet = resolve_introduction(library, job.variant)
     else:
         document = resolve(library, library.theme(job.theme), job.variant)  # type: ignore[arg-type]
-    web_page = None
-    if job.theme is not None and library.series.web_pages:
-        from urllib.parse import urljoin
+    from .plan import web_page as address
 
-        from . import profiles
-        from .plan import output_path
-
-        web_page = urljoin(library.series.web_pages, output_path(Path(), job.key, job.variant, profiles.WEB).as_posix())
+    web_page = address(library, job.key, job.variant) if job.theme is not None else None
     return render(document, project.templates, job.profile, library.series.language, linked_stylesheets=linked_stylesheets, web_page=web_page)
 
 

@@ -88,8 +88,23 @@ def theme_file(library: Library, number: int) -> ThemeFile:
     return tf
 
 
+def theme_key(library: Library, tf: ThemeFile) -> str:
+    """The first part of a theme sheet's file names: tema-06-svaere-kald."""
+    return f"{library.series.file_names.theme}-{tf.slug}"
+
+
+def web_page(library: Library, key: str, variant: str) -> str | None:
+    """Where a sheet's own web page is published (its colophon prints the
+    address, and a QR code of it), if the series says where web pages are."""
+    if not library.series.web_pages:
+        return None
+    from urllib.parse import urljoin
+
+    return urljoin(library.series.web_pages, output_path(Path(), key, variant, profiles.WEB).as_posix())
+
+
 def theme_job(library: Library, out: Path, number: int, variant: str, profile: Profile) -> Job:
-    key = f"{library.series.file_names.theme}-{theme_file(library, number).slug}"
+    key = theme_key(library, theme_file(library, number))
     return Job(number, variant, profile, out, key, f"{library.series.wording.number_label} {number}")
 
 
