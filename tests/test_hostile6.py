@@ -106,3 +106,40 @@ def test_a_file_name_word_is_refused_in_plain_words(sandbox: Project, cli, word)
     (line,) = [l for l in result.stderr.splitlines() if "error:" in l]
     assert f"'file_names.theme': '{word}' cannot begin a file name: use small letters a-z, digits and '-' only" in line, line
     assert "pattern" not in line
+
+
+def test_a_refused_address_in_a_stylesheet_is_named_at_its_line(sandbox: Project, cli, tmp_path: Path):
+    """It was "error: TEMA 4 (privat@2): refused to fetch http://…", no file or line."""
+    css = sandbox.templates / "sheet.css"
+    lines = css.read_text(encoding="utf-8").count("\n")
+    with css.open("a", encoding="utf-8") as file:
+        file.write(".band { background-image: url(http://example.com/x.png); }\n")
+    result = cli("build", "--theme", "4", "--project", str(sandbox.root), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert f"{css}:{lines + 1}:31: error: TEMA 4 (privat@2): refused to fetch http://example.com/x.png" in result.stderr, result.stderr
+
+
+def test_serve_does_not_call_a_refused_sheet_rendered(sandbox: Project):
+    """The terminal said "rendered TEMA 4 (privat@2) in 1.78 s" while the page
+    showed that build would not write the sheet."""
+    from onepagers import serve
+    from onepagers.pdf import Renderer
+    from onepagers.plan import Selection
+
+    with (sandbox.templates / "sheet.css").open("a", encoding="utf-8") as file:
+        file.write(".band { background-image: url(http://example.com/x.png); }\n")
+    preview = serve.Preview(sandbox, Selection(themes=(4,)))
+    renderers: dict[str, Renderer] = {}
+
+    def renderer_for(language: str) -> Renderer:
+        from onepagers import profiles
+
+        return renderers.setdefault(language, Renderer(sandbox, profiles.SCREEN, language))
+
+    try:
+        said = preview.refresh(renderer_for)
+    finally:
+        for renderer in renderers.values():
+            renderer.close()
+    assert said.startswith("rendered TEMA 4 (privat@2) in ") and "; build would refuse TEMA 4 (privat@2): " in said, said
+    assert "refused to fetch http://example.com/x.png" in said

@@ -103,7 +103,12 @@ class Preview:
         seconds = time.perf_counter() - started
         if not rendered:
             return f"nothing changed ({seconds:.2f} s)"
-        return f"rendered {', '.join(rendered)} in {seconds:.2f} s"
+        said = f"rendered {', '.join(rendered)} in {seconds:.2f} s"
+        # The page shows a refused sheet as refused; the terminal must not call it done.
+        refused = [p for p in made if p.label in rendered and p.problems]
+        if refused:
+            said += f"; build would refuse {', '.join(p.label for p in refused)}: {refused[0].problems[0].splitlines()[0]}"
+        return said
 
     def _publish(self, mistakes: list[str], sheets: list[Pages] | None = None) -> None:
         with self._changed:

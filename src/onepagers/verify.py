@@ -50,7 +50,8 @@ def layout(project: Project, job: Job, rendered: Rendered, sources: Sources) -> 
         Diagnostic(*template_line(project, path), f"file not found: {_in_project(project, path)}", subject=job.name)
         for path in rendered.missing
     ]
-    problems += [Diagnostic(None, 0, 0, f"refused to fetch {url} (only templates/ and fonts/ are read)", subject=job.name) for url in rendered.refused]
+    problems += [Diagnostic(*template_line(project, url), f"refused to fetch {url} (only templates/ and fonts/ are read)", subject=job.name)
+                 for url in rendered.refused]
     problems += [sheet(o.describe(), o.section) for o in _one_per_cause(rendered.overflows, sources)]
     if rendered.lost_letters and not rendered.overflows:
         problems.append(sheet(f"{rendered.lost_letters} letters of the text were not laid out (lost without an overflow to show where)"))
@@ -142,16 +143,18 @@ def _wording_sources(library: Library, variant: str) -> Sources:
     return found
 
 
-def template_line(project: Project, path: Path) -> tuple[Path, int, int]:
-    """`templates/sheet.css:12`: where a template names a file that is missing."""
-    for template in sorted(project.templates.glob("*")):
-        if not template.is_file() or template.suffix not in (".css", ".j2", ".html"):
-            continue
-        for number, line in enumerate(template.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-            if path.name in line:
-                return template, number, line.index(path.name) + 1
+def template_line(project: Project, named: Path | str) -> tuple[Path, int, int]:
+    """`templates/sheet.css:12`: where a template names a file that is missing,
+    or an address it may not fetch (by its file's name, or the whole address)."""
+    # An address as resolved may differ from how it is written (../x.png): its last part then finds it.
+    wanted = [named.name] if isinstance(named, Path) else [named, named.rstrip("/").rsplit("/", 1)[-1]]
+    templates = [t for t in sorted(project.templates.glob("*")) if t.is_file() and t.suffix in (".css", ".j2", ".html")]
+    for word in filter(None, wanted):
+        for template in templates:
+            for number, line in enumerate(template.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+                if word in line:
+                    return template, number, line.index(word) + 1
     return project.templates, 0, 0
-
 
 
 def _in_project(project: Project, path: Path) -> str:
