@@ -3,7 +3,8 @@ sheet of every variant: the two columns of a page end within 12 mm of each
 other and set like gaps (between items, between case paragraphs) within
 2 mm of each other, no column leaves more than 40 mm empty above the
 footer, a lead or a heading is never hyphenated, no break leaves fewer than
-3 letters on either side, and no paragraph ends on a line of one short word.
+3 letters on either side, no paragraph ends on a line of one short word, and
+no line is broken where what begins the next would have fitted.
 
 "Empty" is the widest run of room in a column between its top and the
 footer: blocks set on the page's foot do not hide the room above them.
@@ -12,6 +13,7 @@ Each measure is shown failing on a layout made bad on purpose."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -28,6 +30,9 @@ EMPTY_MM = 40.0
 UNEVEN_MM = 2.0
 MIN_LETTERS = 3
 SHORT_WORD = 4
+# A word is taken to fit a line only with this much to spare: the test
+# measures it alone, the line sets it beside its neighbours.
+EARLY_SLACK_MM = 0.3
 HYPHEN = ("\u2010", "-")
 
 
@@ -185,7 +190,62 @@ def short_last_lines(pages) -> list[str]:
     return found
 
 
-MEASURES = (columns_apart, uneven_gaps, empty_columns, hyphenated_display, short_breaks, short_last_lines)
+def _width_mm(text: str, style) -> float:
+    """How wide `text` sets in a box's style, measured by Pango as WeasyPrint
+    measures it (kerning and all)."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    layout = create_layout(text, style, None, None, 0)
+    return line_size(layout.get_first_line()[0], style)[0] / fit.PX_PER_MM
+
+
+def _first_unit(line) -> tuple[str, object] | None:
+    """What the line begins with that cannot be broken: a span kept whole
+    (`white-space: nowrap`), or the text up to its first space or hyphen; and
+    the style it begins in."""
+    texts = [t for t in fit._walk(line) if type(t).__name__ == "TextBox" and not fit._is_marker(t)]
+    if not texts:
+        return None
+    first = texts[0]
+    if first.style["white_space"] == "nowrap":
+        kept = [t for t in texts if t.style["white_space"] == "nowrap"]
+        unit = "".join(t.text for t in itertools.takewhile(lambda t: t.style["white_space"] == "nowrap", kept))
+        return unit.strip(), first.style
+    # Up to the first space a line may break at: a no-break space binds the
+    # paragraph's last two words (hyphenation.whole_last_word).
+    match = re.match(r" *([^ ]+?[-\u2010]|[^ ]+)", "".join(t.text for t in texts))
+    return (match.group(1), first.style) if match else None
+
+
+def early_breaks(pages) -> list[str]:
+    """A line broken where what begins the next line would have fitted: the
+    rest of a hyphenated word, or the next word with its space (TEMA 5's
+    "I et kunde- eller callcen-" filled 44.5 of 80 mm)."""
+    found, seen = [], set()
+    for block, lines in _blocks(pages):
+        if getattr(block, "element_tag", None) not in ("li", "p"):
+            continue
+        room = block.width / fit.PX_PER_MM
+        for line, after in zip(lines, lines[1:]):
+            if id(line) in seen:  # an item's lines are its anonymous block's too
+                continue
+            seen.add(id(line))
+            text = _line_text(line).rstrip()
+            unit = _first_unit(after)
+            if not text or unit is None or not unit[0]:
+                continue
+            word, style = unit
+            used = line.width / fit.PX_PER_MM
+            if text.endswith("\u2010"):  # the hyphen goes when the word is whole
+                need = _width_mm(word, style) - _width_mm("\u2010", style)
+            else:
+                need = _width_mm(" " + word, style)
+            if used + need <= room - EARLY_SLACK_MM:
+                found.append(f"a line ended at {used:.1f} of {room:.1f} mm where {word!r} ({need:.1f} mm) fits: {text!r}")
+    return found
+
+
+MEASURES = (columns_apart, uneven_gaps, empty_columns, hyphenated_display, short_breaks, short_last_lines, early_breaks)
 
 
 @pytest.fixture(scope="module")
@@ -274,6 +334,18 @@ def test_a_short_break_is_seen(project, library, tmp_path):
     css = ".flow { hyphenate-limit-chars: 2 1 1; hyphenate-limit-zone: 0; } .flow li, .flow p { width: 18mm; }"
     pages = _laid_out(project, library, tmp_path, css, 7)
     assert short_breaks(pages)
+
+
+def test_an_early_break_is_seen(project, library, tmp_path, monkeypatch):
+    """TEMA 5 laid out with WeasyPrint's own line breaking, not linebreak.py's
+    mend: its first finding's first line ends at "callcen-", 44.5 of 80 mm."""
+    import weasyprint.layout.inline as inline
+
+    from onepagers import linebreak
+
+    monkeypatch.setattr(inline, "split_first_line", linebreak._weasyprint_split)
+    pages = _laid_out(project, library, tmp_path, "", 5)
+    assert [p for p in early_breaks(pages) if "callcen" in p]
 
 
 def test_a_short_last_line_is_seen(project, library, tmp_path):

@@ -29,7 +29,7 @@ from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import URLFetcher
 
-from . import finish, fit, fonts, hyphenation
+from . import finish, fit, fonts, hyphenation, linebreak
 from .diagnostics import ContentError
 from .profiles import Profile
 from .project import Project
@@ -38,6 +38,7 @@ from .project import Project
 # fontTools warns about the Lato files' old 'created' timestamps on every
 # subset; it is noise to an editor.
 logging.getLogger("fontTools").setLevel(logging.ERROR)
+linebreak.install()
 
 
 class UnreadableFont(EnvironmentProblem):
@@ -251,7 +252,7 @@ class Renderer:
             stamp.update(str(part).encode("utf-8") + b"\0")
         looks = sorted(self.project.templates.glob("*.css")) + [self.project.templates / "hyphenation.txt"]
         looks += sorted(p for p in self.project.fonts.iterdir() if p.is_file()) if self.project.fonts.is_dir() else []
-        for path in [*looks, Path(compose.__file__), Path(fit.__file__)]:
+        for path in [*looks, Path(compose.__file__), Path(fit.__file__), Path(linebreak.__file__)]:
             with contextlib.suppress(OSError, ContentError):
                 stamp.update(path.name.encode("utf-8") + fonts._digest(path).encode("ascii"))
         return stamp.hexdigest()

@@ -1,0 +1,71 @@
+"""The mend in linebreak.py: a line that fits but for its trailing space is
+not broken early (WeasyPrint 70 hyphenated TEMA 5's first finding as
+"I et kunde- eller callcen-", 44.5 of 80 mm)."""
+
+from __future__ import annotations
+
+import pytest
+import weasyprint
+
+from onepagers import linebreak, pdf  # noqa: F401  (importing pdf installs the mend)
+
+WORDS = "I et kunde- eller callcenter kan alting måles."
+
+
+def _lines(project, width_px: float) -> list[str]:
+    """The paragraph's lines as laid out `width_px` wide."""
+    style = (f"@font-face {{ font-family: L; src: url(Lato-Regular.ttf); }} "
+             f"p {{ font: 12pt L; hyphens: auto; hyphenate-limit-chars: 6 3 3; hyphenate-limit-zone: 12%; margin: 0; width: {width_px}px; }}")
+    html = f'<html lang="da"><style>{style}</style><p><span>I et</span> kunde- eller callcenter kan alting måles. <span>I nogle</span> kundecentre</p>'
+    page = weasyprint.HTML(string=html, base_url=str(project.fonts) + "/").render().pages[0]
+    lines = []
+    box = page._page_box
+    while box.children:
+        if type(box.children[0]).__name__ == "LineBox":
+            lines = [l for l in box.children]
+            break
+        box = box.children[0]
+    return ["".join(t.text for t in _texts(line)) for line in lines]
+
+
+def _texts(box):
+    if type(box).__name__ == "TextBox":
+        yield box
+    for child in getattr(box, "children", []):
+        yield from _texts(child)
+
+
+@pytest.fixture
+def exact_width(project) -> float:
+    """The width of WORDS alone on a line: the measure they just fit. With the
+    sheets' hyphenation (the corrections installed, as any render installs
+    them), whichever test ran before."""
+    from onepagers import hyphenation
+
+    hyphenation.install(project.templates / "hyphenation.txt", "da")
+    html = ('<html lang="da"><style>@font-face { font-family: L; src: url(Lato-Regular.ttf); } '
+            f'p {{ font: 12pt L; margin: 0; width: max-content; }}</style><p>{WORDS}</p>')
+    page = weasyprint.HTML(string=html, base_url=str(project.fonts) + "/").render().pages[0]
+    box = page._page_box
+    while type(box).__name__ != "LineBox":
+        box = box.children[0]
+    return box.width
+
+
+def test_a_line_that_fits_but_for_its_trailing_space_is_not_broken_early(project, exact_width):
+    lines = _lines(project, exact_width + 0.5)
+    assert lines[0].rstrip() == WORDS, lines
+
+
+def test_without_the_mend_weasyprint_breaks_it_early(project, exact_width, monkeypatch):
+    """The mend is what keeps the line whole: WeasyPrint's own function, put back, breaks it."""
+    import weasyprint.layout.inline as inline
+
+    monkeypatch.setattr(inline, "split_first_line", linebreak._weasyprint_split)
+    lines = _lines(project, exact_width + 0.5)
+    assert lines[0].rstrip() != WORDS and lines[0].endswith("\u2010"), lines
+
+
+def test_a_line_too_long_by_more_than_its_space_still_breaks(project, exact_width):
+    lines = _lines(project, exact_width - 0.5)
+    assert lines[0].rstrip() != WORDS and len(lines) >= 2, lines
