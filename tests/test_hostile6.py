@@ -143,3 +143,18 @@ def test_serve_does_not_call_a_refused_sheet_rendered(sandbox: Project):
             renderer.close()
     assert said.startswith("rendered TEMA 4 (privat@2) in ") and "; build would refuse TEMA 4 (privat@2): " in said, said
     assert "refused to fetch http://example.com/x.png" in said
+
+
+@pytest.mark.parametrize("linked", ["data", "data/themes"])
+def test_a_data_folder_linked_from_outside_is_one_message(sandbox: Project, cli, tmp_path_factory, linked):
+    """data/ as a link out of the project gave one error for each of its 13 files."""
+    import shutil
+
+    outside = tmp_path_factory.mktemp("elsewhere") / linked.replace("/", "-")
+    shutil.move(sandbox.root / linked, outside)
+    (sandbox.root / linked).symlink_to(outside, target_is_directory=True)
+    result = cli("check", "--project", str(sandbox.root))
+    assert result.exit_code == 1
+    errors = [l for l in result.stderr.splitlines() if ": error:" in l]
+    assert errors == [f"{sandbox.root / linked}: error: is a link to a folder outside the project ({outside}); nothing in it is read"
+                      " (copy the folder into the project instead of linking to it)"], result.stderr

@@ -85,6 +85,7 @@ def load_library(data_dir: Path, *, partial: bool = False) -> Library:
     problems: list[Diagnostic] = []
     inside = data_dir.parent
     _readable_folder(data_dir)
+    _folders_inside(data_dir, inside)
 
     series_source, series = _load(data_dir / "series.yaml", SeriesFile, problems, inside)
     themes: list[ThemeFile] = []
@@ -218,6 +219,17 @@ def _readable_folder(data_dir: Path) -> None:
         raise ContentError([Diagnostic(data_dir, 0, 0, "must be a folder (of series.yaml, themes/ and the other data files)")]) from None
     except OSError as exc:
         raise ContentError([Diagnostic(data_dir, 0, 0, f"cannot read folder: {exc.strerror or exc}")]) from None
+
+
+def _folders_inside(data_dir: Path, inside: Path) -> None:
+    """data/ or data/themes/ linked from outside the project: one message for
+    the folder, not one for each file in it (none of them is read)."""
+    from .files import inside_folder
+
+    for folder in (data_dir, data_dir / "themes"):
+        if _is_folder(folder) and not inside_folder(folder, inside):
+            raise ContentError([Diagnostic(folder, 0, 0, f"is a link to a folder outside the project ({os.path.realpath(folder)}); "
+                                           "nothing in it is read", suggestion="copy the folder into the project instead of linking to it")])
 
 
 def _present(path: Path) -> bool:
