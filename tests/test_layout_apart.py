@@ -221,7 +221,7 @@ def _never_broken(edit_sandbox: Project, number: int, section: str, edit: tuple[
 
 class TextBox:  # the name fit looks for
     def __init__(self, text: str) -> None:
-        self.text, self.children = text, ()
+        self.text, self.children, self.style = text, (), {"white_space": "normal"}
 
 
 def _line(text: str, width: float) -> SimpleNamespace:
@@ -236,3 +236,16 @@ def test_a_line_broken_before_a_word_that_fits_is_seen():
     assert fit._broken_short(alone[1:], block) == "a line broken before a word that fits on it"
     full = [_line("svære samtaler eller frustrerede og vrede borgere", 290.0), _line("har stor betydning", 120.0)]
     assert fit._broken_short(full, block) is None
+
+
+def test_a_word_bound_to_the_dash_after_it_is_measured_with_it():
+    """The space before a dash is kept (a line never begins with one), so
+    "variation –" is one unit: "variation" alone would have fitted, the unit
+    did not (the lead of TEMA 2 was taken for a line broken early)."""
+    block = SimpleNamespace(width=300.0)
+    dash = TextBox(" –")
+    dash.style = {"white_space": "nowrap"}
+    after = SimpleNamespace(position_x=0.0, position_y=0.0, height=10.0, width=200.0,
+                            children=[TextBox("variation"), dash, TextBox(" så de trives")])
+    assert fit.first_unbreakable(after) == "variation\u00a0–"
+    assert fit._broken_short([_line("Til jer, der vil give medarbejderne stor indflydelse og", 200.0), after], block) is None

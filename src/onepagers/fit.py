@@ -485,15 +485,17 @@ def _line_text(line: Any) -> str:
     return "".join(t.text for t in _walk(line) if type(t).__name__ == "TextBox" and not _is_marker(t))
 
 
-def _first_unbreakable(line: Any, text: str) -> str:
-    """What a line starts with that no break may split: its first word, or a
-    span kept whole (class "keep": a double first name, a number and what it counts)."""
-    for box in _walk(line):
-        if type(box).__name__ == "TextBox" and not _is_marker(box):
-            break
-        if "keep" in (_element_attr(box, "class") or "").split():
-            return _line_text(box)
-    return text.split(" ", 1)[0]
+def first_unbreakable(line: Any) -> str:
+    """What a line starts with that no break may split: its first word, with
+    all that a span kept whole binds to it (class "keep": a double first name,
+    a number and what it counts, the space before a dash) or a no-break space
+    (a paragraph's last two words)."""
+    text = "".join(
+        t.text.replace(" ", "\u00a0") if t.style["white_space"] == "nowrap" else t.text
+        for t in _walk(line)
+        if type(t).__name__ == "TextBox" and not _is_marker(t)
+    )
+    return text.lstrip(" ").split(" ", 1)[0]
 
 
 def _broken_short(lines: list[Any], block: Any) -> str | None:
@@ -504,7 +506,7 @@ def _broken_short(lines: list[Any], block: Any) -> str | None:
         if abs(line.position_x - after.position_x) > 1 or _line_text(line).endswith(("\u2010", "-")):
             continue
         text = _line_text(after)
-        word = _first_unbreakable(after, text)
+        word = first_unbreakable(after)
         if not word or not text:
             continue
         width = after.width * len(word) / len(text)
