@@ -158,6 +158,9 @@ def test_without_the_listed_names_the_introduction_breaks_one(project, library, 
         ("AMICA-projektet, marts 2006.", []),  # a compound; a year ending the sentence
         ("Under 5 < 7", []),  # a number before a sign
         ("2 arbejdsmiljøproblemstillinger", []),  # too long to keep: it must be free to hyphenate
+        # A line never begins with a dash; the word before it stays free to hyphenate.
+        ("medarbejdernes – og supervisors – kompetencer", [" –", " –"]),
+        ("– og en replik", []),  # a dash that opens the text has no space before it to keep
     ],
 )
 def test_what_is_kept_together_is_set_in_a_span_that_does_not_wrap(text, kept):
@@ -177,6 +180,8 @@ def test_what_is_kept_together_is_set_in_a_span_that_does_not_wrap(text, kept):
         (["Hvad kan I", "gøre?"], ["I/gøre"]),
         (["Hvad kan", "I gøre?"], []),
         (["arbejds\u2010", "miljø 40 KPI’er"], []),
+        (["medarbejdernes – og supervisors", "– kompetencer"], ["supervisors/–"]),
+        (["medarbejdernes – og supervisors –", "kompetencer"], []),
     ],
 )
 def test_a_line_end_inside_what_is_kept_together_is_seen(lines, found):

@@ -13,7 +13,6 @@ Each measure is shown failing on a layout made bad on purpose."""
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -199,24 +198,6 @@ def _width_mm(text: str, style) -> float:
     return line_size(layout.get_first_line()[0], style)[0] / fit.PX_PER_MM
 
 
-def _first_unit(line) -> tuple[str, object] | None:
-    """What the line begins with that cannot be broken: a span kept whole
-    (`white-space: nowrap`), or the text up to its first space or hyphen; and
-    the style it begins in."""
-    texts = [t for t in fit._walk(line) if type(t).__name__ == "TextBox" and not fit._is_marker(t)]
-    if not texts:
-        return None
-    first = texts[0]
-    if first.style["white_space"] == "nowrap":
-        kept = [t for t in texts if t.style["white_space"] == "nowrap"]
-        unit = "".join(t.text for t in itertools.takewhile(lambda t: t.style["white_space"] == "nowrap", kept))
-        return unit.strip(), first.style
-    # Up to the first space a line may break at: a no-break space binds the
-    # paragraph's last two words (hyphenation.whole_last_word).
-    match = re.match(r" *([^ ]+?[-\u2010]|[^ ]+)", "".join(t.text for t in texts))
-    return (match.group(1), first.style) if match else None
-
-
 def early_breaks(pages) -> list[str]:
     """A line broken where what begins the next line would have fitted: the
     rest of a hyphenated word, or the next word with its space (TEMA 5's
@@ -231,10 +212,10 @@ def early_breaks(pages) -> list[str]:
                 continue
             seen.add(id(line))
             text = _line_text(line).rstrip()
-            unit = _first_unit(after)
-            if not text or unit is None or not unit[0]:
+            word = fit.first_unbreakable(after).rstrip("\u00a0")
+            if not text or not word:
                 continue
-            word, style = unit
+            style = next(t for t in fit._walk(after) if type(t).__name__ == "TextBox" and not fit._is_marker(t)).style
             used = line.width / fit.PX_PER_MM
             if text.endswith("\u2010"):  # the hyphen goes when the word is whole
                 need = _width_mm(word, style) - _width_mm("\u2010", style)

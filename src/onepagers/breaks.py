@@ -67,6 +67,9 @@ def kept_apart(pages: list[Any]) -> list[tuple[int, str]]:
     return found
 
 
+DASHES = ("–", "—")
+
+
 def crossings(lines: list[str]) -> list[str]:
     """The line ends of a paragraph's `lines` that fall inside an `inline._KEEP` match."""
     found = []
@@ -77,6 +80,8 @@ def crossings(lines: list[str]) -> list[str]:
         joined = first + ("" if first.endswith("-") else " ") + second
         at = len(first)
         found += [f"{joined[m.start():at]}/{joined[at:m.end()].lstrip()}" for m in inline._KEEP.finditer(joined) if m.start() < at < m.end()]
+        if second.startswith(DASHES):  # the space kept before a dash is the line's end itself
+            found.append(f"{first.split()[-1] if first.split() else ''}/{second[0]}")
     return found
 
 

@@ -291,7 +291,9 @@ _UPPER, _LOWER = "A-ZÆØÅÄÖÜÉ", "a-zæøåäöüé"
 # first name ("Inger-Marie"), a name with an initial ("Ole H. Sørensen"), a
 # number and the short word it counts ("40 KPI’er"), a word of one letter
 # and the short word after it ("Hvad kan I gøre?": never "I" alone at a
-# line's end). Set in a span that does not wrap (class "keep"), so the text
+# line's end), and the space before a dash (a line never begins with a dash:
+# "supervisors –", not "– kompetencer"; the word before it stays free to
+# hyphenate). Set in a span that does not wrap (class "keep"), so the text
 # itself is unchanged. The word kept with a number or a letter is of 12
 # letters at most: a longer one must stay free to hyphenate.
 _KEEP = re.compile(
@@ -299,6 +301,7 @@ _KEEP = re.compile(
     rf"|(?:\b[{_UPPER}][{_LOWER}]+ )?\b[{_UPPER}]\. [{_UPPER}][{_LOWER}]+"
     rf"|(?<![\w.,])\d+(?:[.,]\d+)? [{_UPPER}{_LOWER}]\S{{0,11}}(?!\S)"
     rf"|(?<!\S)[{_UPPER}{_LOWER}] [{_UPPER}{_LOWER}][{_LOWER}]{{0,11}}(?![\w-])"
+    rf"|(?<=\S) [–—](?!\S)"
 )
 
 
