@@ -185,19 +185,37 @@ def print_built(library, project, request):
     return built_once("print", Selection(everything=True, every_variant=True, profile="print"), project, library, request)
 
 
-@pytest.fixture(scope="session")
-def laid_out(library, project, tmp_path_factory):
-    """Every sheet of every variant laid out (boxes, no PDF): (job, pages)."""
+def _lay_out_every_sheet(library, project, tmp_path_factory, profile: str = "screen") -> list:
     from onepagers.html import html_for
     from onepagers.pdf import Renderer
     from onepagers.plan import Selection, plan
 
-    jobs = plan(library, tmp_path_factory.mktemp("laid-out"), Selection(everything=True, every_variant=True))
+    jobs = plan(library, tmp_path_factory.mktemp("laid-out"), Selection(everything=True, every_variant=True, profile=profile))
     renderer = Renderer(project, jobs[0].profile, library.series.language)
     try:
         return [(job, renderer.layout(html_for(library, project, job))[0].pages) for job in jobs]
     finally:
         renderer.close()
+
+
+@pytest.fixture(scope="session")
+def laid_out(library, project, tmp_path_factory):
+    """Every sheet of every variant laid out (boxes, no PDF): (job, pages)."""
+    return _lay_out_every_sheet(library, project, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def print_laid_out(library, project, tmp_path_factory):
+    """The same in the print profile, whose references carry their addresses
+    (a taller foot on page 2): its layouts are chosen on their own."""
+    return _lay_out_every_sheet(library, project, tmp_path_factory, "print")
+
+
+@pytest.fixture(scope="session")
+def every_laid_out(laid_out, print_laid_out):
+    """Every sheet of every variant laid out, on screen and in print: the
+    pages a print shop and a reader each get are held to one set of rules."""
+    return [*laid_out, *print_laid_out]
 
 
 @pytest.fixture

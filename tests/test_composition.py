@@ -18,13 +18,14 @@ MAX_ROOM_MM = 60.0
 ACTION_CHARS = 75
 
 
-def test_every_page_has_a_footer_and_at_most_60_mm_of_room_above_it(laid_out):
-    for job, pages in laid_out:
+def test_every_page_has_a_footer_and_at_most_60_mm_of_room_above_it(every_laid_out):
+    for job, pages in every_laid_out:
         rooms = fit.empty_above_footer(pages)
-        assert len(rooms) == len(pages) >= 1, job.name
+        sheet = f"{job.name} {job.profile.name}"
+        assert len(rooms) == len(pages) >= 1, sheet
         for page, room in rooms:
-            assert room is not None, f"{job.name}: page {page} has no footer"
-            assert room <= MAX_ROOM_MM, f"{job.name}: page {page} leaves {room:.0f} mm empty above its footer"
+            assert room is not None, f"{sheet}: page {page} has no footer"
+            assert room <= MAX_ROOM_MM, f"{sheet}: page {page} leaves {room:.0f} mm empty above its footer"
 
 
 def test_the_room_rule_sees_a_half_empty_page(library, project):
@@ -63,11 +64,11 @@ def _body_boxes(pages):
             yield from visit(box, False)
 
 
-def test_one_body_size_per_sheet_within_the_designed_range(laid_out):
+def test_one_body_size_per_sheet_within_the_designed_range(every_laid_out):
     """Copyfitting varies the body size from sheet to sheet, never within one,
     and only within the designer's range."""
     low, high = min(s.size_pt for s in compose.STEPS), max(s.size_pt for s in compose.STEPS)
-    for job, pages in laid_out:
+    for job, pages in every_laid_out:
         if job.theme is None:  # the introduction: running text of its own
             continue
         sizes = {round(text.style["font_size"] * 72 / 96, 2) for text in _body_boxes(pages)}
@@ -75,9 +76,9 @@ def test_one_body_size_per_sheet_within_the_designed_range(laid_out):
         assert low <= sizes.pop() <= high, job.name
 
 
-def test_the_actions_lines_hold_at_most_75_characters(laid_out):
+def test_the_actions_lines_hold_at_most_75_characters(every_laid_out):
     longest = 0
-    for job, pages in laid_out:
+    for job, pages in every_laid_out:
         for _number, section, _heading, box in fit._sections(pages):
             if section != "actions":
                 continue
@@ -162,11 +163,11 @@ def _gaps_of(box) -> dict[str, float]:
     return {name: float(mm) for name, mm in re.findall(r"--(item|paragraph|section)-gap:\s*([\d.]+)mm", style)}
 
 
-def test_every_column_sets_its_gaps_within_the_designed_range(laid_out):
+def test_every_column_sets_its_gaps_within_the_designed_range(every_laid_out):
     """The room a column has left goes into its gaps (or a column closes its
     gaps to come up to the other's end), never beyond the designer's range."""
     moved = 0
-    for job, pages in laid_out:
+    for job, pages in every_laid_out:
         if job.theme is None:
             continue
         sizes = {round(text.style["font_size"] * 72 / 96, 2) for text in _body_boxes(pages)}
@@ -204,7 +205,7 @@ def _squashed(text: str) -> str:
     return re.sub(r"[\s\u00ad\u2010]+", "", text)
 
 
-def test_a_story_run_on_into_the_next_column_keeps_every_word(library, laid_out):
+def test_a_story_run_on_into_the_next_column_keeps_every_word(library, every_laid_out):
     """Where a case story runs on from one column into the next, its two pieces
     read together are the story as the data has it, and the first piece ends
     on a whole word inside a sentence, with two lines at least on either side."""
@@ -212,7 +213,7 @@ def test_a_story_run_on_into_the_next_column_keeps_every_word(library, laid_out)
     from onepagers.variants import resolve
 
     run_on = 0
-    for job, pages in laid_out:
+    for job, pages in every_laid_out:
         if job.theme is None:
             continue
         sheet = resolve(library, library.theme(job.theme), job.variant)

@@ -48,13 +48,13 @@ from onepagers.hyphenation import whole_last_word  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def every_break(library, laid_out):
+def every_break(library, every_laid_out):
     found = [
         located
-        for job, pages in laid_out
-        for located in breaks.locate(breaks.line_breaks(pages), breaks.sources(library, job.theme, job.variant), job.name)
+        for job, pages in every_laid_out
+        for located in breaks.locate(breaks.line_breaks(pages), breaks.sources(library, job.theme, job.variant), f"{job.name} {job.profile.name}")
     ]
-    assert {located.sheet for located in found} >= {job.name for job, _ in laid_out if job.theme is not None}
+    assert {located.sheet for located in found} >= {f"{job.name} {job.profile.name}" for job, _ in every_laid_out if job.theme is not None}
     return found
 
 
@@ -188,6 +188,6 @@ def test_a_line_end_inside_what_is_kept_together_is_seen(lines, found):
     assert breaks.crossings(lines) == found
 
 
-def test_no_sheet_ends_a_line_inside_what_is_kept_together(laid_out):
-    found = {job.name: breaks.kept_apart(pages) for job, pages in laid_out}
+def test_no_sheet_ends_a_line_inside_what_is_kept_together(every_laid_out):
+    found = {f"{job.name} {job.profile.name}": breaks.kept_apart(pages) for job, pages in every_laid_out}
     assert {name: apart for name, apart in found.items() if apart} == {}
