@@ -199,13 +199,15 @@ def _lay_out_every_sheet(library, project, tmp_path_factory, profile: str = "scr
 
 
 @pytest.fixture(scope="session")
-def laid_out(library, project, tmp_path_factory):
-    """Every sheet of every variant laid out (boxes, no PDF): (job, pages)."""
+def laid_out(library, project, tmp_path_factory, built):
+    """Every sheet of every variant laid out (boxes, no PDF): (job, pages).
+    After the shared build (`built`), so that each worker lays every sheet
+    out once, at the layout the build chose, instead of searching again."""
     return _lay_out_every_sheet(library, project, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def print_laid_out(library, project, tmp_path_factory):
+def print_laid_out(library, project, tmp_path_factory, print_built):
     """The same in the print profile, whose references carry their addresses
     (a taller foot on page 2): its layouts are chosen on their own."""
     return _lay_out_every_sheet(library, project, tmp_path_factory, "print")
