@@ -7,32 +7,26 @@ from __future__ import annotations
 import pytest
 import weasyprint
 
-from onepagers import linebreak, pdf  # noqa: F401  (importing pdf installs the mend)
+from onepagers import fit, linebreak, pdf  # noqa: F401  (importing pdf installs the mend)
 
 WORDS = "I et kunde- eller callcenter kan alting måles."
 
 
+FONT = "@font-face { font-family: L; src: url(Lato-Regular.ttf); }"
+
+
+def _line_boxes(project, style: str, body: str) -> list:
+    """The line boxes of one paragraph set in Lato, in the sheets' language."""
+    html = f'<html lang="da"><style>{FONT} p {{ font: 12pt L; margin: 0; {style} }}</style><p>{body}</p>'
+    page = weasyprint.HTML(string=html, base_url=str(project.fonts) + "/").render().pages[0]
+    return [box for box in fit._walk(page._page_box) if type(box).__name__ == "LineBox"]
+
+
 def _lines(project, width_px: float) -> list[str]:
     """The paragraph's lines as laid out `width_px` wide."""
-    style = (f"@font-face {{ font-family: L; src: url(Lato-Regular.ttf); }} "
-             f"p {{ font: 12pt L; hyphens: auto; hyphenate-limit-chars: 6 3 3; hyphenate-limit-zone: 12%; margin: 0; width: {width_px}px; }}")
-    html = f'<html lang="da"><style>{style}</style><p><span>I et</span> kunde- eller callcenter kan alting måles. <span>I nogle</span> kundecentre</p>'
-    page = weasyprint.HTML(string=html, base_url=str(project.fonts) + "/").render().pages[0]
-    lines = []
-    box = page._page_box
-    while box.children:
-        if type(box.children[0]).__name__ == "LineBox":
-            lines = [l for l in box.children]
-            break
-        box = box.children[0]
-    return ["".join(t.text for t in _texts(line)) for line in lines]
-
-
-def _texts(box):
-    if type(box).__name__ == "TextBox":
-        yield box
-    for child in getattr(box, "children", []):
-        yield from _texts(child)
+    style = f"hyphens: auto; hyphenate-limit-chars: 6 3 3; hyphenate-limit-zone: 12%; width: {width_px}px;"
+    body = "<span>I et</span> kunde- eller callcenter kan alting måles. <span>I nogle</span> kundecentre"
+    return [fit._line_text(line) for line in _line_boxes(project, style, body)]
 
 
 @pytest.fixture
@@ -43,13 +37,8 @@ def exact_width(project) -> float:
     from onepagers import hyphenation
 
     hyphenation.install(project.templates / "hyphenation.txt", "da")
-    html = ('<html lang="da"><style>@font-face { font-family: L; src: url(Lato-Regular.ttf); } '
-            f'p {{ font: 12pt L; margin: 0; width: max-content; }}</style><p>{WORDS}</p>')
-    page = weasyprint.HTML(string=html, base_url=str(project.fonts) + "/").render().pages[0]
-    box = page._page_box
-    while type(box).__name__ != "LineBox":
-        box = box.children[0]
-    return box.width
+    (line,) = _line_boxes(project, "width: max-content;", WORDS)
+    return line.width
 
 
 def test_a_line_that_fits_but_for_its_trailing_space_is_not_broken_early(project, exact_width):

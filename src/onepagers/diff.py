@@ -388,10 +388,11 @@ def _introduction_since(before: Library, now: Library, revision: str, name: str 
     if before.introduction is None:
         notes.append(f"the introduction is new since {revision}")
         return
+    then = introduction_variants(before)
     for variant in introduction_variants(now):
         if name is not None and variant != name:
             continue
-        if variant not in introduction_variants(before):
+        if variant not in then:
             notes.append(f"the introduction has no text in {variant} at {revision}")
             continue
         a, b = resolve_introduction(before, variant), resolve_introduction(now, variant)

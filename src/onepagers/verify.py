@@ -148,10 +148,11 @@ def template_line(project: Project, named: Path | str) -> tuple[Path, int, int]:
     or an address it may not fetch (by its file's name, or the whole address)."""
     # An address as resolved may differ from how it is written (../x.png): its last part then finds it.
     wanted = [named.name] if isinstance(named, Path) else [named, named.rstrip("/").rsplit("/", 1)[-1]]
-    templates = [t for t in sorted(project.templates.glob("*")) if t.is_file() and t.suffix in (".css", ".j2", ".html")]
+    templates = [(t, t.read_text(encoding="utf-8", errors="replace").splitlines())
+                 for t in sorted(project.templates.glob("*")) if t.is_file() and t.suffix in (".css", ".j2", ".html")]
     for word in filter(None, wanted):
-        for template in templates:
-            for number, line in enumerate(template.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        for template, lines in templates:
+            for number, line in enumerate(lines, start=1):
                 if word in line:
                     return template, number, line.index(word) + 1
     return project.templates, 0, 0
