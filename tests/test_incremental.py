@@ -114,3 +114,20 @@ def test_weasyprints_version_is_read_from_its_metadata_where_no_dist_info_folder
         assert fingerprint._weasyprint_version() == importlib.metadata.version("weasyprint")
     finally:
         fingerprint._weasyprint_version.cache_clear()
+
+
+def test_bytecode_python_writes_on_first_import_does_not_change_the_tools_fingerprint(tmp_path):
+    """On a fresh install, __pycache__ fills as modules are first imported: a
+    build after that must still find the first build's outputs up to date
+    (CI rebuilt all 23 sheets when the fingerprint hashed the bytecode too)."""
+    import py_compile
+    import shutil
+
+    package = tmp_path / "onepagers"
+    shutil.copytree(Path(fingerprint.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = fingerprint.code_digest(package)
+    py_compile.compile(str(package / "plan.py"), doraise=True)
+    assert any((package / "__pycache__").iterdir())
+    assert fingerprint.code_digest(package) == before
+    (package / "plan.py").write_text((package / "plan.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert fingerprint.code_digest(package) != before

@@ -133,10 +133,21 @@ def _weasyprint_version() -> str:
         return "?"
 
 
+def code_digest(package: Path) -> str:
+    """The Python source under `package`, and nothing else: the bytecode
+    Python writes into __pycache__ as modules are first imported would make
+    a fresh install's second build differ from its first."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def _tool_digest() -> str:
     """onepagers' own code and WeasyPrint's version: a changed tool may make other bytes."""
     return hashlib.sha256(
-        f"{_files_digest((Path(__file__).parent,))} onepagers {__version__} weasyprint {_weasyprint_version()}".encode()
+        f"{code_digest(Path(__file__).parent)} onepagers {__version__} weasyprint {_weasyprint_version()}".encode()
     ).hexdigest()
 
 
