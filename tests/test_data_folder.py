@@ -170,3 +170,25 @@ def test_the_shipped_data_is_within_the_limits(project):
     """The limits leave room: the largest file is far from them."""
     files = list(project.data.rglob("*.yaml"))
     assert max(p.stat().st_size for p in files) * 10 < source.MAX_BYTES
+
+
+def test_a_file_read_again_is_parsed_and_validated_once_and_still_named_where_it_is(project, tmp_path):
+    """serve, watch and the tests load the same files again, from other folders:
+    a text already read is not parsed or validated again, but what it says
+    about itself names the file just read, and a changed file is read anew."""
+    first = load_library(project.data)
+    copies = []
+    for name in ("a", "b"):
+        shutil.copytree(project.data, tmp_path / name / "data")
+        copies.append(tmp_path / name / "data")
+    again = load_library(copies[0])
+    theme = first.theme(4)
+    assert again.theme(4).theme is theme.theme and again.theme(4).source.path == copies[0] / theme.source.path.relative_to(project.data)
+    path = copies[1] / theme.source.path.relative_to(project.data)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", "titel: ", 1), encoding="utf-8")
+    problems = _problems(copies[1].parent)
+    assert [p.path for p in problems] == [path] and "unknown field 'titel'" in problems[0].message
+    path.write_text(text.replace("title: \"Tidspres\"", "title: \"Tidspres og travlhed\""), encoding="utf-8")
+    assert load_library(copies[1]).theme(4).theme.title == "Tidspres og travlhed"
+    assert load_library(copies[0]).theme(4).theme is theme.theme

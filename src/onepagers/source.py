@@ -8,6 +8,7 @@ mapping repeat a key and silently keeps the last one: we refuse that.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Iterator
 
 import re
 import stat
+import threading
 
 import yaml
 
@@ -83,13 +85,31 @@ def load_yaml(path: Path, inside: Path | None = None) -> SourceFile:
             suggestion="delete it; an editor or a copy from another program put it there",
         )])
 
+    with _PARSED_LOCK:
+        parsed = _PARSED.get(text)
+    if parsed is not None:
+        return SourceFile(path, *parsed)
     try:
         # libyaml composes about ten times faster: most of a no-op build's time.
-        return _parse(_FastLoader, path, text)
+        source = _parse(_FastLoader, path, text)
     except _Retry:
         # Something the limits refuse, or a YAML error: the pure-Python parser
         # says where, in the words our hints are written for.
-        return _parse(_Loader, path, text)
+        source = _parse(_Loader, path, text)
+    with _PARSED_LOCK:  # serve renders in threads
+        _PARSED[text] = (source.data, source.positions, source.sequences, source.names)
+        if len(_PARSED) > KEEP_PARSED:
+            _PARSED.popitem(last=False)
+    return source
+
+
+# A file's parse depends on its text alone, and `serve`, `watch` and the tests
+# read the same files again and again (from another folder, after another
+# file changed): the most recent parses are kept by text, and shared. Nothing
+# changes a SourceFile's data once parsed.
+KEEP_PARSED = 64
+_PARSED: OrderedDict[str, tuple[Any, dict, frozenset, dict]] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
 
 
 class _Retry(Exception):
