@@ -18,6 +18,28 @@ from onepagers.project import Project
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The test files that read every sheet's laid-out boxes (`laid_out`,
+# `print_laid_out`): boxes cannot pass between processes, so each worker that
+# runs one of these lays all 46 sheets out again (about 20 s). They go to one
+# worker together.
+LAID_OUT_FILES = frozenset({"test_hyphenation.py", "test_composition.py", "test_layout_measures.py", "test_layout_cache.py"})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with the files of LAID_OUT_FILES one unit of work."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedLayouts(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return "laid-out sheets" if Path(file).name in LAID_OUT_FILES else file
+
+    return SharedLayouts(config, log)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def own_cache_folder(tmp_path_factory, request):
     """The tests' cache folder (font metrics, chosen layouts), not the user's
