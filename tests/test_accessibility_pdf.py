@@ -19,7 +19,7 @@ from onepagers.html import html_for
 from onepagers.pdf import Renderer
 from onepagers.plan import Selection, plan
 from onepagers.variants import resolve, resolve_introduction
-from test_pdf import _sheet_texts
+from test_pdf import _sheet_texts, prints_series_panel
 
 
 def test_every_screen_pdf_passes_outloud(built):
@@ -211,13 +211,16 @@ def test_the_structure_audit_fails_on_a_numbered_list_that_does_not_say_so(good)
     assert "1, 2, 3" in findings[0].message
 
 
-def test_only_the_numbered_lists_say_they_are_numbered(built):
+def test_only_the_numbered_lists_say_they_are_numbered(library, built):
     for result in built:
         with pikepdf.open(result.job.path) as pdf:
             lists = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/L"]
             numbered = [o for o in lists if "/A" in o and o.A.get("/ListNumbering") == "/Decimal"]
-        # A sheet's actions; the introduction's list of the themes.
-        assert len(numbered) == 1, result.job.path.name
+        # A sheet's actions, and the list of the themes in its series panel
+        # where it has one; the introduction's list of the themes.
+        job = result.job
+        panel = job.theme is not None and prints_series_panel(resolve(library, library.theme(job.theme), job.variant), job.path)
+        assert len(numbered) == 1 + panel, job.path.name
         assert len(lists) > len(numbered)
 
 

@@ -131,3 +131,17 @@ def test_bytecode_python_writes_on_first_import_does_not_change_the_tools_finger
     assert fingerprint.code_digest(package) == before
     (package / "plan.py").write_text((package / "plan.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert fingerprint.code_digest(package) != before
+
+
+def test_a_title_edited_rebuilds_the_sheets_whose_series_panel_lists_it(built_copy):
+    """TEMA 5's page 2 carries the series panel, which lists every title: a
+    title edited in TEMA 3's file is news to TEMA 5's sheet too, though not
+    to the HTML it starts from."""
+    copy = built_copy
+    path = copy / "data" / "themes" / "03-udviklingsmuligheder.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('title: "Udviklingsmuligheder"', 'title: "Udvikling og muligheder"', 1), encoding="utf-8")
+    result = run_cli("build", "--theme", "5", "--out", "out", cwd=copy)
+    assert result.returncode == 0, result.stderr
+    assert "1 built, 0 up to date" in result.stderr, result.stderr
+    assert "Udvikling og muligheder" in _pdf_text(copy / result.stdout.strip())

@@ -68,8 +68,46 @@ def _sheet_texts(library, result) -> list[str]:
         h.cases, *s.cases,
         *([h.references] if s.references else []),
         *(p for r in s.references for p in reference_words(r, live)),
+        *(series_panel_texts(s) if prints_series_panel(s, job.path) else []),
         s.footer, s.partnership,
     ]
+
+
+def series_panel_texts(sheet) -> list[str]:
+    """What the series panel (the introduction's section on a sheet's page 2,
+    where it has room) says, from the data, in order."""
+    texts: list[str] = []
+    for block in sheet.series_panel:
+        if block.kind == "themes":
+            texts += sheet.theme_titles[block.themes]
+        elif block.kind == "list":
+            texts += block.list
+        elif block.kind == "references":
+            texts += [p for r in block.references for p in reference_words(r, False)]
+        else:
+            texts.append(getattr(block, block.kind))
+    return texts
+
+
+def prints_series_panel(sheet, pdf) -> bool:
+    """Whether page 2 carries the series panel: its heading is there. The
+    panel is then held to every word (the text tests), and a sheet without it
+    to the room it left (test_layout_measures)."""
+    if not sheet.series_panel:
+        return False
+    page_2 = _squash(pypdf.PdfReader(pdf).pages[-1].extract_text())
+    return _squash(inline.to_plain(sheet.series_panel[0].heading)) in page_2
+
+
+def test_a_panel_missing_a_word_is_seen(library, built):
+    """The panel's heading with a title of its list gone: the text test fails."""
+    result = next(r for r in built if r.job.theme and prints_series_panel(resolve(library, library.theme(r.job.theme), r.job.variant), r.job.path))
+    texts = _sheet_texts(library, result)
+    sheet = resolve(library, library.theme(result.job.theme), result.job.variant)
+    assert all(t in texts for t in series_panel_texts(sheet))
+    text = _squash("".join(page.extract_text() for page in pypdf.PdfReader(result.job.path).pages))
+    title = _squash(sheet.theme_titles["privat"][5])
+    assert title in text and _in_order(text.replace(title, "", 1), texts) is not None
 
 
 def test_every_sheet_is_two_a4_pages(built):
@@ -82,16 +120,24 @@ def test_every_sheet_is_two_a4_pages(built):
             assert abs(width - A4_PT[0]) < 0.5 and abs(height - A4_PT[1]) < 0.5, result.job.label
 
 
+def _in_order(text: str, items: list[str]) -> str | None:
+    """The first item not found in `text` after the one before it; None: all are."""
+    position = 0
+    for item in items:
+        wanted = _squash(inline.to_plain(item))
+        found = text.find(wanted, position)
+        if found < 0:
+            return f"not found after position {position}: {item!r}"
+        position = found + len(wanted)
+    return None
+
+
 def test_pdf_text_holds_every_heading_and_item_in_order(library, built):
     for result in built:
         reader = pypdf.PdfReader(result.job.path)
         text = _squash("".join(page.extract_text() for page in reader.pages))
-        position = 0
-        for item in _sheet_texts(library, result):
-            wanted = _squash(inline.to_plain(item))
-            found = text.find(wanted, position)
-            assert found >= 0, f"{result.job.label}: not found after position {position}: {item!r}"
-            position = found + len(wanted)
+        missing = _in_order(text, _sheet_texts(library, result))
+        assert missing is None, f"{result.job.label}: {missing}"
 
 
 def test_band_names_series_and_theme_number_out_of_the_series_count(library, built):

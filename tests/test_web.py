@@ -29,6 +29,7 @@ from onepagers.build import build
 from onepagers.plan import Selection, plan
 from onepagers.project import Project
 from onepagers.variants import resolve, resolve_introduction
+from test_pdf import prints_series_panel, series_panel_texts
 from test_bad_input import run_cli
 from test_hostile import HTML_IN_TEXT, _edit_theme
 
@@ -90,6 +91,14 @@ def _pdf_words(library, project, pdf: Path, number: int | None, variant: str) ->
         band = _squash(sheet.variant.series_name) + _squash(f"{sheet.number_label} {number}/{sheet.variant.theme_count}")
         first = [inline.to_plain(sheet.footer)]
         second = [inline.to_plain(sheet.quote)] if sheet.quote else []
+        if prints_series_panel(sheet, pdf):  # the series panel: print's, for a page 2 with room
+            panel = series_panel_texts(sheet)
+            second.append("".join(inline.to_plain(t) for t in panel))
+            numbers = [f"{i}." for i in range(1, len(sheet.theme_titles[sheet.variant.sector]) + 1)]
+            lines_2 = [line.strip() for line in pages[1].split("\n")]
+            for number in numbers:
+                lines_2.remove(number)
+            pages[1] = "\n".join(lines_2)
     lines = [line.strip() for line in pages[0].split("\n")]
     for marker in markers:
         lines.remove(marker)

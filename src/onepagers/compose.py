@@ -180,6 +180,10 @@ class Layout:
     # For each page, the room (mm) set above the full-width blocks under the
     # columns (references, colophon), so that they stand on the page's foot.
     foot: tuple[float, float] = (0.0, 0.0)
+    # The size of the series panel (the introduction's section the data
+    # names) above page 2's colophon, in PANEL_SIZES; "": none. Only where
+    # the layout chosen without it leaves the room (`_with_series_panel`).
+    panel: str = ""
 
     @property
     def type(self) -> Step:
@@ -739,7 +743,53 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         html = make_html(refined.layout)
         results[refined.layout] = (*lay_out(html), html)
         chosen = min(results, key=exact)
+
+    def laid(layout: Layout) -> None:
+        if layout not in results:
+            html = make_html(layout)
+            results[layout] = (*lay_out(html), html)
+
+    chosen = _with_series_panel(sheet, chosen, laid, lambda layout: own.get(layout) or measure(results[layout][0].pages), exact)
     return (*results[chosen], chosen)
+
+
+# The series panel comes in two sizes (sheet.css): set as large as the room
+# under page 2's columns allows. Each is laid out to see only where there is
+# at least this much room (mm), a tenth under what the series' panel takes
+# (91 and 62 mm, with the space above it): its own height is measured then.
+PANEL_SIZES = {"large": 80.0, "compact": 55.0}
+
+
+def _with_series_panel(sheet: Any, chosen: Layout, laid: Callable[[Layout], None], measured_at: Callable[[Layout], Measured],
+                       exact: Callable[[Layout], tuple]) -> Layout:
+    """The chosen layout with the series panel (the introduction's section the
+    data puts on theme sheets) added above page 2's colophon, where the
+    columns leave room for it. The sheet's own text is never moved or set
+    smaller for it: the columns stay as chosen, and the panel is left out
+    where it would not fit whole, or would break a rule the layout kept."""
+    if not getattr(sheet, "series_panel", ()) or chosen.splits == (None, None):
+        return chosen
+    before = exact(chosen)
+    if before[0] or before[1] or before[3] == float("inf"):
+        return chosen
+    known = measured_at(chosen)
+    bottom = max(evaluate(sheet, chosen.placement, chosen.step, known, given=chosen).bottoms[1])
+    room = known.limits[2] - FIT_MARGIN_MM - FOOT_SLACK_MM - known.below.get(2, 0.0) - bottom
+    for size, least in PANEL_SIZES.items():
+        if room < least:
+            continue
+        trial = replace(chosen, panel=size, foot=(chosen.foot[0], 0.0))
+        laid(trial)
+        with_panel = measured_at(trial)
+        panel = with_panel.below.get(2, 0.0) - known.below.get(2, 0.0)
+        if 0 < panel <= room:
+            break
+    else:
+        return chosen
+    final = replace(trial, foot=evaluate(sheet, chosen.placement, chosen.step, with_panel, given=trial).layout.foot)
+    laid(final)
+    after = exact(final)
+    return final if after[:3] <= before[:3] else chosen
 
 
 def _known(measured: dict[int, Measured], step: int) -> tuple[Measured, float]:

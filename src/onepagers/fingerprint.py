@@ -253,7 +253,11 @@ def _discard(path: Path, why: str, quiet: bool) -> dict:
 
 
 def sheet_digest(html: str, profile: str, inputs: str) -> str:
-    return hashlib.sha256(f"{inputs}\0{profile}\0".encode() + html.encode("utf-8")).hexdigest()
+    """The HTML at its first guess, and (for a theme sheet) everything the
+    sheet may print: the series panel that compose adds where page 2 has
+    room lists the other themes' titles, which that HTML does not hold."""
+    sheet = repr(getattr(html, "sheet", ""))
+    return hashlib.sha256(f"{inputs}\0{profile}\0{sheet}\0".encode() + html.encode("utf-8")).hexdigest()
 
 
 @contextmanager

@@ -612,6 +612,10 @@ def _check_introduction(series: SeriesFile, intro: Introduction, source: SourceF
     for i, block in enumerate(intro.blocks):
         if block.themes is not None and block.themes not in series.series:
             problems.append(source.error(("blocks", i, "themes"), f"unknown series '{block.themes}'", suggestion=_choices(series.series)))
+    headings = [b.heading for b in intro.blocks if b.heading is not None]
+    if intro.on_theme_sheets is not None and intro.on_theme_sheets not in headings:
+        problems.append(source.error(("on_theme_sheets",), f"no heading of the introduction reads '{intro.on_theme_sheets}'",
+                                     suggestion="copy a heading from 'blocks' exactly: " + ", ".join(f"'{h}'" for h in headings)))
     return problems
 
 

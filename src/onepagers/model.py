@@ -295,6 +295,9 @@ class Introduction(Strict):
     series: str
     title: Text
     blocks: Annotated[list[Block], Field(min_length=1)]
+    # The heading of the section (up to the next heading) that a theme sheet
+    # of the series carries on page 2, where its own text leaves the room.
+    on_theme_sheets: Plain | None = None
 
 
 # `cases[2]`, `lead`: the field of a sheet that a correction is about.

@@ -132,7 +132,7 @@ def profiles_as_shipped(shipped: dict[str, bytes]) -> finish.Finisher:
 
 
 # Bump when what is stored changes shape.
-LAYOUT_CACHE_FORMAT = 1
+LAYOUT_CACHE_FORMAT = 2
 
 
 def _remembered(key: str) -> Any:
@@ -151,6 +151,7 @@ def _remembered(key: str) -> Any:
             stretch=tuple(tuple(s) for s in stored["stretch"]),
             carries=tuple(stored["carries"]),
             foot=tuple(stored["foot"]),
+            panel=stored["panel"],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -248,7 +249,8 @@ class Renderer:
         from . import compose
 
         stamp = hashlib.sha256()
-        for part in (html, self.profile.name, weasyprint.__version__, LAYOUT_CACHE_FORMAT):
+        # The resolved sheet too: the series panel's text is not in the first guess's HTML.
+        for part in (html, repr(getattr(html, "sheet", "")), self.profile.name, weasyprint.__version__, LAYOUT_CACHE_FORMAT):
             stamp.update(str(part).encode("utf-8") + b"\0")
         looks = sorted(self.project.templates.glob("*.css")) + [self.project.templates / "hyphenation.txt"]
         looks += sorted(p for p in self.project.fonts.iterdir() if p.is_file()) if self.project.fonts.is_dir() else []

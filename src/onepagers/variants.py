@@ -10,7 +10,7 @@ immutable data that the templates render and the tests compare with the PDF.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import inline
@@ -53,6 +53,10 @@ class Sheet:
     quote: str | None = None  # a sentence of `cases`, set large; never read twice
     publisher: str | None = None  # the colophon: who publishes it, and the edition's date
     date: str | None = None
+    # The introduction's section about the series (`on_theme_sheets`), printed
+    # where page 2 has room: its blocks, and the titles its list of themes names.
+    series_panel: tuple[Block, ...] = ()
+    theme_titles: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def as_data(self) -> dict[str, Any]:
         """Everything the sheet says, as plain data in reading order (for `show` and tools)."""
@@ -186,8 +190,24 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
         author=wording["author"],
         publisher=wording.get("publisher"),
         date=library.series.variants[name].date,
+        **_series_panel(library, name),
         **fields,
     )
+
+
+def _series_panel(library: Library, name: str) -> dict[str, Any]:
+    """The introduction's section that the theme sheets of its series carry
+    (`on_theme_sheets`): from its heading to the next heading."""
+    intro = library.introduction
+    if intro is None or intro.on_theme_sheets is None or library.series.variants[name].series != intro.series:
+        return {}
+    blocks = list(intro.blocks)
+    start = next((i for i, b in enumerate(blocks) if b.heading == intro.on_theme_sheets), None)
+    if start is None:  # library.py names the field; the sheets print without it meanwhile
+        return {}
+    end = next((i for i in range(start + 1, len(blocks)) if blocks[i].heading is not None), len(blocks))
+    section = tuple(blocks[start:end])
+    return {"series_panel": section, "theme_titles": resolve_introduction(library, name).theme_titles}
 
 
 def _fill_in(library: Library, ref: Reference, name: str) -> Reference:
