@@ -772,9 +772,12 @@ def _with_series_panel(sheet: Any, chosen: Layout, laid: Callable[[Layout], None
     before = exact(chosen)
     if before[0] or before[1] or before[3] == float("inf"):
         return chosen
-    known = measured_at(chosen)
-    bottom = max(evaluate(sheet, chosen.placement, chosen.step, known, given=chosen).bottoms[1])
-    room = known.limits[2] - FIT_MARGIN_MM - FOOT_SLACK_MM - known.below.get(2, 0.0) - bottom
+    try:
+        known = measured_at(chosen)
+        bottom = max(evaluate(sheet, chosen.placement, chosen.step, known, given=chosen).bottoms[1])
+        room = known.limits[2] - FIT_MARGIN_MM - FOOT_SLACK_MM - known.below.get(2, 0.0) - bottom
+    except KeyError:  # not laid out as designed (a template without page 2's flow)
+        return chosen
     for size, least in PANEL_SIZES.items():
         if room < least:
             continue
