@@ -81,3 +81,29 @@ def test_a_record_that_is_unreadable_or_no_longer_fits_is_searched_anew(project,
     _remembered(fresh_cache, searched).write_text(record, encoding="utf-8")
     again, pdf = _layouts(project, library)
     assert again > 1 and pdf == searched[1]
+
+
+def test_a_series_panel_height_kept_gives_the_layout_measured_anew(project, library, monkeypatch):
+    """TEMA 5's panel, measured while the first search chose its layout, is
+    not laid out again to measure on the next search in the same look; the
+    layout that comes out is the one measured anew, to the tenth of a mm."""
+    from onepagers import compose
+
+    monkeypatch.setattr(compose, "_PANEL_HEIGHTS", {})
+    (job,) = plan(library, project.root / "unused", Selection(themes=(5,)))
+    renderer = Renderer(project, job.profile, library.series.language)
+    calls = []
+    once = renderer._layout_once
+    try:
+        html = html_for(library, project, job)
+        searched = []
+        for _ in range(2):
+            calls.clear()
+            layout = compose.fitted(lambda h: calls.append(1) or once(h), html.sheet, lambda l: html.remake(layout=l), html,
+                                    looks=renderer._looks())[3]
+            searched.append((layout, len(calls)))
+    finally:
+        renderer.close()
+    (first, measuring), (second, kept) = searched
+    assert first.panel and first == second
+    assert kept == measuring - 1

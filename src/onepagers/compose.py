@@ -627,9 +627,12 @@ def choose(sheet: Any, measured: dict[int, Measured]) -> Outcome:
     return min(pool, key=lambda o: (o[0], o[2] + (1.0 if o[1] else 0.0)))[3]
 
 
-def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Callable[[Layout], str], first: str) -> tuple[Any, Any, str, Layout]:
+def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Callable[[Layout], str], first: str,
+           looks: str = "") -> tuple[Any, Any, str, Layout]:
     """Lay out `first` (the sheet at its first guess), then the best candidates
-    by measure; the returned (document, rendered, html, layout) is the best laid out."""
+    by measure; the returned (document, rendered, html, layout) is the best
+    laid out. `looks` names the templates and stylesheets it is laid out
+    with (the series panel's height is kept by it)."""
     document, rendered = lay_out(first)
     current = Layout()
     results = {current: (document, rendered, first)}
@@ -749,7 +752,7 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
             html = make_html(layout)
             results[layout] = (*lay_out(html), html)
 
-    chosen = _with_series_panel(sheet, chosen, laid, lambda layout: own.get(layout) or measure(results[layout][0].pages), exact)
+    chosen = _with_series_panel(sheet, chosen, laid, lambda layout: own.get(layout) or measure(results[layout][0].pages), exact, looks)
     return (*results[chosen], chosen)
 
 
@@ -758,10 +761,14 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
 # at least this much room (mm), a tenth under what the series' panel takes
 # (91 and 62 mm, with the space above it): its own height is measured then.
 PANEL_SIZES = {"large": 80.0, "compact": 55.0}
+# A panel's height (mm, with the space above it) by the looks it was laid out
+# with, its size and its text: a sheet of the same series laid out after
+# another lays its panel out once, not twice.
+_PANEL_HEIGHTS: dict[tuple, float] = {}
 
 
 def _with_series_panel(sheet: Any, chosen: Layout, laid: Callable[[Layout], None], measured_at: Callable[[Layout], Measured],
-                       exact: Callable[[Layout], tuple]) -> Layout:
+                       exact: Callable[[Layout], tuple], looks: str = "") -> Layout:
     """The chosen layout with the series panel (the introduction's section the
     data puts on theme sheets) added above page 2's colophon, where the
     columns leave room for it. The sheet's own text is never moved or set
@@ -778,19 +785,28 @@ def _with_series_panel(sheet: Any, chosen: Layout, laid: Callable[[Layout], None
         room = known.limits[2] - FIT_MARGIN_MM - FOOT_SLACK_MM - known.below.get(2, 0.0) - bottom
     except KeyError:  # not laid out as designed (a template without page 2's flow)
         return chosen
+    text = (repr(sheet.series_panel), repr(sheet.theme_titles), sheet.number)
     for size, least in PANEL_SIZES.items():
-        if room < least:
+        key = (looks, size, *text)
+        height = _PANEL_HEIGHTS.get(key) if looks else None
+        if room < least or (height is not None and height > room):
             continue
-        trial = replace(chosen, panel=size, foot=(chosen.foot[0], 0.0))
-        laid(trial)
-        with_panel = measured_at(trial)
-        panel = with_panel.below.get(2, 0.0) - known.below.get(2, 0.0)
-        if 0 < panel <= room:
+        if height is None:  # laid out with the foot right under the columns, to measure it
+            trial = replace(chosen, panel=size, foot=(chosen.foot[0], 0.0))
+            laid(trial)
+            height = measured_at(trial).below.get(2, 0.0) - known.below.get(2, 0.0)
+            _PANEL_HEIGHTS[key] = height
+        if 0 < height <= room:
             break
     else:
         return chosen
-    final = replace(trial, foot=evaluate(sheet, chosen.placement, chosen.step, with_panel, given=trial).layout.foot)
+    # The blocks on the foot stand on it, as `evaluate` sets them: the same
+    # sum whether the height was measured now or before, so the same layout.
+    final = replace(chosen, panel=size, foot=(chosen.foot[0], max(0.0, math.floor((room - height) * 10) / 10)))
     laid(final)
+    if abs(measured_at(final).below.get(2, 0.0) - known.below.get(2, 0.0) - height) > 0.05:
+        _PANEL_HEIGHTS.pop(key, None)  # not what was kept (cannot be, by its key): leave it out rather than guess
+        return chosen
     after = exact(final)
     return final if after[:3] <= before[:3] else chosen
 

@@ -237,22 +237,32 @@ class Renderer:
             document, rendered = self._layout_once(remake(layout=known))
             if not (rendered.overflows or rendered.lost_letters or rendered.refused or rendered.missing):
                 return document, rendered
-        document, rendered, _, chosen = compose.fitted(self._layout_once, html.sheet, lambda layout: remake(layout=layout), html)  # type: ignore[attr-defined]
+        document, rendered, _, chosen = compose.fitted(self._layout_once, html.sheet, lambda layout: remake(layout=layout), html,  # type: ignore[attr-defined]
+                                                       looks=self._looks())
         if not (rendered.overflows or rendered.lost_letters):
             _remember(key, chosen)
         return document, rendered
 
     def _layout_key(self, html: str) -> str:
         """What the layout `compose.fitted` chooses depends on: the sheet's first
-        guess (its text and template), the stylesheets, fonts and hyphenation,
-        the profile, and the code that lays out and chooses."""
+        guess (its text and template), the resolved sheet (the series panel's
+        text is not in the first guess's HTML), and the looks (`_looks`)."""
+        stamp = hashlib.sha256()
+        for part in (html, repr(getattr(html, "sheet", "")), self._looks()):
+            stamp.update(str(part).encode("utf-8") + b"\0")
+        return stamp.hexdigest()
+
+    def _looks(self) -> str:
+        """Everything but the text that sets how tall a block comes out: the
+        templates, stylesheets, fonts and hyphenation, the profile, and the
+        code that lays out and chooses."""
         from . import compose
 
         stamp = hashlib.sha256()
-        # The resolved sheet too: the series panel's text is not in the first guess's HTML.
-        for part in (html, repr(getattr(html, "sheet", "")), self.profile.name, weasyprint.__version__, LAYOUT_CACHE_FORMAT):
+        for part in (self.profile.name, weasyprint.__version__, LAYOUT_CACHE_FORMAT):
             stamp.update(str(part).encode("utf-8") + b"\0")
-        looks = sorted(self.project.templates.glob("*.css")) + [self.project.templates / "hyphenation.txt"]
+        looks = sorted(self.project.templates.glob("*.css")) + sorted(self.project.templates.glob("*.j2"))
+        looks += [self.project.templates / "hyphenation.txt"]
         looks += sorted(p for p in self.project.fonts.iterdir() if p.is_file()) if self.project.fonts.is_dir() else []
         for path in [*looks, Path(compose.__file__), Path(fit.__file__), Path(linebreak.__file__)]:
             with contextlib.suppress(OSError, ContentError):
