@@ -45,17 +45,7 @@ def _sheet_texts(library, result) -> list[str]:
     live = job.profile.live_links
     if job.theme is None:
         intro = resolve_introduction(library, job.variant)
-        texts = [intro.title]
-        for block in intro.blocks:
-            if block.kind == "themes":
-                texts += intro.theme_titles[block.themes]
-            elif block.kind == "list":
-                texts += block.list
-            elif block.kind == "references":
-                texts += [p for r in block.references for p in reference_words(r, live)]
-            else:
-                texts.append(getattr(block, block.kind))
-        return texts + [intro.footer, intro.partnership]
+        return [intro.title, *_block_texts(intro.blocks, intro.theme_titles, live), intro.footer, intro.partnership]
     s = resolve(library, library.theme(job.theme), job.variant)
     h = s.headings
     # "TEMA:" above the title is left out where the band already says "TEMA n/N".
@@ -68,25 +58,30 @@ def _sheet_texts(library, result) -> list[str]:
         h.cases, *s.cases,
         *([h.references] if s.references else []),
         *(p for r in s.references for p in reference_words(r, live)),
-        *(series_panel_texts(s) if prints_series_panel(s, job.path) else []),
+        *(series_panel_texts(s, live) if prints_series_panel(s, job.path) else []),
         s.footer, s.partnership,
     ]
 
 
-def series_panel_texts(sheet) -> list[str]:
-    """What the series panel (the introduction's section on a sheet's page 2,
-    where it has room) says, from the data, in order."""
+def _block_texts(blocks, theme_titles, live_links: bool) -> list[str]:
+    """What blocks of the introduction say on the page, from the data, in order."""
     texts: list[str] = []
-    for block in sheet.series_panel:
+    for block in blocks:
         if block.kind == "themes":
-            texts += sheet.theme_titles[block.themes]
+            texts += theme_titles[block.themes]
         elif block.kind == "list":
             texts += block.list
         elif block.kind == "references":
-            texts += [p for r in block.references for p in reference_words(r, False)]
+            texts += [p for r in block.references for p in reference_words(r, live_links)]
         else:
             texts.append(getattr(block, block.kind))
     return texts
+
+
+def series_panel_texts(sheet, live_links: bool) -> list[str]:
+    """What the series panel (the introduction's section on a sheet's page 2,
+    where it has room) says, from the data, in order."""
+    return _block_texts(sheet.series_panel, sheet.theme_titles, live_links)
 
 
 def prints_series_panel(sheet, pdf) -> bool:
@@ -104,7 +99,7 @@ def test_a_panel_missing_a_word_is_seen(library, built):
     result = next(r for r in built if r.job.theme and prints_series_panel(resolve(library, library.theme(r.job.theme), r.job.variant), r.job.path))
     texts = _sheet_texts(library, result)
     sheet = resolve(library, library.theme(result.job.theme), result.job.variant)
-    assert all(t in texts for t in series_panel_texts(sheet))
+    assert all(t in texts for t in series_panel_texts(sheet, result.job.profile.live_links))
     text = _squash("".join(page.extract_text() for page in pypdf.PdfReader(result.job.path).pages))
     title = _squash(sheet.theme_titles["privat"][5])
     assert title in text and _in_order(text.replace(title, "", 1), texts) is not None

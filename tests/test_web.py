@@ -92,7 +92,7 @@ def _pdf_words(library, project, pdf: Path, number: int | None, variant: str) ->
         first = [inline.to_plain(sheet.footer)]
         second = [inline.to_plain(sheet.quote)] if sheet.quote else []
         if prints_series_panel(sheet, pdf):  # the series panel: print's, for a page 2 with room
-            panel = series_panel_texts(sheet)
+            panel = series_panel_texts(sheet, live_links=True)  # the screen PDF's
             second.append("".join(inline.to_plain(t) for t in panel))
             numbers = [f"{i}." for i in range(1, len(sheet.theme_titles[sheet.variant.sector]) + 1)]
             lines_2 = [line.strip() for line in pages[1].split("\n")]
