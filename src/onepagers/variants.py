@@ -207,7 +207,19 @@ def _series_panel(library: Library, name: str) -> dict[str, Any]:
         return {}
     end = next((i for i in range(start + 1, len(blocks)) if blocks[i].heading is not None), len(blocks))
     section = tuple(blocks[start:end])
-    return {"series_panel": section, "theme_titles": resolve_introduction(library, name).theme_titles}
+    return {"series_panel": section, "theme_titles": _theme_titles(library, section, name)}
+
+
+def _theme_titles(library: Library, blocks: Any, name: str) -> dict[str, tuple[str, ...]]:
+    """The titles, in a variant, of each series whose themes `blocks` list."""
+    return {
+        series: tuple(
+            title_in(library, tf, name)
+            for tf in library.themes
+            if tf.theme.number <= library.series.series[series].themes
+        )
+        for series in {b.themes for b in blocks if b.themes}
+    }
 
 
 def _fill_in(library: Library, ref: Reference, name: str) -> Reference:
@@ -247,14 +259,7 @@ def resolve_introduction(library: Library, name: str) -> IntroductionSheet:
     wording = library.series.wording.model_dump()
     for step in _chain(library, name):
         _merge(wording, library.series.variants[step].wording.model_dump(exclude_none=True))
-    titles = {
-        series: tuple(
-            title_in(library, tf, name)
-            for tf in library.themes
-            if tf.theme.number <= library.series.series[series].themes
-        )
-        for series in {b.themes for b in intro.blocks if b.themes}
-    }
+    titles = _theme_titles(library, intro.blocks, name)
     return IntroductionSheet(
         variant=variant(library, name),
         title=intro.title,
