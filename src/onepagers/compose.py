@@ -657,6 +657,18 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     slips: dict[Layout, int] = {}
     own: dict[Layout, Measured] = {}
 
+    def laid(layout: Layout) -> None:
+        """Lay a layout out, unless it has been."""
+        if layout not in results:
+            html = make_html(layout)
+            results[layout] = (*lay_out(html), html)
+
+    def measured_at(layout: Layout) -> Measured:
+        """A laid-out layout's own measure, read off its boxes once."""
+        if layout not in own:
+            own[layout] = measure(results[layout][0].pages)
+        return own[layout]
+
     def exact(layout: Layout) -> tuple[bool, bool, int, float]:
         """What a laid-out layout is worth: whether it fits, how many of the
         typographer's rules its line ends break (three hyphenated lines in a
@@ -666,9 +678,7 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         if layout.splits == (None, None) or layout.step not in measured:
             return (True, True, 0, float("inf"))
         try:
-            if layout not in own:
-                own[layout] = measure(results[layout][0].pages)
-            outcome = evaluate(sheet, layout.placement, layout.step, own[layout], given=layout)
+            outcome = evaluate(sheet, layout.placement, layout.step, measured_at(layout), given=layout)
         except KeyError:  # items that were laid out nowhere (text lost off the pages)
             return (True, True, 0, float("inf"))
         if layout not in slips:
@@ -692,9 +702,7 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         for _ in range(2):
             if not best.fits:
                 break
-            if best.layout not in results:
-                html = make_html(best.layout)
-                results[best.layout] = (*lay_out(html), html)
+            laid(best.layout)
             if step in measured:
                 break
             measured[step] = measure(results[best.layout][0].pages)
@@ -743,16 +751,10 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
     except KeyError:  # not laid out as designed, or the first guess kept: nothing to refine
         return (*results[chosen], chosen)
     if better and refined.layout not in results:
-        html = make_html(refined.layout)
-        results[refined.layout] = (*lay_out(html), html)
+        laid(refined.layout)
         chosen = min(results, key=exact)
 
-    def laid(layout: Layout) -> None:
-        if layout not in results:
-            html = make_html(layout)
-            results[layout] = (*lay_out(html), html)
-
-    chosen = _with_series_panel(sheet, chosen, laid, lambda layout: own.get(layout) or measure(results[layout][0].pages), exact, looks)
+    chosen = _with_series_panel(sheet, chosen, laid, measured_at, exact, looks)
     return (*results[chosen], chosen)
 
 
@@ -795,7 +797,8 @@ def _with_series_panel(sheet: Any, chosen: Layout, laid: Callable[[Layout], None
             trial = replace(chosen, panel=size, foot=(chosen.foot[0], 0.0))
             laid(trial)
             height = measured_at(trial).below.get(2, 0.0) - known.below.get(2, 0.0)
-            _PANEL_HEIGHTS[key] = height
+            if looks:
+                _PANEL_HEIGHTS[key] = height
         if 0 < height <= room:
             break
     else:
