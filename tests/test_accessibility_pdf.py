@@ -4,6 +4,7 @@ each check is shown failing on a file made bad on purpose."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -194,8 +195,12 @@ def test_the_structure_audit_fails_on_a_number_in_the_list_body(good):
                 obj.S, obj.P = pikepdf.Name.NonStruct, body
                 body.K.insert(0, obj)
 
+    with pikepdf.open(io.BytesIO(good)) as pdf:
+        labels = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/Lbl"]
+        # The three actions, and the series panel's list of themes where the sheet carries it.
+        assert len(labels) >= 3
     findings = preflight.screen_audit(edit(good, number_into_body)).findings
-    assert {f.rule for f in findings} == {"list-labels"} and len(findings) == 3
+    assert {f.rule for f in findings} == {"list-labels"} and len(findings) == len(labels)
 
 
 def test_the_structure_audit_fails_on_a_numbered_list_that_does_not_say_so(good):
@@ -206,9 +211,11 @@ def test_the_structure_audit_fails_on_a_numbered_list_that_does_not_say_so(good)
             if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/L" and "/A" in obj:
                 del obj["/A"]
 
+    with pikepdf.open(io.BytesIO(good)) as pdf:
+        numbered = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/L" and "/A" in o]
     findings = preflight.screen_audit(edit(good, forget_numbering)).findings
-    assert [f.rule for f in findings] == ["list-numbering"], findings
-    assert "1, 2, 3" in findings[0].message
+    assert numbered and [f.rule for f in findings] == ["list-numbering"] * len(numbered), findings
+    assert any("labelled 1, 2, 3 does" in f.message for f in findings), findings
 
 
 def test_only_the_numbered_lists_say_they_are_numbered(library, built):

@@ -272,10 +272,12 @@ def test_every_sheet_holds_the_measure(sheets, measure):
     assert not problems, "\n".join(problems)
 
 
-# The themes whose text leaves a column more than 40 mm empty at every step
-# (the measure's NOT_MET). Every other sheet is held to it now; a theme
-# leaves this list the day its sheets hold it (the second test fails then).
-SHORT_THEMES = {1, 2, 3, 6, 7, 8}
+# The themes whose text leaves a column more than 40 mm empty at every step,
+# with or without the series panel (the measure's NOT_MET). Every other sheet
+# is held to it now; a theme leaves this list the day its sheets hold it (the
+# second test fails then). TEMA 3, 7 and 8 left it when the panel's room was
+# kept while their layout was chosen; TEMA 6 holds it but for one variant.
+SHORT_THEMES = {1, 2, 6}
 
 
 def test_every_sheet_of_a_theme_with_text_enough_leaves_no_column_empty(sheets):
@@ -330,6 +332,16 @@ def test_room_left_where_the_panel_fits_is_seen(project, library, sheets, tmp_pa
     pages = _laid_out(project, library, tmp_path, "", 5)
     found = panel_left_out(library, [(job, pages), *[(j, p) for j, p in sheets if j is not job]])
     assert [p for p in found if p.startswith("TEMA 5 (privat@2) screen")], found
+
+
+def test_a_short_theme_laid_out_without_room_kept_for_the_panel_is_seen(project, library, tmp_path, monkeypatch):
+    """TEMA 7 laid out with compose placing the panel only under the columns it
+    chose without it: page 1 is left half empty, page 2 too full for it."""
+    from onepagers import compose
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(compose, "_laid_out_around_panel", lambda *args: [])
+    assert empty_columns(_laid_out(project, library, tmp_path, "", 7))
 
 
 def _laid_out(project, library, tmp_path, css: str, number: int, edit=None):

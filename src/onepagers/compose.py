@@ -182,7 +182,7 @@ class Layout:
     foot: tuple[float, float] = (0.0, 0.0)
     # The size of the series panel (the introduction's section the data
     # names) above page 2's colophon, in PANEL_SIZES; "": none. Only where
-    # the layout chosen without it leaves the room (`_with_series_panel`).
+    # there is room for it (`_with_series_panel`).
     panel: str = ""
 
     @property
@@ -754,14 +754,14 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
         laid(refined.layout)
         chosen = min(results, key=exact)
 
-    chosen = _with_series_panel(sheet, chosen, laid, measured_at, exact, looks)
+    chosen = _with_series_panel(sheet, chosen, measured, laid, measured_at, exact, looks)
     return (*results[chosen], chosen)
 
 
 # The series panel comes in two sizes (sheet.css): set as large as the room
-# under page 2's columns allows. Each is laid out to see only where there is
-# at least this much room (mm), a tenth under what the series' panel takes
-# (91 and 62 mm, with the space above it): its own height is measured then.
+# under page 2's columns allows. Under the chosen columns, each is laid out to
+# see only where there is at least this much room (mm), a tenth under what
+# the series' panel takes (91 and 62 mm, with the space above it).
 PANEL_SIZES = {"large": 80.0, "compact": 55.0}
 # A panel's height (mm, with the space above it) by the looks it was laid out
 # with, its size and its text: a sheet of the same series laid out after
@@ -769,49 +769,104 @@ PANEL_SIZES = {"large": 80.0, "compact": 55.0}
 _PANEL_HEIGHTS: dict[tuple, float] = {}
 
 
-def _with_series_panel(sheet: Any, chosen: Layout, laid: Callable[[Layout], None], measured_at: Callable[[Layout], Measured],
-                       exact: Callable[[Layout], tuple], looks: str = "") -> Layout:
+def _with_series_panel(sheet: Any, chosen: Layout, measured: dict[int, Measured], laid: Callable[[Layout], None],
+                       measured_at: Callable[[Layout], Measured], exact: Callable[[Layout], tuple], looks: str = "") -> Layout:
     """The chosen layout with the series panel (the introduction's section the
-    data puts on theme sheets) added above page 2's colophon, where the
-    columns leave room for it. The sheet's own text is never moved or set
-    smaller for it: the columns stay as chosen, and the panel is left out
-    where it would not fit whole, or would break a rule the layout kept."""
+    data puts on theme sheets) above page 2's colophon, where there is room
+    for it. First under the chosen columns, the sheet's text left as it is;
+    then, where a column is still left emptier than EMPTY_MM, with the
+    panel's room kept on page 2 while the sheet is laid out anew: page 1
+    then takes more of the text (a short theme's page 1 was left half
+    empty, its page 2 too full for the panel). The panel is left out where
+    it would not fit whole, or where the sheet reads worse with it."""
     if not getattr(sheet, "series_panel", ()) or chosen.splits == (None, None):
         return chosen
     before = exact(chosen)
     if before[0] or before[1] or before[3] == float("inf"):
         return chosen
-    try:
-        known = measured_at(chosen)
-        bottom = max(evaluate(sheet, chosen.placement, chosen.step, known, given=chosen).bottoms[1])
-        room = known.limits[2] - FIT_MARGIN_MM - FOOT_SLACK_MM - known.below.get(2, 0.0) - bottom
-    except KeyError:  # not laid out as designed (a template without page 2's flow)
-        return chosen
     text = (repr(sheet.series_panel), repr(sheet.theme_titles), sheet.number)
-    for size, least in PANEL_SIZES.items():
+
+    def height_of(size: str) -> float | None:
+        """The panel's height at a size, laid out once (under page 2's
+        references, all the text on page 1: room enough for it)."""
         key = (looks, size, *text)
-        height = _PANEL_HEIGHTS.get(key) if looks else None
-        if room < least or (height is not None and height > room):
+        if looks and key in _PANEL_HEIGHTS:
+            return _PANEL_HEIGHTS[key]
+        trial = Layout(placement=len(units(sheet, FLOW_SECTIONS)), step=chosen.step, panel=size)
+        laid(trial)
+        height = measured_at(trial).below.get(2, 0.0) - measured[chosen.step].below.get(2, 0.0)
+        if height <= 0:
+            return None
+        if looks:
+            _PANEL_HEIGHTS[key] = height
+        return height
+
+    try:
+        kept = _panel_under_columns(sheet, chosen, measured_at, height_of, laid)
+        if kept is not None and exact(kept)[:3] <= before[:3]:
+            chosen, before = kept, exact(kept)
+        if evaluate(sheet, chosen.placement, chosen.step, measured_at(chosen), given=chosen).empty > 0:
+            for around in _laid_out_around_panel(sheet, measured, height_of, laid, measured_at):
+                if exact(around) < before:
+                    chosen, before = around, exact(around)
+    except KeyError:  # not laid out as designed (a template without page 2's flow)
+        pass
+    return chosen
+
+
+def _panel_under_columns(sheet: Any, chosen: Layout, measured_at: Callable[[Layout], Measured],
+                         height_of: Callable[[str], float | None], laid: Callable[[Layout], None]) -> Layout | None:
+    """The chosen columns as they are, the largest panel that fits under them laid out."""
+    known = measured_at(chosen)
+    bottom = max(evaluate(sheet, chosen.placement, chosen.step, known, given=chosen).bottoms[1])
+    room = known.limits[2] - FIT_MARGIN_MM - FOOT_SLACK_MM - known.below.get(2, 0.0) - bottom
+    for size, least in PANEL_SIZES.items():
+        if room < least or (height := height_of(size)) is None or height > room:
             continue
-        if height is None:  # laid out with the foot right under the columns, to measure it
-            trial = replace(chosen, panel=size, foot=(chosen.foot[0], 0.0))
-            laid(trial)
-            height = measured_at(trial).below.get(2, 0.0) - known.below.get(2, 0.0)
-            if looks:
-                _PANEL_HEIGHTS[key] = height
-        if 0 < height <= room:
+        # The blocks on the foot stand on it, as `evaluate` sets them.
+        final = replace(chosen, panel=size, foot=(chosen.foot[0], max(0.0, math.floor((room - height) * 10) / 10)))
+        laid(final)
+        return final
+    return None
+
+
+def _room_kept(measured: Measured, height: float) -> Measured:
+    """A measure with `height` more set under page 2's columns."""
+    return replace(measured, below={**measured.below, 2: measured.below.get(2, 0.0) + height})
+
+
+# How many layouts the search with the panel's room kept lays out at most.
+AROUND_PANEL_LAYOUTS = 4
+
+
+def _laid_out_around_panel(sheet: Any, measured: dict[int, Measured], height_of: Callable[[str], float | None],
+                           laid: Callable[[Layout], None], measured_at: Callable[[Layout], Measured]) -> list[Layout]:
+    """The best layouts of the sheet with a panel's room kept on page 2, at
+    any size, step and page turn, laid out one by one, each chosen by all
+    that the ones before measured (an estimate at a step not laid out yet is
+    a line or two out in a column)."""
+    heights = {size: height for size in PANEL_SIZES if (height := height_of(size)) is not None}
+    found: list[Layout] = []
+    while len(found) < AROUND_PANEL_LAYOUTS:
+        options = []
+        for (size, height), step in itertools.product(heights.items(), range(len(STEPS))):
+            known, scale = _known(measured, step)
+            room_kept = _room_kept(known, height)
+            for turn in turns(sheet, room_kept, scale):
+                outcome = evaluate(sheet, turn, step, room_kept, scale)
+                # Where columns end is known only on a step's own measure.
+                exactly = scale == 1.0
+                if outcome.fits and not (exactly and _too_far(outcome.apart)):
+                    options.append((outcome.cost + (0.0 if exactly else 1.0), replace(outcome.layout, panel=size)))
+        untried = [o for o in options if o[1] not in found]
+        if not untried:
             break
-    else:
-        return chosen
-    # The blocks on the foot stand on it, as `evaluate` sets them: the same
-    # sum whether the height was measured now or before, so the same layout.
-    final = replace(chosen, panel=size, foot=(chosen.foot[0], max(0.0, math.floor((room - height) * 10) / 10)))
-    laid(final)
-    if abs(measured_at(final).below.get(2, 0.0) - known.below.get(2, 0.0) - height) > 0.05:
-        _PANEL_HEIGHTS.pop(key, None)  # not what was kept (cannot be, by its key): leave it out rather than guess
-        return chosen
-    after = exact(final)
-    return final if after[:3] <= before[:3] else chosen
+        best = min(untried, key=lambda o: o[0])[1]
+        laid(best)
+        found.append(best)
+        if best.step not in measured:  # its own measure, less the panel
+            measured[best.step] = _room_kept(measured_at(best), -heights[best.panel])
+    return found
 
 
 def _known(measured: dict[int, Measured], step: int) -> tuple[Measured, float]:
