@@ -34,7 +34,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from . import inline
 from .fit import _element_attr as _attr, _has_text, _is_marker, _lines, _walk
@@ -809,6 +809,8 @@ def _with_series_panel(sheet: Any, chosen: Layout, measured: dict[int, Measured]
             for around in _laid_out_around_panel(sheet, measured, height_of, laid, measured_at):
                 if exact(around) < before:
                     chosen, before = around, exact(around)
+                    if evaluate(sheet, chosen.placement, chosen.step, measured_at(chosen), given=chosen).empty <= 0:
+                        break  # it holds the measure: no need to lay out more
     except KeyError:  # not laid out as designed (a template without page 2's flow)
         pass
     return chosen
@@ -840,7 +842,7 @@ AROUND_PANEL_LAYOUTS = 4
 
 
 def _laid_out_around_panel(sheet: Any, measured: dict[int, Measured], height_of: Callable[[str], float | None],
-                           laid: Callable[[Layout], None], measured_at: Callable[[Layout], Measured]) -> list[Layout]:
+                           laid: Callable[[Layout], None], measured_at: Callable[[Layout], Measured]) -> Iterator[Layout]:
     """The best layouts of the sheet with a panel's room kept on page 2, at
     any size, step and page turn, laid out one by one, each chosen by all
     that the ones before measured (an estimate at a step not laid out yet is
@@ -866,7 +868,7 @@ def _laid_out_around_panel(sheet: Any, measured: dict[int, Measured], height_of:
         found.append(best)
         if best.step not in measured:  # its own measure, less the panel
             measured[best.step] = _room_kept(measured_at(best), -heights[best.panel])
-    return found
+        yield best
 
 
 def _known(measured: dict[int, Measured], step: int) -> tuple[Measured, float]:
