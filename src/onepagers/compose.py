@@ -472,10 +472,12 @@ def _stranded(flow: list[tuple[str, int]], k: int, carry: int | None) -> bool:
     return following[1] > 0 and (k + 1 == len(flow) or flow[k + 1][0] != following[0])
 
 
-def _candidates(sheet: Any, flow: list[tuple[str, int]], heights: dict[tuple[str, int], float], measured: Measured | None):
+def _candidates(sheet: Any, flow: list[tuple[str, int]], heights: dict[tuple[str, int], float], measured: Measured | None,
+                scale: float = 1.0):
     """Every way to end a page's first column: (units it holds, words of a paragraph
-    run on or None, the first column, the second). With `measured` (exact
-    heights), a paragraph may also run on from one column into the next."""
+    run on or None, the first column, the second). With `measured`, a
+    paragraph may also run on from one column into the next, where its lines
+    there break (at another step, `scale`: an estimate)."""
     for k in range(1, len(flow) + 1):
         first, second = [(u, heights[u]) for u in flow[:k]], [(u, heights[u]) for u in flow[k:]]
         yield k, None, first, second
@@ -483,7 +485,7 @@ def _candidates(sheet: Any, flow: list[tuple[str, int]], heights: dict[tuple[str
         if measured is None or unit[0] not in RUNS_ON or unit not in measured.lines:
             continue
         for cut, count in _run_on_points(getattr(sheet, unit[0])[unit[1]], measured.lines[unit]):
-            yield k, count, first[:-1] + [(unit, cut)], [(unit, heights[unit] - cut)] + second
+            yield k, count, first[:-1] + [(unit, cut * scale)], [(unit, heights[unit] - cut * scale)] + second
 
 
 @dataclass(frozen=True)
@@ -509,12 +511,14 @@ def turns(sheet: Any, measured: Measured, scale: float = 1.0) -> list[int]:
     return sorted(found)
 
 
-def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measured, scale: float = 1.0, given: Layout | None = None) -> Outcome:
+def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measured, scale: float = 1.0, given: Layout | None = None,
+             run_on: bool = False) -> Outcome:
     """The best split of each page for a placement at a step, its columns
     justified, and what it costs: empty room over EMPTY_MM, columns further
     apart than COLUMNS_APART_MM, a placement or step away from the series'
     own. `scale` stretches heights measured at another step (an estimate,
-    until that step is laid out: no paragraph is run on then). With `given`,
+    until that step is laid out: no paragraph is run on then, unless
+    `run_on`, where its lines broke at the measured step). With `given`,
     that layout's own splits and stretches are costed as they stand."""
     step = STEPS[step_index]
     heights = {u: h * scale for u, h in measured.heights.items()}
@@ -538,7 +542,7 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
         # full-width blocks under them.
         fill = limit - FIT_MARGIN_MM - FILL_SLACK_MM - below - top
         best = None
-        candidates = _candidates(sheet, flow, heights, measured if scale == 1.0 else None)
+        candidates = _candidates(sheet, flow, heights, measured if scale == 1.0 or run_on else None, scale)
         if given is not None:
             candidates = [c for c in candidates if c[:2] == (given.splits[page - 1], given.carries[page - 1])][:1]
             if not candidates:
@@ -801,15 +805,22 @@ def _with_series_panel(sheet: Any, chosen: Layout, measured: dict[int, Measured]
             _PANEL_HEIGHTS[key] = height
         return height
 
+    def worth(layout: Layout) -> tuple:
+        """`exact`, with a column left emptier than EMPTY_MM worse than any
+        cost, as columns apart are: the panel is there to fill it."""
+        over, apart, slipped, cost = exact(layout)
+        return (over, apart, slipped, evaluate(sheet, layout.placement, layout.step, measured_at(layout), given=layout).empty > 0, cost)
+
     try:
         kept = _panel_under_columns(sheet, chosen, measured_at, height_of, laid)
         if kept is not None and exact(kept)[:3] <= before[:3]:
-            chosen, before = kept, exact(kept)
-        if evaluate(sheet, chosen.placement, chosen.step, measured_at(chosen), given=chosen).empty > 0:
+            chosen = kept
+        best = worth(chosen)
+        if best[3]:
             for around in _laid_out_around_panel(sheet, measured, height_of, laid, measured_at):
-                if exact(around) < before:
-                    chosen, before = around, exact(around)
-                    if evaluate(sheet, chosen.placement, chosen.step, measured_at(chosen), given=chosen).empty <= 0:
+                if worth(around) < best:
+                    chosen, best = around, worth(around)
+                    if not best[3]:
                         break  # it holds the measure: no need to lay out more
     except KeyError:  # not laid out as designed (a template without page 2's flow)
         pass
@@ -854,10 +865,12 @@ def _laid_out_around_panel(sheet: Any, measured: dict[int, Measured], height_of:
         for (size, height), step in itertools.product(heights.items(), range(len(STEPS))):
             known, scale = _known(measured, step)
             room_kept = _room_kept(known, height)
-            for turn in turns(sheet, room_kept, scale):
-                outcome = evaluate(sheet, turn, step, room_kept, scale)
+            exactly = scale == 1.0
+            # Page 2 holds the case stories: an estimate weighs them run on
+            # where their lines broke at the measured step, and whole.
+            for turn, run_on in itertools.product(turns(sheet, room_kept, scale), (False,) if exactly else (False, True)):
+                outcome = evaluate(sheet, turn, step, room_kept, scale, run_on=run_on)
                 # Where columns end is known only on a step's own measure.
-                exactly = scale == 1.0
                 if outcome.fits and not (exactly and _too_far(outcome.apart)):
                     options.append((outcome.cost + (0.0 if exactly else 1.0), replace(outcome.layout, panel=size)))
         untried = [o for o in options if o[1] not in found]
