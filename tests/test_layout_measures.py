@@ -272,26 +272,39 @@ def test_every_sheet_holds_the_measure(sheets, measure):
     assert not problems, "\n".join(problems)
 
 
-# The themes whose text leaves a column more than 40 mm empty at every step,
-# with or without the series panel (the measure's NOT_MET). Every other sheet
-# is held to it now; a theme leaves this list the day its sheets hold it (the
-# second test fails then). TEMA 3, 7 and 8 left it when the panel's room was
-# kept while their layout was chosen; TEMA 6 holds it but for one variant.
-SHORT_THEMES = {1, 2, 6}
+# The sheets (by job name and profile) whose text leaves a column more than
+# 40 mm empty at every step, with or without the series panel (the measure's
+# NOT_MET). Every other sheet is held to it; a sheet leaves this list the day
+# it holds it (the second test fails then). TEMA 3, 7 and 8 left it when the
+# panel's room was kept while their layout was chosen, TEMA 1's second
+# edition when that search weighed case stories run on.
+SHORT_SHEETS = {
+    ("TEMA 1 (privat@1)", "screen"), ("TEMA 1 (privat@1)", "print"),
+    ("TEMA 2 (privat@1)", "screen"), ("TEMA 2 (privat@1)", "print"),
+    ("TEMA 2 (privat@2)", "screen"), ("TEMA 2 (privat@2)", "print"),
+    ("TEMA 6 (privat@1)", "print"),
+    ("TEMA 6 (offentlig@2)", "screen"), ("TEMA 6 (offentlig@2)", "print"),
+}
 
 
-def test_every_sheet_of_a_theme_with_text_enough_leaves_no_column_empty(sheets):
+def _short(job) -> bool:
+    return (job.name, job.profile.name) in SHORT_SHEETS
+
+
+def test_every_sheet_with_text_enough_leaves_no_column_empty(sheets):
     """TEMA 9 was set a step too small, 44 mm left empty, where the step above
     fills its pages: the steps above a layout that leaves room are laid out."""
-    held = [(job, pages) for job, pages in sheets if job.theme not in SHORT_THEMES]
+    held = [(job, pages) for job, pages in sheets if not _short(job)]
     assert held
     problems = [f"{job.name} {job.profile.name}: {p}" for job, pages in held for p in empty_columns(pages)]
     assert not problems, "\n".join(problems)
 
 
-def test_each_theme_listed_short_still_leaves_a_column_empty(sheets):
-    still = {job.theme for job, pages in sheets if job.theme in SHORT_THEMES and empty_columns(pages)}
-    assert still == SHORT_THEMES, f"holds the measure now, take it off SHORT_THEMES: {sorted(SHORT_THEMES - still)}"
+def test_each_sheet_listed_short_still_leaves_a_column_empty(sheets):
+    listed = {(job.name, job.profile.name) for job, _ in sheets if _short(job)}
+    assert listed == SHORT_SHEETS, f"no such sheet: {sorted(SHORT_SHEETS - listed)}"
+    still = {(job.name, job.profile.name) for job, pages in sheets if _short(job) and empty_columns(pages)}
+    assert still == SHORT_SHEETS, f"holds the measure now, take it off SHORT_SHEETS: {sorted(SHORT_SHEETS - still)}"
 
 
 def panel_left_out(library, sheets) -> list[str]:
