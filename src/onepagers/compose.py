@@ -848,8 +848,9 @@ def _room_kept(measured: Measured, height: float) -> Measured:
     return replace(measured, below={**measured.below, 2: measured.below.get(2, 0.0) + height})
 
 
-# How many layouts the search with the panel's room kept lays out at most.
-AROUND_PANEL_LAYOUTS = 4
+# How many layouts the search with the panel's room kept lays out at most:
+# every sheet it filled took three at most; a fourth never did.
+AROUND_PANEL_LAYOUTS = 3
 
 
 def _laid_out_around_panel(sheet: Any, measured: dict[int, Measured], height_of: Callable[[str], float | None],
