@@ -25,9 +25,29 @@ ROOT = Path(__file__).resolve().parent.parent
 LAID_OUT_FILES = frozenset({"test_hyphenation.py", "test_composition.py", "test_layout_measures.py", "test_layout_cache.py"})
 
 
+# The units of work that take longest (`pytest --durations`, two workers),
+# longest first. xdist hands out the files with most tests first and gives a
+# worker more whenever it has two tests or fewer left, so the long files of
+# one or two tests came last and piled up behind each other on one worker:
+# `make test-slow` ran 427 s, its other worker idle from 162 s. These go
+# first, each to the worker that asks; the order only changes the time.
+LONGEST_FIRST = (
+    "tests/test_workflow.py",  # slow: 140 s
+    "laid-out sheets",  # 125 s
+    "tests/test_layout_apart.py",  # slow: 105 s
+    "tests/test_web.py",  # slow: 75 s (axe on every page)
+    "tests/test_print_preflight.py",  # 50 s
+    "tests/test_hostile.py",  # slow: 50 s
+    "tests/test_property.py",  # slow: 45 s
+    "tests/test_accessibility_pdf.py",  # 37 s
+    "tests/test_incremental.py",  # 36 s
+)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """--dist loadfile, with the files of LAID_OUT_FILES one unit of work."""
+    """--dist loadfile, with the files of LAID_OUT_FILES one unit of work, and
+    the units of LONGEST_FIRST handed out before the others."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -36,6 +56,12 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             file = super()._split_scope(nodeid)
             return "laid-out sheets" if Path(file).name in LAID_OUT_FILES else file
+
+        def _assign_work_unit(self, node) -> None:
+            longest = next((unit for unit in LONGEST_FIRST if unit in self.workqueue), None)
+            if longest is not None:
+                self.workqueue.move_to_end(longest, last=False)
+            super()._assign_work_unit(node)
 
     return SharedLayouts(config, log)
 
