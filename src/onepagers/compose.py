@@ -818,8 +818,8 @@ def _with_series_panel(sheet: Any, chosen: Layout, measured: dict[int, Measured]
         best = worth(chosen)
         if best[3]:
             for around in _laid_out_around_panel(sheet, measured, height_of, laid, measured_at):
-                if worth(around) < best:
-                    chosen, best = around, worth(around)
+                if (value := worth(around)) < best:
+                    chosen, best = around, value
                     if not best[3]:
                         break  # it holds the measure: no need to lay out more
     except KeyError:  # not laid out as designed (a template without page 2's flow)
@@ -836,8 +836,9 @@ def _panel_under_columns(sheet: Any, chosen: Layout, measured_at: Callable[[Layo
     for size, least in PANEL_SIZES.items():
         if room < least or (height := height_of(size)) is None or height > room:
             continue
-        # The blocks on the foot stand on it, as `evaluate` sets them.
-        final = replace(chosen, panel=size, foot=(chosen.foot[0], max(0.0, math.floor((room - height) * 10) / 10)))
+        # The blocks on page 2's foot stand on it, as `evaluate` sets them with the panel among them.
+        with_panel = evaluate(sheet, chosen.placement, chosen.step, _room_kept(known, height), given=chosen)
+        final = replace(chosen, panel=size, foot=(chosen.foot[0], with_panel.layout.foot[1]))
         laid(final)
         return final
     return None
