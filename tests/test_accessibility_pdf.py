@@ -133,10 +133,15 @@ def _untagged(pdf: pikepdf.Pdf) -> None:
         page.Contents = pdf.make_stream(data)
 
 
+def _elements(pdf: pikepdf.Pdf, role: str) -> list[pikepdf.Dictionary]:
+    """The file's structure elements of one role ("/L", "/Lbl", "/H2"): a
+    list, so that an edit may change them as it goes."""
+    return [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == role]
+
+
 def _heading_skips_a_level(pdf: pikepdf.Pdf) -> None:
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/H2":
-            obj.S = pikepdf.Name.H5
+    for obj in _elements(pdf, "/H2"):
+        obj.S = pikepdf.Name.H5
 
 
 def _font_not_embedded(pdf: pikepdf.Pdf) -> None:
@@ -187,16 +192,15 @@ def test_the_structure_audit_fails_on_a_number_in_the_list_body(good):
     """How WeasyPrint tagged the actions' numbers: LI > LBody > [number, text]."""
 
     def number_into_body(pdf: pikepdf.Pdf) -> None:
-        for obj in list(pdf.objects):
-            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Lbl":
-                item = obj.P
-                body = [k for k in item.K if k.get("/S") == "/LBody"][0]
-                item.K = pikepdf.Array([k for k in item.K if k.objgen != obj.objgen])
-                obj.S, obj.P = pikepdf.Name.NonStruct, body
-                body.K.insert(0, obj)
+        for obj in _elements(pdf, "/Lbl"):
+            item = obj.P
+            body = [k for k in item.K if k.get("/S") == "/LBody"][0]
+            item.K = pikepdf.Array([k for k in item.K if k.objgen != obj.objgen])
+            obj.S, obj.P = pikepdf.Name.NonStruct, body
+            body.K.insert(0, obj)
 
     with pikepdf.open(io.BytesIO(good)) as pdf:
-        labels = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/Lbl"]
+        labels = _elements(pdf, "/Lbl")
         # The three actions, and the series panel's list of themes where the sheet carries it.
         assert len(labels) >= 3
     findings = preflight.screen_audit(edit(good, number_into_body)).findings
@@ -207,12 +211,12 @@ def test_the_structure_audit_fails_on_a_numbered_list_that_does_not_say_so(good)
     """Without /ListNumbering a reader announces the actions as a bulleted list."""
 
     def forget_numbering(pdf: pikepdf.Pdf) -> None:
-        for obj in list(pdf.objects):
-            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/L" and "/A" in obj:
+        for obj in _elements(pdf, "/L"):
+            if "/A" in obj:
                 del obj["/A"]
 
     with pikepdf.open(io.BytesIO(good)) as pdf:
-        numbered = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/L" and "/A" in o]
+        numbered = [o for o in _elements(pdf, "/L") if "/A" in o]
     findings = preflight.screen_audit(edit(good, forget_numbering)).findings
     assert numbered and [f.rule for f in findings] == ["list-numbering"] * len(numbered), findings
     assert any("labelled 1, 2, 3 does" in f.message for f in findings), findings
@@ -221,7 +225,7 @@ def test_the_structure_audit_fails_on_a_numbered_list_that_does_not_say_so(good)
 def test_only_the_numbered_lists_say_they_are_numbered(library, built):
     for result in built:
         with pikepdf.open(result.job.path) as pdf:
-            lists = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/L"]
+            lists = _elements(pdf, "/L")
             numbered = [o for o in lists if "/A" in o and o.A.get("/ListNumbering") == "/Decimal"]
         # A sheet's actions, and the list of the themes in its series panel
         # where it has one; the introduction's list of the themes.
