@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= build
 
-.PHONY: pdf test test-slow test-deps setup clean references bench
+.PHONY: pdf test test-slow test-deps setup clean references layouts bench
 
 # Python keeps its compiled modules (and pytest its rewritten test modules) in
 # __pycache__/ even where the environment asks it not to
@@ -63,6 +63,13 @@ references: setup
 	$(BIN)/onepagers build --all --every-variant --out $(OUT)/references >/dev/null
 	$(BIN)/onepagers preview --out $(OUT)/references --to tests/reference --dpi 36 >/dev/null
 	@echo "tests/reference/ refreshed: review the pictures in git diff before committing"
+
+# After a change of text or look: the layout chosen for every sheet, written
+# to layouts.lock and committed with the change, so that a fresh machine (CI,
+# a new clone, each test run) lays each sheet out once instead of searching.
+# A stale lock costs only time: a record the sheet no longer matches is not read.
+layouts: setup
+	$(BIN)/onepagers layouts
 
 # Speed against a naive baseline, in one run; writes bench/results.md,
 # with the wall time of `make test`'s command (BENCH_TEST_COMMAND).

@@ -175,10 +175,17 @@ def run_in_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["onepagers", *args], code, stdout.getvalue(), stderr.getvalue())
 
 
-def copy_project(source: Project, root: Path, parts: tuple[str, ...] = ("data", "templates", "fonts")) -> Project:
-    """A copy of the project's data, templates and fonts (or just `parts`) under `root`, to edit freely."""
+def copy_project(source: Project, root: Path, parts: tuple[str, ...] = ("data", "templates", "fonts", "layouts.lock")) -> Project:
+    """A copy of the project's data, templates, fonts and layouts.lock (or just
+    `parts`) under `root`, to edit freely. Without the lock, every sheet of
+    the copy would be searched for: the real project's builds read their
+    layouts from the lock and leave none in the cache folder."""
     for part in parts:
-        shutil.copytree(source.root / part, root / part)
+        if (source.root / part).is_dir():
+            shutil.copytree(source.root / part, root / part)
+        elif (source.root / part).is_file():
+            root.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source.root / part, root / part)
     return Project(root)
 
 

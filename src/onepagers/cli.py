@@ -283,6 +283,31 @@ def booklet(
 
 
 @app.command()
+def layouts(
+    workers: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Render in N processes. Default: one per core.")] = None,
+    project_dir: ProjectOpt = None,
+) -> None:
+    """Write layouts.lock anew: the layout chosen for every theme sheet, every
+    variant and PDF profile, shipped so that a fresh machine lays each sheet
+    out once instead of searching. Prints its path.
+
+    A record the text or the look no longer matches is never used, so a
+    stale lock only costs time: run this (`make layouts`) after a change and
+    commit the file with it.
+    """
+    from .layouts import lock
+
+    project, library = _load(project_dir)
+    done = lock(project, library, workers)
+    echo_path(project.layouts_lock)
+    say(f"{done.sheets} sheets' layouts locked; {len(done.searched)} searched for now, {done.dropped} no longer used dropped")
+    if done.problems:
+        print_diagnostics(done.problems)
+        say(f"{len(done.problems)} problems: those sheets are not in the lock")
+        raise typer.Exit(1)
+
+
+@app.command()
 def preview(
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="The folder of built PDFs; the PNGs go beside them.")] = Path("build"),
     to: Annotated[Optional[Path], typer.Option("--to", metavar="DIR", help="Write the PNGs here instead, all in one folder.")] = None,

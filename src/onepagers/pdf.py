@@ -15,6 +15,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -135,15 +136,12 @@ def profiles_as_shipped(shipped: dict[str, bytes]) -> finish.Finisher:
 LAYOUT_CACHE_FORMAT = 2
 
 
-def _remembered(key: str) -> Any:
-    """The layout chosen before for this key, from the user's cache folder
-    (~/.cache/onepagers, as the font metrics): searching for it costs two to
-    six layouts a sheet, laying it out one. A record that cannot be read is
-    only not used."""
+def layout_from(stored: Any) -> Any:
+    """The Layout a record (from the cache folder or layouts.lock) holds; None
+    if it cannot be read: it is then only not used."""
     from . import compose
 
     try:
-        stored = json.loads((fonts._cache_folder() / f"layout-{key}.json").read_text(encoding="utf-8"))
         return compose.Layout(
             placement=stored["placement"],
             step=stored["step"],
@@ -153,15 +151,90 @@ def _remembered(key: str) -> Any:
             foot=tuple(stored["foot"]),
             panel=stored["panel"],
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
+
+
+def _remembered(key: str, project: Project) -> Any:
+    """The layout chosen before for this key: from the project's layouts.lock
+    (`layouts`), or from the user's cache folder (~/.cache/onepagers, as the
+    font metrics). Searching for it costs two to six layouts a sheet, laying
+    it out one."""
+    stored = locked(project).get(key)
+    if stored is None:
+        try:
+            stored = json.loads(remembered_path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+    return layout_from(stored)
+
+
+# Bump when layouts.lock changes shape.
+LOCK_FORMAT = 1
+
+
+def locked(project: Project) -> dict[str, Any]:
+    """The records of the project's layouts.lock (written by `layouts.lock`), by key;
+    none if it is missing or unreadable."""
+    try:
+        info = project.layouts_lock.stat()
+    except OSError:
+        return {}
+    return _read_lock(project.layouts_lock, info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _read_lock(path: Path, size: int, mtime_ns: int) -> dict[str, Any]:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored["format"] == LOCK_FORMAT:
+            return {entry["key"]: entry["layout"] for entry in stored["sheets"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}
+
+
+def remembered_path(key: str) -> Path:
+    return fonts._cache_folder() / f"layout-{key}.json"
 
 
 def _remember(key: str, layout: Any) -> None:
     from .files import OutputError, write_atomically
 
     with contextlib.suppress(OSError, OutputError):
-        write_atomically(fonts._cache_folder() / f"layout-{key}.json", json.dumps(dataclasses.asdict(layout)).encode("utf-8"))
+        write_atomically(remembered_path(key), json.dumps(dataclasses.asdict(layout)).encode("utf-8"))
+
+
+def layout_key(html: str, project: Project, profile: Profile) -> str:
+    """What the layout `compose.fitted` chooses depends on: the sheet's first
+    guess (its text and template), the resolved sheet (the series panel's
+    text is not in the first guess's HTML), and the looks (`looks`)."""
+    stamp = hashlib.sha256()
+    for part in (html, repr(getattr(html, "sheet", "")), looks(project, profile)):
+        stamp.update(str(part).encode("utf-8") + b"\0")
+    return stamp.hexdigest()
+
+
+def looks(project: Project, profile: Profile) -> str:
+    """Everything but the text that sets how tall a block comes out: the
+    templates, stylesheets, fonts and hyphenation, the profile, the code that
+    lays out and chooses, and the versions of WeasyPrint and of Pango (which
+    sets the lines): a layout chosen on a machine with another Pango is
+    searched for again, not trusted."""
+    from weasyprint.text.ffi import pango
+
+    from . import compose
+
+    stamp = hashlib.sha256()
+    for part in (profile.name, weasyprint.__version__, pango.pango_version(), LAYOUT_CACHE_FORMAT):
+        stamp.update(str(part).encode("utf-8") + b"\0")
+    files = sorted(project.templates.glob("*.css")) + sorted(project.templates.glob("*.j2"))
+    files += [project.templates / "hyphenation.txt"]
+    files += sorted(p for p in project.fonts.iterdir() if p.is_file()) if project.fonts.is_dir() else []
+    for path in [*files, Path(compose.__file__), Path(fit.__file__), Path(linebreak.__file__)]:
+        with contextlib.suppress(OSError, ContentError):
+            stamp.update(path.name.encode("utf-8") + fonts._digest(path).encode("ascii"))
+    return stamp.hexdigest()
 
 
 class Renderer:
@@ -231,8 +304,8 @@ class Renderer:
             return self._layout_once(html)
         from . import compose
 
-        key = self._layout_key(html)
-        known = _remembered(key)
+        key = layout_key(html, self.project, self.profile)
+        known = _remembered(key, self.project)
         if known is not None:  # laid out before, from the same text and look: lay out what was chosen
             document, rendered = self._layout_once(remake(layout=known))
             if not (rendered.overflows or rendered.lost_letters or rendered.refused or rendered.missing):
@@ -243,31 +316,8 @@ class Renderer:
             _remember(key, chosen)
         return document, rendered
 
-    def _layout_key(self, html: str) -> str:
-        """What the layout `compose.fitted` chooses depends on: the sheet's first
-        guess (its text and template), the resolved sheet (the series panel's
-        text is not in the first guess's HTML), and the looks (`_looks`)."""
-        stamp = hashlib.sha256()
-        for part in (html, repr(getattr(html, "sheet", "")), self._looks()):
-            stamp.update(str(part).encode("utf-8") + b"\0")
-        return stamp.hexdigest()
-
     def _looks(self) -> str:
-        """Everything but the text that sets how tall a block comes out: the
-        templates, stylesheets, fonts and hyphenation, the profile, and the
-        code that lays out and chooses."""
-        from . import compose
-
-        stamp = hashlib.sha256()
-        for part in (self.profile.name, weasyprint.__version__, LAYOUT_CACHE_FORMAT):
-            stamp.update(str(part).encode("utf-8") + b"\0")
-        looks = sorted(self.project.templates.glob("*.css")) + sorted(self.project.templates.glob("*.j2"))
-        looks += [self.project.templates / "hyphenation.txt"]
-        looks += sorted(p for p in self.project.fonts.iterdir() if p.is_file()) if self.project.fonts.is_dir() else []
-        for path in [*looks, Path(compose.__file__), Path(fit.__file__), Path(linebreak.__file__)]:
-            with contextlib.suppress(OSError, ContentError):
-                stamp.update(path.name.encode("utf-8") + fonts._digest(path).encode("ascii"))
-        return stamp.hexdigest()
+        return looks(self.project, self.profile)
 
     def _layout_once(self, html: str) -> tuple[weasyprint.Document, Rendered]:
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))

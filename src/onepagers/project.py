@@ -22,6 +22,11 @@ class Project:
     def fonts(self) -> Path:
         return self.root / "fonts"
 
+    @property
+    def layouts_lock(self) -> Path:
+        """The layout chosen for each sheet, shipped (`layouts`)."""
+        return self.root / "layouts.lock"
+
     @classmethod
     def find(cls, start: Path | None = None) -> Project:
         """The nearest folder, from `start` upwards, that holds data/series.yaml."""

@@ -1,0 +1,92 @@
+"""Writes layouts.lock: the layout `compose.fitted` chose for each sheet,
+shipped with the project (read by `pdf.locked`).
+
+Choosing a sheet's layout lays it out two to six times; laying out a layout
+chosen before, once. A build remembers what it chose in the user's cache
+folder, but a fresh machine (a new clone, CI, each run of the tests) has
+nothing there, and searched every sheet again: 10 s of a cold build of the
+default sheets, a minute of the test suite. The lock holds the chosen layout
+of every theme sheet, in every variant and PDF profile, under the key the
+cache folder uses (`pdf.layout_key`: the sheet's text, the looks, the code
+that chooses, the versions of WeasyPrint and Pango). A record whose key no
+longer matches is never read: after an edit the lock costs time, never a
+different sheet, and nothing fails. `onepagers layouts` writes it anew.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import profiles
+from .diagnostics import ContentError, Diagnostic
+from .library import Library
+from .plan import Job, Selection, plan
+from .project import Project
+
+@dataclass
+class Locked:
+    """What `lock` did."""
+
+    sheets: int = 0  # records written
+    searched: list[str] = field(default_factory=list)  # sheets whose layout was chosen now
+    dropped: int = 0  # records of the old lock no sheet has any more
+    problems: list[Diagnostic] = field(default_factory=list)  # sheets that did not build: not in the lock
+
+
+def lock(project: Project, library: Library, workers: int | None = None) -> Locked:
+    """Write the project's layouts.lock anew: a record for every theme sheet of
+    every variant and PDF profile as the project stands, its layout searched
+    for where neither the lock nor the cache folder has it."""
+    from .build import build_jobs
+    from .files import write_atomically
+    from .html import html_for
+    from .pdf import LOCK_FORMAT, _remembered, layout_key, locked, remembered_path
+
+    done = Locked()
+    wanted: list[tuple[Job, str]] = []
+    with tempfile.TemporaryDirectory(prefix="onepagers-layouts-") as out:
+        for profile in profiles.PROFILES.values():
+            if profile.pdf_variant is None:
+                continue
+            for job in plan(library, Path(out), Selection(everything=True, every_variant=True, profile=profile.name)):
+                try:
+                    html = html_for(library, project, job)
+                except ContentError as exc:
+                    done.problems += exc.diagnostics
+                    continue
+                if hasattr(html, "remake"):  # the introduction has one layout, nothing to choose
+                    wanted.append((job, layout_key(html, project, job.profile)))
+        failed: set[Job] = set()
+        missing = [job for job, key in wanted if _remembered(key, project) is None]
+        for profile in profiles.PROFILES.values():  # a build's workers render in one profile
+            if jobs := [job for job in missing if job.profile == profile]:
+                report = build_jobs(library, project, jobs, workers=workers, force=True)
+                done.problems += report.diagnostics
+                failed.update(result.job for result in report.results if not result.ok)
+        done.searched = [_sheet(job) for job in missing]
+    old = locked(project)
+    entries = []
+    for job, key in wanted:
+        record = old.get(key)
+        if record is None:
+            try:
+                record = json.loads(remembered_path(key).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                if job not in failed:  # a failed sheet's problems are said already
+                    done.problems.append(Diagnostic(None, 0, 0, "no layout was remembered: not locked", subject=_sheet(job)))
+                continue
+        entries.append({"sheet": _sheet(job), "key": key, "layout": record})
+    done.sheets = len(entries)
+    done.dropped = len(set(old) - {key for _, key in wanted})
+    # One record a line: a change of layout reads as the lines of its sheets.
+    lines = ",\n".join("  " + json.dumps(entry, ensure_ascii=False, sort_keys=True) for entry in entries)
+    text = f'{{"format": {LOCK_FORMAT},\n "about": "Written by onepagers layouts (make layouts); see src/onepagers/layouts.py",\n "sheets": [\n{lines}\n]}}\n'
+    write_atomically(project.layouts_lock, text.encode("utf-8"))
+    return done
+
+
+def _sheet(job: Job) -> str:
+    return f"{job.name} {job.profile.name}"
