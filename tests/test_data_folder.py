@@ -16,11 +16,12 @@ from onepagers.diagnostics import ContentError
 from onepagers.library import load_library
 from test_bad_input import run_cli
 
+from conftest import copy_project
+
 
 @pytest.fixture
 def copy(project, tmp_path) -> Path:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     return tmp_path
 
 

@@ -10,6 +10,8 @@ import pytest
 from onepagers.diff import diff_items, side
 from onepagers.variants import resolve
 
+from conftest import copy_project
+
 
 
 def _ops(rows) -> list[tuple[str, str, str]]:
@@ -72,8 +74,7 @@ def test_section_names_come_from_the_data(cli, project, library):
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_since_a_revision_shows_what_the_text_changed(cli, project, tmp_path):
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
 
     def git(*args: str) -> None:
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
@@ -114,8 +115,7 @@ def test_terminal_marks_changes_by_strike_and_colour_only():
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_since_a_revision_whose_data_does_not_load_says_where(cli, project, tmp_path):
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     series = tmp_path / "data" / "series.yaml"
     good = series.read_text(encoding="utf-8")
     series.write_text(good.replace("series:\n", "series: [\n", 1), encoding="utf-8")

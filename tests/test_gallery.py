@@ -15,6 +15,8 @@ import yaml
 
 from onepagers.gallery import write_gallery
 
+from conftest import copy_project
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -152,8 +154,7 @@ def test_gallery_titles_break_only_with_a_hyphen(gallery):
 def test_every_command_that_writes_pdfs_rewrites_the_gallery(project, tmp_path):
     from test_bad_input import run_cli
 
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
 
     def listed() -> set[str]:
         refs = _Refs()

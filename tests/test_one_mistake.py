@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,12 @@ from onepagers.diagnostics import ContentError
 from onepagers.library import load_library
 from test_bad_input import run_cli
 
+from conftest import copy_project
+
 
 @pytest.fixture
 def copy(project, tmp_path) -> Path:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     return tmp_path
 
 

@@ -18,11 +18,12 @@ import pytest
 from onepagers import files, fingerprint
 from test_bad_input import run_cli
 
+from conftest import copy_project
+
 
 @pytest.fixture
 def copy(project, tmp_path) -> Path:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     return tmp_path
 
 
@@ -30,8 +31,7 @@ def copy(project, tmp_path) -> Path:
 def built_here(project, tmp_path_factory) -> tuple[Path, list[str]]:
     """Themes 3 and 4 built once for the module into out/: (project, the paths build printed)."""
     root = tmp_path_factory.mktemp("built-3-4")
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, root / part)
+    copy_project(project, root)
     result = run_cli("build", "--theme", "3", "--theme", "4", "--out", "out", cwd=root)
     assert result.returncode == 0, result.stderr
     return root, result.stdout.split()

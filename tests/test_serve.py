@@ -13,6 +13,8 @@ from typing import Iterator
 
 import pytest
 
+from conftest import copy_project
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras: pip install -e '.[test]'")
 pytestmark = [
@@ -26,8 +28,7 @@ WAIT_MS = 90_000  # the machine may be busy; nothing here is a timing claim
 
 @pytest.fixture
 def served(project, tmp_path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "onepagers", "serve", "--theme", "6"],

@@ -33,6 +33,8 @@ from test_pdf import prints_series_panel, series_panel_texts
 from test_bad_input import run_cli
 from test_hostile import HTML_IN_TEXT, _edit_theme
 
+from conftest import copy_project
+
 
 @pytest.fixture(scope="module")
 def site(library, project, built, tmp_path_factory) -> Path:
@@ -233,8 +235,7 @@ def test_the_fonts_travel_with_the_pages(project, site):
 
 
 def test_html_in_the_data_is_text_on_the_web_page(project, tmp_path):
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     # HTML itself is refused at its line (test_hostile); what the inline rules
     # make of a text with < & > is still escaped text.
     _edit_theme(tmp_path, 4, cases=["Under 5 < 7 & over 9 > 3"], lead="Til jer, der vil **se fed tekst** og [et link](https://example.invalid/x)")
@@ -251,8 +252,7 @@ def test_html_in_the_data_is_text_on_the_web_page(project, tmp_path):
 
 
 def test_language_comes_from_the_data(project, tmp_path):
-    for part in ("data", "templates", "fonts"):
-        shutil.copytree(project.root / part, tmp_path / part)
+    copy_project(project, tmp_path)
     series = tmp_path / "data" / "series.yaml"
     series.write_text(series.read_text(encoding="utf-8").replace("language: da", "language: nb"), encoding="utf-8")
     result = run_cli("build", "--theme", "6", "--profile", "web", "--out", "out", cwd=tmp_path)
