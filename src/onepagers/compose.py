@@ -690,7 +690,9 @@ def fitted(lay_out: Callable[[str], tuple[Any, Any]], sheet: Any, make_html: Cal
 
             slips[layout] = len(rule_problems(line_breaks(results[layout][0].pages), []))
         # Columns further apart than the measure allows are worse than any slip.
-        return (not outcome.fits or bool(results[layout][1].overflows), _too_far(outcome.apart), slips[layout], outcome.cost)
+        # On its own boxes, a layout fits where nothing runs over: the model's
+        # margin (FIT_MARGIN_MM) is for layouts it only estimates.
+        return (bool(results[layout][1].overflows), _too_far(outcome.apart), slips[layout], outcome.cost)
 
     def best_at(step: int, placement: int | None = None) -> Outcome:
         known, scale = _known(measured, step)
