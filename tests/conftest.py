@@ -66,6 +66,25 @@ def pytest_xdist_make_scheduler(config, log):
     return SharedLayouts(config, log)
 
 
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """Says which sheets layouts.lock does not hold as the project stands: the
+    run searched for each of them (a couple of seconds a sheet, more than
+    once where tests copy the project), until `make layouts`. A report, not
+    a test: an editor's change leaves the lock stale and must still pass."""
+    if hasattr(config, "workerinput") or not ROOT.joinpath("layouts.lock").exists():
+        return
+    from onepagers.diagnostics import ContentError
+    from onepagers.layouts import unlocked
+
+    try:
+        missing = unlocked(Project(ROOT), load_library(Project(ROOT).data))
+    except ContentError:
+        return
+    if missing:
+        terminalreporter.write_line(f"layouts.lock does not hold {len(missing)} sheets as they stand ({', '.join(missing[:4])}"
+                                    f"{', …' if len(missing) > 4 else ''}): every test run searches for their layouts again; `make layouts` records them.")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def own_cache_folder(tmp_path_factory, request):
     """The tests' cache folder (font metrics, chosen layouts), not the user's

@@ -192,3 +192,18 @@ def test_layouts_writes_a_record_for_every_sheet_and_drops_what_no_sheet_has(pro
     assert {entry["sheet"] for entry in json.loads(sandbox.layouts_lock.read_text(encoding="utf-8"))["sheets"]} >= {name}
     if removed["key"] in keys:  # the lock was current for it: the search chooses what it held
         assert locked(sandbox)[removed["key"]] == removed["layout"]
+
+
+def test_the_sheets_an_edit_takes_out_of_the_lock_are_named(library, sandbox):
+    """What the test run's summary reports: an edit of TEMA 10's lead leaves
+    the lock without its six sheets (two editions, three PDF profiles)."""
+    from onepagers.layouts import unlocked
+    from onepagers.library import load_library
+
+    before = set(unlocked(sandbox, library))
+    path = sandbox.data / "themes" / "10-fysiske-rammer.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Til jer, der vil sikre gode", "Til jer, der vil sikre rigtig gode", 1), encoding="utf-8")
+    after = set(unlocked(sandbox, load_library(sandbox.data)))
+    ten = {f"TEMA 10 ({variant}) {profile}" for variant in ("privat@1", "privat@2") for profile in ("screen", "print", "print-nomarks")}
+    assert after == before | ten

@@ -42,23 +42,11 @@ def lock(project: Project, library: Library, workers: int | None = None) -> Lock
     for where neither the lock nor the cache folder has it."""
     from .build import build_jobs
     from .files import write_atomically
-    from .html import html_for
-    from .pdf import LOCK_FORMAT, _remembered, layout_key, locked, remembered_path
+    from .pdf import LOCK_FORMAT, _remembered, locked, remembered_path
 
     done = Locked()
-    wanted: list[tuple[Job, str]] = []
     with tempfile.TemporaryDirectory(prefix="onepagers-layouts-") as out:
-        for profile in profiles.PROFILES.values():
-            if profile.pdf_variant is None:
-                continue
-            for job in plan(library, Path(out), Selection(everything=True, every_variant=True, profile=profile.name)):
-                try:
-                    html = html_for(library, project, job)
-                except ContentError as exc:
-                    done.problems += exc.diagnostics
-                    continue
-                if hasattr(html, "remake"):  # the introduction has one layout, nothing to choose
-                    wanted.append((job, layout_key(html, project, job.profile)))
+        wanted, done.problems = sheets(project, library, Path(out))
         failed: set[Job] = set()
         missing = [job for job, key in wanted if _remembered(key, project) is None]
         for profile in profiles.PROFILES.values():  # a build's workers render in one profile
@@ -86,6 +74,37 @@ def lock(project: Project, library: Library, workers: int | None = None) -> Lock
     text = f'{{"format": {LOCK_FORMAT},\n "about": "Written by onepagers layouts (make layouts); see src/onepagers/layouts.py",\n "sheets": [\n{lines}\n]}}\n'
     write_atomically(project.layouts_lock, text.encode("utf-8"))
     return done
+
+
+def sheets(project: Project, library: Library, out: Path) -> tuple[list[tuple[Job, str]], list[Diagnostic]]:
+    """Every theme sheet of every variant and PDF profile (planned into
+    `out`), with the key its layout is kept by; the problems of those whose
+    HTML cannot be made."""
+    from .html import html_for
+    from .pdf import layout_key
+
+    found, problems = [], []
+    for profile in profiles.PROFILES.values():
+        if profile.pdf_variant is None:
+            continue
+        for job in plan(library, out, Selection(everything=True, every_variant=True, profile=profile.name)):
+            try:
+                html = html_for(library, project, job)
+            except ContentError as exc:
+                problems += exc.diagnostics
+                continue
+            if hasattr(html, "remake"):  # the introduction has one layout, nothing to choose
+                found.append((job, layout_key(html, project, job.profile)))
+    return found, problems
+
+
+def unlocked(project: Project, library: Library) -> list[str]:
+    """The sheets whose layout as the project stands layouts.lock does not
+    hold: each is searched for on a fresh machine, until `lock`."""
+    from .pdf import locked
+
+    held = locked(project)
+    return [_sheet(job) for job, key in sheets(project, library, project.root / "build")[0] if key not in held]
 
 
 def _sheet(job: Job) -> str:
