@@ -20,6 +20,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from conftest import ROOT
+
 STDOUT_LOST = "error: cannot write to standard output"
 
 
@@ -308,6 +310,7 @@ COMMANDS_FOR_THEME_4 = [
     ("check", "--theme", "4", "--json"),
     ("build", "--theme", "4", "--out", "out"),
     ("show", "--theme", "4"),
+    ("layouts",),
 ]
 
 
@@ -327,6 +330,7 @@ def test_a_theme_that_does_not_load_is_reported_by_its_own_errors(sandbox, cli, 
     else:
         assert re.search(rf"^{re.escape(where)}:\d+:\d+: error: ", result.stderr, re.M), result.stderr
     assert not (sandbox.root / "out").exists()
+    assert sandbox.layouts_lock.read_bytes() == (ROOT / "layouts.lock").read_bytes()  # nothing half-written
 
 
 def test_a_theme_that_does_not_exist_is_still_said_so(sandbox, cli, monkeypatch):
@@ -399,7 +403,7 @@ def no_permission(monkeypatch):
     return deny
 
 
-COMMANDS = [("list",), ("check",), ("check", "--theme", "4"), ("build", "--theme", "4", "--out", "out"), ("show", "--theme", "4")]
+COMMANDS = [("list",), ("check",), ("check", "--theme", "4"), ("build", "--theme", "4", "--out", "out"), ("show", "--theme", "4"), ("layouts",)]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a[:3]) for a in COMMANDS])
