@@ -66,19 +66,23 @@ def pytest_xdist_make_scheduler(config, log):
     return SharedLayouts(config, log)
 
 
-def pytest_terminal_summary(terminalreporter, config) -> None:
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     """Says which sheets layouts.lock does not hold as the project stands: the
     run searched for each of them (a couple of seconds a sheet, more than
     once where tests copy the project), until `make layouts`. A report, not
     a test: an editor's change leaves the lock stale and must still pass."""
-    if hasattr(config, "workerinput") or not ROOT.joinpath("layouts.lock").exists():
+    if hasattr(config, "workerinput"):
         return
     from onepagers.diagnostics import ContentError
     from onepagers.layouts import unlocked
 
+    here = Project(ROOT)
+    if not here.layouts_lock.exists():
+        terminalreporter.write_line("There is no layouts.lock: every test run searches for every sheet's layout; `make layouts` writes it.")
+        return
     try:
-        missing = unlocked(Project(ROOT), load_library(Project(ROOT).data))
-    except ContentError:
+        missing = unlocked(here, load_library(here.data))
+    except ContentError:  # the data's own tests say what is wrong
         return
     if missing:
         terminalreporter.write_line(f"layouts.lock does not hold {len(missing)} sheets as they stand ({', '.join(missing[:4])}"

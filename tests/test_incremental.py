@@ -67,7 +67,7 @@ def test_the_first_wording_in_a_theme_file_is_what_build_prints(copy):
     assert "tilladt for medarbejderne" in printed and "legalt for medarbejderne" not in printed
 
 
-def test_changing_the_stylesheet_rebuilds_everything(built_copy):
+def test_changing_the_stylesheet_rebuilds_the_sheets_it_styles(built_copy):
     """Every sheet of the shared build is up to date, until a stylesheet
     changes. Two themes in both editions stand for all: every sheet is judged
     by the same digest of the looks, and a changed look searches for each

@@ -299,12 +299,13 @@ def layouts(
 
     project, library = _load(project_dir)
     done = lock(project, library, workers)
-    echo_path(project.layouts_lock)
-    say(f"{done.sheets} sheets' layouts locked; {len(done.searched)} searched for now, {done.dropped} no longer used dropped")
     if done.problems:
         print_diagnostics(done.problems)
-        say(f"{len(done.problems)} problems: those sheets are not in the lock")
+        count = len(done.problems)
+        say(f"{count} problem{'s' if count != 1 else ''}: layouts.lock was not written (it still serves the sheets it holds)")
         raise typer.Exit(1)
+    echo_path(project.layouts_lock)
+    say(f"{done.sheets} sheets' layouts locked; {len(done.searched)} searched for now, {done.dropped} no longer used dropped")
 
 
 @app.command()

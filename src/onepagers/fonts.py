@@ -136,7 +136,8 @@ def _digest(path: Path) -> str:
         raise ContentError([Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror or exc}")]) from None
 
 
-@lru_cache(maxsize=32)
+# The fonts, templates and modules a layout's key hashes (`pdf.looks`), all at once.
+@lru_cache(maxsize=256)
 def _digest_of(path: Path, size: int, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -158,6 +158,7 @@ class SheetHtml(str):
 
     sheet: Sheet
     remake: "partial[str]"
+    date: str  # the metadata's date, which sets no line (`pdf.layout_key`)
 
 
 def render(
@@ -213,6 +214,7 @@ def render(
         return html
     sheet_html = SheetHtml(html)
     sheet_html.sheet = document
+    sheet_html.date = date
     sheet_html.remake = partial(render, document, templates, profile, language, linked_stylesheets=linked_stylesheets, web_page=web_page, date=date)
     return sheet_html
 

@@ -7,10 +7,11 @@ folder, but a fresh machine (a new clone, CI, each run of the tests) has
 nothing there, and searched every sheet again: 10 s of a cold build of the
 default sheets, a minute of the test suite. The lock holds the chosen layout
 of every theme sheet, in every variant and PDF profile, under the key the
-cache folder uses (`pdf.layout_key`: the sheet's text, the looks, the code
-that chooses, the versions of WeasyPrint and Pango). A record whose key no
-longer matches is never read: after an edit the lock costs time, never a
-different sheet, and nothing fails. `onepagers layouts` writes it anew.
+cache folder uses (`pdf.layout_key`: the sheet's text, the looks, every
+module of onepagers, the versions of WeasyPrint, Pango and Pyphen). A record
+whose key no longer matches is never read: after an edit the lock costs
+time, never a different sheet, and nothing fails. `onepagers layouts` writes
+it anew.
 """
 
 from __future__ import annotations
@@ -27,48 +28,44 @@ from .plan import Job, Selection, plan
 from .project import Project
 
 @dataclass
-class Locked:
+class LockReport:
     """What `lock` did."""
 
     sheets: int = 0  # records written
     searched: list[str] = field(default_factory=list)  # sheets whose layout was chosen now
     dropped: int = 0  # records of the old lock no sheet has any more
-    problems: list[Diagnostic] = field(default_factory=list)  # sheets that did not build: not in the lock
+    problems: list[Diagnostic] = field(default_factory=list)  # any: then nothing is written
 
 
-def lock(project: Project, library: Library, workers: int | None = None) -> Locked:
+def lock(project: Project, library: Library, workers: int | None = None) -> LockReport:
     """Write the project's layouts.lock anew: a record for every theme sheet of
     every variant and PDF profile as the project stands, its layout searched
-    for where neither the lock nor the cache folder has it."""
+    for where neither the cache folder nor the lock has one that reads
+    (`pdf.record`). Where a sheet cannot be made or laid out, nothing is
+    written: the lock as it was still serves every other sheet."""
     from .build import build_jobs
     from .files import write_atomically
-    from .pdf import LOCK_FORMAT, _remembered, locked, remembered_path
+    from .pdf import LOCK_FORMAT, locked, record
 
-    done = Locked()
+    done = LockReport()
     with tempfile.TemporaryDirectory(prefix="onepagers-layouts-") as out:
         wanted, done.problems = sheets(project, library, Path(out))
-        failed: set[Job] = set()
-        missing = [job for job, key in wanted if _remembered(key, project) is None]
+        missing = [job for job, key in wanted if record(key, project) is None]
         for profile in profiles.PROFILES.values():  # a build's workers render in one profile
             if jobs := [job for job in missing if job.profile == profile]:
-                report = build_jobs(library, project, jobs, workers=workers, force=True)
-                done.problems += report.diagnostics
-                failed.update(result.job for result in report.results if not result.ok)
-        done.searched = [_sheet(job) for job in missing]
-    old = locked(project)
+                done.problems += build_jobs(library, project, jobs, workers=workers, force=True).diagnostics
+        done.searched = [_label(job) for job in missing]
+    if done.problems:
+        return done
     entries = []
     for job, key in wanted:
-        record = old.get(key)
-        if record is None:
-            try:
-                record = json.loads(remembered_path(key).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                if job not in failed:  # a failed sheet's problems are said already
-                    done.problems.append(Diagnostic(None, 0, 0, "no layout was remembered: not locked", subject=_sheet(job)))
-                continue
-        entries.append({"sheet": _sheet(job), "key": key, "layout": record})
+        if (found := record(key, project)) is None:  # built, yet not remembered: a cache folder that cannot be written
+            done.problems.append(Diagnostic(None, 0, 0, "its layout was not remembered (is the cache folder writable?)", subject=_label(job)))
+        entries.append({"sheet": _label(job), "key": key, "layout": found})
+    if done.problems:
+        return done
     done.sheets = len(entries)
-    done.dropped = len(set(old) - {key for _, key in wanted})
+    done.dropped = len(set(locked(project)) - {key for _, key in wanted})
     # One record a line: a change of layout reads as the lines of its sheets.
     lines = ",\n".join("  " + json.dumps(entry, ensure_ascii=False, sort_keys=True) for entry in entries)
     text = f'{{"format": {LOCK_FORMAT},\n "about": "Written by onepagers layouts (make layouts); see src/onepagers/layouts.py",\n "sheets": [\n{lines}\n]}}\n'
@@ -83,7 +80,8 @@ def sheets(project: Project, library: Library, out: Path) -> tuple[list[tuple[Jo
     from .html import html_for
     from .pdf import layout_key
 
-    found, problems = [], []
+    found: list[tuple[Job, str]] = []
+    problems: list[Diagnostic] = []
     for profile in profiles.PROFILES.values():
         if profile.pdf_variant is None:
             continue
@@ -99,13 +97,13 @@ def sheets(project: Project, library: Library, out: Path) -> tuple[list[tuple[Jo
 
 
 def unlocked(project: Project, library: Library) -> list[str]:
-    """The sheets whose layout as the project stands layouts.lock does not
-    hold: each is searched for on a fresh machine, until `lock`."""
+    """The sheets (labelled) whose layout as the project stands layouts.lock
+    does not hold: each is searched for on a fresh machine, until `lock`."""
     from .pdf import locked
 
     held = locked(project)
-    return [_sheet(job) for job, key in sheets(project, library, project.root / "build")[0] if key not in held]
+    return [_label(job) for job, key in sheets(project, library, project.root / "build")[0] if key not in held]
 
 
-def _sheet(job: Job) -> str:
+def _label(job: Job) -> str:
     return f"{job.name} {job.profile.name}"

@@ -16,7 +16,8 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -34,6 +35,9 @@ from . import finish, fit, fonts, hyphenation, linebreak
 from .diagnostics import ContentError
 from .profiles import Profile
 from .project import Project
+
+if TYPE_CHECKING:
+    from . import compose
 
 
 # fontTools warns about the Lato files' old 'created' timestamps on every
@@ -136,59 +140,87 @@ def profiles_as_shipped(shipped: dict[str, bytes]) -> finish.Finisher:
 LAYOUT_CACHE_FORMAT = 2
 
 
-def layout_from(stored: Any) -> Any:
+def layout_from(stored: Any) -> compose.Layout | None:
     """The Layout a record (from the cache folder or layouts.lock) holds; None
-    if it cannot be read: it is then only not used."""
+    if it is not one, in shape or in range (a hand-merged lock, a record of
+    an older format): it is then only not used, and the sheet searched for."""
     from . import compose
 
+    def whole(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    def pair(value: Any, kind: Callable[[Any], bool]) -> bool:
+        return isinstance(value, list) and len(value) == 2 and all(kind(v) for v in value)
+
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
     try:
-        return compose.Layout(
-            placement=stored["placement"],
-            step=stored["step"],
-            splits=tuple(stored["splits"]),
-            stretch=tuple(tuple(s) for s in stored["stretch"]),
-            carries=tuple(stored["carries"]),
-            foot=tuple(stored["foot"]),
-            panel=stored["panel"],
+        fits = (
+            whole(stored["placement"]) and stored["placement"] >= 0
+            and whole(stored["step"]) and 0 <= stored["step"] < len(compose.STEPS)
+            and pair(stored["splits"], lambda v: v is None or whole(v))
+            and pair(stored["stretch"], lambda v: pair(v, number))
+            and pair(stored["carries"], lambda v: v is None or whole(v))
+            and pair(stored["foot"], number)
+            and stored["panel"] in ("", *compose.PANEL_SIZES)
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError):
         return None
+    if not fits:
+        return None
+    return compose.Layout(
+        placement=stored["placement"],
+        step=stored["step"],
+        splits=tuple(stored["splits"]),
+        stretch=tuple(tuple(s) for s in stored["stretch"]),
+        carries=tuple(stored["carries"]),
+        foot=tuple(stored["foot"]),
+        panel=stored["panel"],
+    )
 
 
-def _remembered(key: str, project: Project) -> Any:
-    """The layout chosen before for this key: from the project's layouts.lock
-    (`layouts`), or from the user's cache folder (~/.cache/onepagers, as the
-    font metrics). Searching for it costs two to six layouts a sheet, laying
-    it out one."""
-    stored = locked(project).get(key)
-    if stored is None:
-        try:
-            stored = json.loads(remembered_path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-    return layout_from(stored)
+def record(key: str, project: Project) -> dict | None:
+    """The record of the layout chosen before for this key, if it reads as
+    one: from the user's cache folder (~/.cache/onepagers, as the font
+    metrics), else from the project's layouts.lock (`layouts`). The cache
+    folder comes first: where a locked record no longer lays out whole, the
+    search's record there is what the next build uses."""
+    try:
+        stored = json.loads(remembered_path(key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = None
+    if layout_from(stored) is None:
+        stored = locked(project).get(key)
+    return stored if layout_from(stored) is not None else None
+
+
+def _remembered(key: str, project: Project) -> compose.Layout | None:
+    """The layout chosen before for this key (`record`): searching for it
+    costs two to six layouts a sheet, laying it out one."""
+    return layout_from(record(key, project))
 
 
 # Bump when layouts.lock changes shape.
 LOCK_FORMAT = 1
 
 
-def locked(project: Project) -> dict[str, Any]:
-    """The records of the project's layouts.lock (written by `layouts.lock`), by key;
-    none if it is missing or unreadable."""
+def locked(project: Project) -> Mapping[str, Any]:
+    """The records of the project's layouts.lock (which `layouts.lock` writes),
+    by key; none if it is missing or unreadable."""
     try:
         info = project.layouts_lock.stat()
     except OSError:
         return {}
-    return _read_lock(project.layouts_lock, info.st_size, info.st_mtime_ns)
+    return _read_lock(project.layouts_lock, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 @lru_cache(maxsize=4)
-def _read_lock(path: Path, size: int, mtime_ns: int) -> dict[str, Any]:
+def _read_lock(path: Path, inode: int, size: int, mtime_ns: int) -> Mapping[str, Any]:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         if stored["format"] == LOCK_FORMAT:
-            return {entry["key"]: entry["layout"] for entry in stored["sheets"]}
+            return MappingProxyType({entry["key"]: entry["layout"] for entry in stored["sheets"]})
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return {}
@@ -198,7 +230,7 @@ def remembered_path(key: str) -> Path:
     return fonts._cache_folder() / f"layout-{key}.json"
 
 
-def _remember(key: str, layout: Any) -> None:
+def _remember(key: str, layout: compose.Layout) -> None:
     from .files import OutputError, write_atomically
 
     with contextlib.suppress(OSError, OutputError):
@@ -208,30 +240,35 @@ def _remember(key: str, layout: Any) -> None:
 def layout_key(html: str, project: Project, profile: Profile) -> str:
     """What the layout `compose.fitted` chooses depends on: the sheet's first
     guess (its text and template), the resolved sheet (the series panel's
-    text is not in the first guess's HTML), and the looks (`looks`)."""
+    text is not in the first guess's HTML), and the looks (`looks`). Not the
+    date in the document's metadata (SOURCE_DATE_EPOCH's, in CI): it sets
+    no line, and would make every build in CI miss the lock."""
+    date = getattr(html, "date", "")
     stamp = hashlib.sha256()
-    for part in (html, repr(getattr(html, "sheet", "")), looks(project, profile)):
+    for part in (html.replace(date, "") if date else html, repr(getattr(html, "sheet", "")), looks(project, profile)):
         stamp.update(str(part).encode("utf-8") + b"\0")
     return stamp.hexdigest()
 
 
 def looks(project: Project, profile: Profile) -> str:
-    """Everything but the text that sets how tall a block comes out: the
-    templates, stylesheets, fonts and hyphenation, the profile, the code that
-    lays out and chooses, and the versions of WeasyPrint and of Pango (which
-    sets the lines): a layout chosen on a machine with another Pango is
-    searched for again, not trusted."""
+    """Everything but the text that sets how tall a block comes out or which
+    layout is chosen: the templates, stylesheets, fonts and hyphenation, the
+    profile, every module of onepagers (compose chooses, but fit measures,
+    breaks judges line ends, html writes each layout, profiles names the
+    stylesheets: hashing them all cannot miss one), and the versions of
+    WeasyPrint, Pango (which sets the lines) and Pyphen (its Danish patterns).
+    A layout chosen with any of them otherwise is searched for again."""
+    import pyphen
     from weasyprint.text.ffi import pango
 
-    from . import compose
-
     stamp = hashlib.sha256()
-    for part in (profile.name, weasyprint.__version__, pango.pango_version(), LAYOUT_CACHE_FORMAT):
+    for part in (profile.name, weasyprint.__version__, pango.pango_version(), pyphen.__version__, LAYOUT_CACHE_FORMAT):
         stamp.update(str(part).encode("utf-8") + b"\0")
     files = sorted(project.templates.glob("*.css")) + sorted(project.templates.glob("*.j2"))
     files += [project.templates / "hyphenation.txt"]
     files += sorted(p for p in project.fonts.iterdir() if p.is_file()) if project.fonts.is_dir() else []
-    for path in [*files, Path(compose.__file__), Path(fit.__file__), Path(linebreak.__file__)]:
+    files += sorted(Path(__file__).parent.glob("*.py"))
+    for path in files:
         with contextlib.suppress(OSError, ContentError):
             stamp.update(path.name.encode("utf-8") + fonts._digest(path).encode("ascii"))
     return stamp.hexdigest()
@@ -311,13 +348,10 @@ class Renderer:
             if not (rendered.overflows or rendered.lost_letters or rendered.refused or rendered.missing):
                 return document, rendered
         document, rendered, _, chosen = compose.fitted(self._layout_once, html.sheet, lambda layout: remake(layout=layout), html,  # type: ignore[attr-defined]
-                                                       looks=self._looks())
+                                                       looks=looks(self.project, self.profile))
         if not (rendered.overflows or rendered.lost_letters):
             _remember(key, chosen)
         return document, rendered
-
-    def _looks(self) -> str:
-        return looks(self.project, self.profile)
 
     def _layout_once(self, html: str) -> tuple[weasyprint.Document, Rendered]:
         fetcher = ProjectFetcher((self.project.templates, self.project.fonts))
