@@ -297,7 +297,7 @@ def main() -> None:
         "misses a ratio's target, that target asks more than this machine's import and render times allow. "
         "Every figure but one is taken with the layouts `compose.fitted` chose remembered in the cache "
         "folder (`pdf.Renderer`), as any build after the first has them; the first build of a text "
-        "that layouts.lock does not hold searches, two to six layouts a sheet (the row 'no layout remembered').",
+        "that layouts.lock does not hold searches, three to fourteen layouts a sheet (the row 'no layout remembered').",
         "",
         f"Where a sheet's time goes, summed over the {n} sheets in one warm process:",
         "",
