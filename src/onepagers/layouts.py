@@ -1,7 +1,7 @@
 """Writes layouts.lock: the layout `compose.fitted` chose for each sheet,
 shipped with the project (read by `pdf.locked`).
 
-Choosing a sheet's layout lays it out two to six times; laying out a layout
+Choosing a sheet's layout lays it out three to fourteen times; laying out a layout
 chosen before, once. A build remembers what it chose in the user's cache
 folder, but a fresh machine (a new clone, CI, each run of the tests) has
 nothing there, and searched every sheet again: 10 s of a cold build of the
@@ -26,6 +26,7 @@ from .diagnostics import ContentError, Diagnostic
 from .library import Library
 from .plan import Job, Selection, plan
 from .project import Project
+
 
 @dataclass
 class LockReport:
@@ -57,13 +58,13 @@ def lock(project: Project, library: Library, workers: int | None = None) -> Lock
         done.searched = [_label(job) for job in missing]
     if done.problems:
         return done
-    entries = []
-    for job, key in wanted:
-        if (found := record(key, project)) is None:  # built, yet not remembered: a cache folder that cannot be written
-            done.problems.append(Diagnostic(None, 0, 0, "its layout was not remembered (is the cache folder writable?)", subject=_label(job)))
-        entries.append({"sheet": _label(job), "key": key, "layout": found})
+    found = {key: record(key, project) for _, key in wanted}
+    # Built, yet not remembered: a cache folder that cannot be written.
+    done.problems = [Diagnostic(None, 0, 0, "its layout was not remembered (is the cache folder writable?)", subject=_label(job))
+                     for job, key in wanted if found[key] is None]
     if done.problems:
         return done
+    entries = [{"sheet": _label(job), "key": key, "layout": found[key]} for job, key in wanted]
     done.sheets = len(entries)
     done.dropped = len(set(locked(project)) - {key for _, key in wanted})
     # One record a line: a change of layout reads as the lines of its sheets.
