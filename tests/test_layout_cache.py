@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from onepagers import profiles
 from onepagers.html import html_for
 from onepagers.pdf import Renderer, looks
 from onepagers.plan import Selection, plan
@@ -22,7 +23,13 @@ def fresh_cache(tmp_path, monkeypatch):
     return tmp_path / "cache" / "onepagers"
 
 
-def _layouts(project, library, number: int = 4) -> tuple[int, bytes]:
+# The theme these tests search for: TEMA 10 chooses its layout in three
+# layouts, the fewest of the series (TEMA 2 and 6 take up to fourteen). What
+# is tested is that a search happens, or not, not what it finds.
+SEARCHED = 10
+
+
+def _layouts(project, library, number: int = SEARCHED) -> tuple[int, bytes]:
     """How many layouts laying out a theme takes, and the PDF it makes."""
     (job,) = plan(library, project.root / "unused", Selection(themes=(number,)))
     renderer = Renderer(project, job.profile, library.series.language)
@@ -46,7 +53,7 @@ def without_lock(project, tmp_path_factory) -> Project:
 
 @pytest.fixture(scope="module")
 def searched(without_lock, library, tmp_path_factory) -> tuple[int, bytes, str, str]:
-    """TEMA 4 searched for once in an empty cache folder: how many layouts it
+    """TEMA 10 (SEARCHED) searched for once in an empty cache folder: how many layouts it
     took, its PDF, and the record left (its file's name and text)."""
     folder = tmp_path_factory.mktemp("searched")
     with pytest.MonkeyPatch.context() as patch:
@@ -80,6 +87,27 @@ def test_a_changed_look_searches_again(project, library, tmp_path, fresh_cache, 
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0.01em; }\n", encoding="utf-8")
     again, _ = _layouts(sandbox, library)
     assert again > 1
+
+
+@pytest.mark.parametrize("image", ["http://example.com/x.png", "no-such-picture.png"], ids=["refused", "missing"])
+def test_a_sheet_that_fails_on_a_file_is_laid_out_once(project, library, tmp_path, fresh_cache, image):
+    """A stylesheet that asks for an address outside the project, or for a
+    file that is not there: the sheet fails whatever its layout, so it is
+    not searched for (the error comes seconds sooner), and nothing is
+    remembered of it."""
+    sandbox = copy_project(project, tmp_path / "sandbox", ("data", "templates", "fonts"))
+    with (sandbox.templates / "sheet.css").open("a", encoding="utf-8") as file:
+        file.write(f"\n.band {{ background-image: url({image}); }}\n")
+    renderer = Renderer(sandbox, profiles.SCREEN, library.series.language)
+    calls = []
+    once = renderer._layout_once
+    renderer._layout_once = lambda html: calls.append(1) or once(html)  # type: ignore[method-assign]
+    try:
+        _, rendered = renderer.layout(html_for(library, sandbox, plan(library, tmp_path / "out", Selection(themes=(SEARCHED,)))[0]))
+    finally:
+        renderer.close()
+    assert (rendered.refused or rendered.missing) and len(calls) == 1
+    assert not list(fresh_cache.glob("layout-*.json"))
 
 
 @pytest.mark.parametrize("record", ["{not json", '{"step": 99}', json.dumps({"placement": 1, "step": 5, "splits": [1, 1], "stretch": [[0, 0], [0, 0]], "carries": [None, None], "foot": [0, 900]})])
@@ -158,14 +186,14 @@ def test_a_lock_that_is_unreadable_or_no_longer_fits_is_searched_anew(without_lo
 
 
 def test_the_lock_holds_what_the_search_chooses(project, searched):
-    """The shipped lock's record of TEMA 4 is the layout a search chooses.
-    After an edit of TEMA 4 (or of the looks) the lock has no record of it
+    """The shipped lock's record of TEMA 10 is the layout a search chooses.
+    After an edit of TEMA 10 (or of the looks) the lock has no record of it
     until `make layouts`: nothing to compare, and an edit must not fail."""
     from onepagers.pdf import locked
 
     shipped = locked(project).get(_key(searched))
     if shipped is None:
-        pytest.skip("layouts.lock has no record of TEMA 4 as it stands: run `make layouts`")
+        pytest.skip("layouts.lock has no record of TEMA 10 as it stands: run `make layouts`")
     assert shipped == json.loads(searched[3])
 
 

@@ -341,11 +341,21 @@ class Renderer:
 
         key = layout_key(html, self.project, self.profile)
         known = _remembered(key, self.project)
-        if known is not None:  # laid out before, from the same text and look: lay out what was chosen
-            document, rendered = self._layout_once(remake(layout=known))
-            if not (rendered.overflows or rendered.lost_letters or rendered.refused or rendered.missing):
-                return document, rendered
-        document, rendered, _, chosen = compose.fitted(self._layout_once, html.sheet, lambda layout: remake(layout=layout), html,  # type: ignore[attr-defined]
+        # Laid out before, from the same text and look: lay out what was chosen.
+        document, rendered = self._layout_once(html if known is None else remake(layout=known))
+        if rendered.refused or rendered.missing:
+            # A file refused or missing fails the sheet whatever its layout: the
+            # search's three to fourteen layouts would only delay the error.
+            return document, rendered
+        if known is not None and not (rendered.overflows or rendered.lost_letters):
+            return document, rendered
+        # The search lays out the first guess first: laid out already, unless a remembered layout was.
+        first = [] if known is not None else [(document, rendered)]
+
+        def lay_out(candidate: str) -> tuple[weasyprint.Document, Rendered]:
+            return first.pop() if first else self._layout_once(candidate)
+
+        document, rendered, _, chosen = compose.fitted(lay_out, html.sheet, lambda layout: remake(layout=layout), html,  # type: ignore[attr-defined]
                                                        looks=looks(self.project, self.profile))
         if not (rendered.overflows or rendered.lost_letters):
             _remember(key, chosen)
