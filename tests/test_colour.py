@@ -91,7 +91,7 @@ def test_small_text_reversed_out_in_a_tint_fails_the_print_preflight(project, tm
     from onepagers.project import Project
 
     sandbox = Project(tmp_path)
-    report = build(sandbox, Selection(themes=(6,), profile="print"), tmp_path / "out", library=load_library(sandbox.data), gallery=False)
+    report = build(sandbox, Selection(themes=(10,), profile="print"), tmp_path / "out", library=load_library(sandbox.data), gallery=False)
     (result,) = report.results
     rules = {f.rule for f in preflight.print_preflight(result.job.path).findings}
     assert rules == {"small-text-tint"}

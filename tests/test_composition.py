@@ -107,7 +107,7 @@ def _laid_out_with(project, library, tmp_path, css: str, number: int):
 
 def test_the_size_rule_sees_cases_set_larger(project, library, tmp_path):
     with pytest.raises(AssertionError):
-        test_one_body_size_per_sheet_within_the_designed_range(_laid_out_with(project, library, tmp_path, ".cases { font-size: 12pt; }", 4))
+        test_one_body_size_per_sheet_within_the_designed_range(_laid_out_with(project, library, tmp_path, ".cases { font-size: 12pt; }", 10))
 
 
 def test_the_measure_rule_sees_actions_run_wide(project, library, tmp_path):

@@ -76,7 +76,7 @@ def test_a_new_profile_is_one_entry_and_a_stylesheet(sandbox, monkeypatch, tmp_p
     proof = dataclasses.replace(profiles.SCREEN, name="proof", stylesheets=("sheet.css", "proof.css"), suffix="-proof", live_links=False)
     monkeypatch.setitem(profiles.PROFILES, "proof", proof)
 
-    report = build(sandbox, Selection(themes=(6,), profile="proof"), tmp_path / "out", workers=1)
+    report = build(sandbox, Selection(themes=(10,), profile="proof"), tmp_path / "out", workers=1)
 
     assert report.ok, [d.one_line() for d in report.diagnostics]
     (result,) = report.results

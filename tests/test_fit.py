@@ -17,12 +17,13 @@ def lines(result) -> list[str]:
     return [d.one_line() for d in result.problems]
 
 
-def _build_theme_4(sandbox: Project, **changes):
-    path = next((sandbox.data / "themes").glob("04-*.yaml"))
+def _build_theme(sandbox: Project, number: int = 4, **changes):
+    """Build one theme (TEMA 4, unless `number` says) with `changes` to its data."""
+    path = next((sandbox.data / "themes").glob(f"{number:02d}-*.yaml"))
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data.update(changes)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (result,) = build(sandbox, Selection(themes=(4,)), sandbox.root / "out").results
+    (result,) = build(sandbox, Selection(themes=(number,)), sandbox.root / "out").results
     return result
 
 
@@ -30,7 +31,7 @@ def test_findings_made_too_long_fail_with_section_and_amount(sandbox, library):
     findings = list(library.theme(4).theme.findings)
     # Five times over: four times the layout absorbs (the page turns later, the
     # body is set a step or two smaller); this much fits nowhere.
-    result = _build_theme_4(sandbox, findings=findings * 5)
+    result = _build_theme(sandbox, findings=findings * 5)
     assert not result.ok and not result.job.path.exists()
     (diagnostic,) = result.problems
     problem = diagnostic.one_line()
@@ -44,13 +45,13 @@ def test_findings_made_too_long_fail_with_section_and_amount(sandbox, library):
 
 
 def test_the_shipped_sheet_fits(sandbox):
-    assert _build_theme_4(sandbox).ok
+    assert _build_theme(sandbox).ok
 
 
 def test_cases_too_long_fail_on_page_2(sandbox, library):
     """The cases push what follows them (the references) past the bottom of page 2."""
     cases = list(library.theme(4).theme.cases)
-    result = _build_theme_4(sandbox, cases=cases * 8)
+    result = _build_theme(sandbox, cases=cases * 8)
     assert not result.ok
     # An item, "'…' (cases)", or the section, "'cases'".
     assert any(re.search(r"(\((cases|references)\)|'cases') runs \d+ mm .* page 2", p) for p in lines(result)), lines(result)
@@ -58,7 +59,7 @@ def test_cases_too_long_fail_on_page_2(sandbox, library):
 
 def test_a_section_pushed_wholly_off_the_page_is_blamed_on_the_one_above(sandbox, library):
     cases = list(library.theme(4).theme.cases)
-    result = _build_theme_4(sandbox, cases=cases * 6)
+    result = _build_theme(sandbox, cases=cases * 6)
     assert not result.ok
     # The section just above the references: the cases, or the findings the
     # layout set under them on page 2.
@@ -69,7 +70,7 @@ def test_a_section_pushed_wholly_off_the_page_is_blamed_on_the_one_above(sandbox
 
 
 def test_text_running_out_of_its_column_sideways_fails(sandbox):
-    result = _build_theme_4(sandbox, findings=["Se " + "1234567890" * 5 + "12345"])
+    result = _build_theme(sandbox, findings=["Se " + "1234567890" * 5 + "12345"])
     assert not result.ok
     # The run too long to wrap is named, shortened as the model's word rule shortens it.
     assert any("(findings)" in p and "out of its column" in p and "at '12345678901234…23456789012345'" in p for p in lines(result)), lines(result)
@@ -87,7 +88,7 @@ def test_text_hidden_by_the_stylesheet_is_caught(sandbox, css, expected):
     """WeasyPrint hides such text without a word; the fit check says where."""
     sheet = sandbox.templates / "sheet.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
-    result = _build_theme_4(sandbox)
+    result = _build_theme(sandbox)
     assert not result.ok
     assert any("(title)" in p and expected in p for p in lines(result)), lines(result)
 
@@ -97,6 +98,6 @@ def test_text_the_layout_drops_is_caught(sandbox):
     stylesheet hides the lead; WeasyPrint can also drop a continuation)."""
     sheet = sandbox.templates / "sheet.css"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n.lead { display: none; }\n", encoding="utf-8")
-    result = _build_theme_4(sandbox)
+    result = _build_theme(sandbox, 10)
     assert not result.ok
     assert any("letters of the text were not laid out" in p for p in lines(result)), lines(result)

@@ -373,7 +373,7 @@ def test_a_footer_too_long_is_named_by_its_field_in_series_yaml(sandbox, tmp_pat
     words = " ".join(["og mange flere ord her"] * 40)
     footer = 'footer: "Se øvrige temaer på [kropogkontor.dk](https://www.kropogkontor.dk)'
     _edit_series(sandbox, footer, f"{footer} {words}")
-    (result,) = build(sandbox, Selection(themes=(4,)), tmp_path / "out", workers=1).results
+    (result,) = build(sandbox, Selection(themes=(10,)), tmp_path / "out", workers=1).results
     assert not result.ok and not result.job.path.exists()
     series = sandbox.data / "series.yaml"
     (problem,) = result.problems
