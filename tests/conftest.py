@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import shutil
@@ -196,6 +197,21 @@ def run_in_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     finally:
         os.chdir(before)
     return subprocess.CompletedProcess(["onepagers", *args], code, stdout.getvalue(), stderr.getvalue())
+
+
+def page_texts(pdf: Path) -> tuple[str, ...]:
+    """Each page's text as pypdf extracts it. Read once per file as it stands:
+    the shared builds' PDFs are read by a dozen tests, and extracting the
+    text is most of the time pypdf takes."""
+    info = Path(pdf).stat()
+    return _page_texts(Path(pdf), info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _page_texts(pdf: Path, inode: int, size: int, mtime_ns: int) -> tuple[str, ...]:
+    import pypdf
+
+    return tuple(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
 
 
 def copy_project(source: Project, root: Path, parts: tuple[str, ...] = ("data", "templates", "fonts", "layouts.lock")) -> Project:

@@ -11,6 +11,8 @@ from onepagers import fonts, inline
 from onepagers.html import shown_url
 from onepagers.variants import resolve, resolve_introduction
 
+from conftest import page_texts
+
 A4_PT = (595.28, 841.89)
 
 
@@ -90,7 +92,7 @@ def prints_series_panel(sheet, pdf) -> bool:
     to the room it left (test_layout_measures)."""
     if not sheet.series_panel:
         return False
-    page_2 = _squash(pypdf.PdfReader(pdf).pages[-1].extract_text())
+    page_2 = _squash(page_texts(pdf)[-1])
     return _squash(inline.to_plain(sheet.series_panel[0].heading)) in page_2
 
 
@@ -100,7 +102,7 @@ def test_a_panel_missing_a_word_is_seen(library, built):
     texts = _sheet_texts(library, result)
     sheet = resolve(library, library.theme(result.job.theme), result.job.variant)
     assert all(t in texts for t in series_panel_texts(sheet, result.job.profile.live_links))
-    text = _squash("".join(page.extract_text() for page in pypdf.PdfReader(result.job.path).pages))
+    text = _squash("".join(page_texts(result.job.path)))
     title = _squash(sheet.theme_titles["privat"][5])
     assert title in text and _in_order(text.replace(title, "", 1), texts) is not None
 
@@ -129,8 +131,7 @@ def _in_order(text: str, items: list[str]) -> str | None:
 
 def test_pdf_text_holds_every_heading_and_item_in_order(library, built):
     for result in built:
-        reader = pypdf.PdfReader(result.job.path)
-        text = _squash("".join(page.extract_text() for page in reader.pages))
+        text = _squash("".join(page_texts(result.job.path)))
         missing = _in_order(text, _sheet_texts(library, result))
         assert missing is None, f"{result.job.label}: {missing}"
 
@@ -140,7 +141,7 @@ def test_band_names_series_and_theme_number_out_of_the_series_count(library, bui
         if result.job.theme is None:
             continue
         sheet = resolve(library, library.theme(result.job.theme), result.job.variant)
-        first_page = pypdf.PdfReader(result.job.path).pages[0].extract_text()
+        first_page = page_texts(result.job.path)[0]
         assert sheet.variant.series_name.upper() in first_page
         assert f"TEMA {sheet.number}/{sheet.variant.theme_count}" in first_page
 
@@ -177,7 +178,7 @@ def test_the_build_refuses_a_sheet_set_in_a_system_font(sandbox, tmp_path):
         pytest.skip("no DejaVu system font to fall back to on this machine")
     css = sandbox.templates / "sheet.css"
     css.write_text(css.read_text(encoding="utf-8") + "\nh1 { font-family: 'DejaVu Sans' !important; }\n", encoding="utf-8")
-    report = build(sandbox, Selection(themes=(4,)), tmp_path / "out")
+    report = build(sandbox, Selection(themes=(10,)), tmp_path / "out")
     [result] = report.results
     assert result.status is Status.FAILED
     assert result.problems and all(d.message.startswith("uses a font that is not in fonts/: ") for d in result.problems)
@@ -221,7 +222,7 @@ def _renderer_and_sheet(library, project, tmp_path):
     from onepagers.pdf import Renderer
     from onepagers.plan import Selection, plan
 
-    job = plan(library, tmp_path, Selection(themes=(4,)))[0]
+    job = plan(library, tmp_path, Selection(themes=(10,)))[0]
     return Renderer(project, job.profile, library.series.language), job, html_for(library, project, job)
 
 
@@ -267,6 +268,6 @@ def test_every_sheet_and_the_introduction_say_who_publishes_them_and_which_editi
     """The colophon line: on a theme sheet's page 2 above the band, in the
     introduction's band (its text fills its page)."""
     for result in built:
-        text = " ".join(page.extract_text() for page in pypdf.PdfReader(result.job.path).pages)
+        text = " ".join(page_texts(result.job.path))
         line = f"{library.series.wording.publisher} · {library.series.variants[result.job.variant].label}"
         assert line in text, (result.job.name, line)

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pypdf
 import pytest
 from markupsafe import escape
 
@@ -33,7 +32,7 @@ from test_pdf import prints_series_panel, series_panel_texts
 from test_bad_input import run_cli
 from test_hostile import HTML_IN_TEXT, _edit_theme
 
-from conftest import copy_project
+from conftest import copy_project, page_texts
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +81,7 @@ def _pdf_words(library, project, pdf: Path, number: int | None, variant: str) ->
     short page; the web page has no page to fill), and the numbers of the
     numbered lists (drawn by the layout, extracted apart from their items; on
     the web an <ol> numbers)."""
-    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    pages = list(page_texts(pdf))
     if number is None:
         intro = resolve_introduction(library, variant)
         markers = [f"{i}." for block in intro.blocks if block.kind == "themes" for i in range(1, len(intro.theme_titles[block.themes]) + 1)]
