@@ -135,12 +135,14 @@ def test_font_metrics_come_from_the_cache_without_fonttools(project, tmp_path):
 
 def test_font_metrics_follow_the_file_and_survive_a_damaged_cache(project, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(fonts, "_METRICS", {})  # what this process read of the same bytes before
     font = tmp_path / "Font.ttf"
     font.write_bytes((project.fonts / "Lato-Regular.ttf").read_bytes())
     regular = fonts.metrics(font).advances
     for cached in (tmp_path / "cache" / "onepagers").glob("font-*.json"):
         cached.write_text("{not json", encoding="utf-8")
-    fonts._metrics.cache_clear()
+    assert list((tmp_path / "cache" / "onepagers").glob("font-*.json"))
+    fonts._METRICS.clear()
     assert fonts.metrics(font).advances == regular  # read again from the font, not from the damaged cache
     font.write_bytes((project.fonts / "Lato-Black.ttf").read_bytes())
     assert fonts.metrics(font).advances != regular  # another file's bytes: its own widths

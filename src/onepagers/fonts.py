@@ -124,7 +124,15 @@ def metrics(path: Path) -> Metrics:
     folder (~/.cache/onepagers), by the sha256 of the file, so a changed font
     is read again. A cache that cannot be read or written is only not used.
     A file that is not a readable font is a ContentError naming it."""
-    return _metrics(path, _digest(path))
+    digest = _digest(path)
+    # Kept by the bytes alone: the same file in another folder (a copy of the
+    # project) is not read again.
+    if digest not in _METRICS:
+        _METRICS[digest] = _metrics(path, digest)
+    return _METRICS[digest]
+
+
+_METRICS: dict[str, Metrics] = {}
 
 
 def _digest(path: Path) -> str:
@@ -142,7 +150,6 @@ def _digest_of(path: Path, size: int, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@lru_cache(maxsize=16)
 def _metrics(path: Path, digest: str) -> Metrics:
     cached = _cache_folder() / f"font-{digest}.json"
     try:
@@ -182,7 +189,7 @@ def uncovered(source: SourceFile, covered: frozenset[int]) -> list[Diagnostic]:
         # Every character but the plain space, in capitals too (headings are
         # set in capitals by the stylesheet): an em space or an ideographic
         # space is white but still needs a glyph, or WeasyPrint borrows one.
-        missing = sorted({ch for ch in text if ch != " " and not all(ord(c) in covered for c in ch + ch.upper())})
+        missing = sorted(ch for ch in set(text) - {" "} if not all(ord(c) in covered for c in ch + ch.upper()))
         if missing:
             shown = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing[:5])
             problems.append(
