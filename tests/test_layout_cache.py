@@ -168,13 +168,37 @@ def test_a_locked_sheet_is_laid_out_once_on_a_fresh_machine(without_lock, librar
     assert not list(fresh_cache.glob("layout-*.json"))
 
 
-@pytest.mark.parametrize("lock", ["{not json", {"foot": [0, 900]}, {"step": "x"}, {"step": 99}, {"panel": "huge"}, {"splits": [1]}, {"stretch": [[0, 0], [0, True]]}],
-                         ids=["not json", "runs off the page", "step a word", "no such step", "no such panel", "one split", "a stretch of true"])
+# Records a merge or a hand edit could leave in the lock: none is a layout.
+NOT_LAYOUTS = {
+    "step a word": {"step": "x"},
+    "no such step": {"step": 99},
+    "no such panel": {"panel": "huge"},
+    "one split": {"splits": [1]},
+    "a stretch of true": {"stretch": [[0, 0], [0, True]]},
+    "a placement below 0": {"placement": -1},
+    "no foot": {"foot": None},
+}
+
+
+@pytest.mark.parametrize("broken", NOT_LAYOUTS.values(), ids=NOT_LAYOUTS.keys())
+def test_a_record_of_the_wrong_shape_is_no_layout(searched, broken):
+    """pdf.layout_from reads the searched record as the layout it is, and a
+    record with any field of the wrong type or out of range as none."""
+    from onepagers.pdf import layout_from
+
+    stored = json.loads(searched[3])
+    assert layout_from(stored) is not None
+    assert layout_from({**stored, **broken}) is None
+    assert layout_from({k: v for k, v in stored.items() if k not in broken}) is None  # the field left out
+
+
+@pytest.mark.parametrize("lock", ["{not json", {"foot": [0, 900]}, NOT_LAYOUTS["step a word"]], ids=["not json", "runs off the page", "step a word"])
 def test_a_lock_that_is_unreadable_or_no_longer_fits_is_searched_anew(without_lock, library, tmp_path, fresh_cache, searched, lock):
     """A lock that does not read, or a record in it that is no layout (a
-    merge gone wrong) or no longer lays out whole: the sheet is searched
-    for and comes out whole, and the search's record is kept in the cache
-    folder, which the next build reads first."""
+    merge gone wrong: test_a_record_of_the_wrong_shape_is_no_layout) or no
+    longer lays out whole: the sheet is searched for and comes out whole,
+    and the search's record is kept in the cache folder, which the next
+    build reads first."""
     locked = copy_project(without_lock, tmp_path / "locked", ("data", "templates", "fonts"))
     if isinstance(lock, str):
         locked.layouts_lock.write_text(lock, encoding="utf-8")
