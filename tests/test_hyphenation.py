@@ -125,6 +125,21 @@ def test_the_last_word_of_a_paragraph_is_kept_whole(html, expected):
     assert str(whole_last_word(html)) == expected
 
 
+def test_a_story_run_on_keeps_the_last_word_of_each_piece_whole(library, project):
+    """The piece that ends a column is a paragraph to the reader there: its
+    last word is not broken either (TEMA 1's panel layout ended a piece on
+    "virksomhe-dens", its last line half a word)."""
+    from onepagers.compose import Layout
+    from onepagers.html import html_for
+
+    (job,) = plan(library, project.root / "unused", Selection(themes=(1,), edition=1))
+    html = html_for(library, project, job)
+    run_on = html.remake(layout=Layout(placement=12, step=3, splits=(6, 3), carries=(None, 39)))
+    pieces = re.findall(r'<p data-unit(?:-rest)?="cases:\d+"[^>]*>(.*?)</p>', run_on)
+    assert len(pieces) > len(html.sheet.cases)  # a story in two pieces
+    assert all(piece.endswith("</span>") and '<span class="whole">' in piece for piece in pieces), pieces
+
+
 def test_without_the_listed_names_the_introduction_breaks_one(project, library, tmp_path):
     """The rules see a name broken on a real sheet: the exceptions file without its names."""
     from conftest import copy_project

@@ -278,9 +278,10 @@ def test_every_sheet_holds_the_measure(sheets, measure):
 # it holds it (the second test fails then). TEMA 3, 7 and 8 left it when the
 # panel's room was kept while their layout was chosen, TEMA 1's second
 # edition when that search weighed case stories run on, TEMA 6's first
-# edition in print when a laid-out layout was judged to fit by its own boxes.
+# edition in print when a laid-out layout was judged to fit by its own boxes,
+# TEMA 1's first edition when the first piece of a story run on kept its
+# last word whole (its panel layout had ended that piece on "dens").
 SHORT_SHEETS = {
-    ("TEMA 1 (privat@1)", "screen"), ("TEMA 1 (privat@1)", "print"),
     ("TEMA 2 (privat@1)", "screen"), ("TEMA 2 (privat@1)", "print"),
     ("TEMA 2 (privat@2)", "screen"), ("TEMA 2 (privat@2)", "print"),
     ("TEMA 6 (offentlig@2)", "screen"), ("TEMA 6 (offentlig@2)", "print"),
