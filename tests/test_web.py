@@ -25,9 +25,9 @@ import webtext
 from onepagers import inline, web
 from onepagers.accessibility import browser_unavailable, check_pages, documents
 from onepagers.build import build
-from onepagers.plan import Selection, plan
+from onepagers.plan import Selection, plan, theme_job
 from onepagers.project import Project
-from onepagers.variants import resolve, resolve_introduction
+from onepagers.variants import resolve, resolve_introduction, title_in, variants_of
 from test_pdf import prints_series_panel, series_panel_texts
 from test_bad_input import run_cli
 from test_hostile import HTML_IN_TEXT, _edit_theme
@@ -189,7 +189,8 @@ def test_pages_are_semantic(library, site, web_jobs):
         sheet = resolve(library, library.theme(job.theme), job.variant)
         h = sheet.headings
         expected = [h.actions, h.questions, h.findings, h.cases] + ([h.references] if sheet.references else [])
-        assert page.headings == [(1, inline.to_plain(sheet.title))] + [(2, t) for t in expected], job.name
+        # Then the series' sheets (the navigation after the content).
+        assert page.headings == [(1, inline.to_plain(sheet.title))] + [(2, t) for t in [*expected, SERIES_HEADING]], job.name
         items = {section: page.items.count(section) for section in ("actions", "questions", "findings", "references")}
         assert items == {s: len(getattr(sheet, s)) for s in items}, f"{job.name}: every item a list item"
 
@@ -223,9 +224,55 @@ def test_links_are_live_with_their_addresses_and_nothing_loads_from_outside(libr
 def test_a_page_links_the_gallery_and_the_pdfs_of_its_sheet_where_built(site):
     page = site / "privat-2" / "tema-06-svaere-kald-privat-2.html"
     navigation = [href for href, nav in _outline(page).links if nav]
-    assert navigation == ["#indhold", "../index.html", "tema-06-svaere-kald-privat-2.pdf", "tema-06-svaere-kald-privat-2-print.pdf"]
+    assert navigation[:5] == ["#indhold", "../index.html", "tema-06-svaere-kald-privat-2.pdf", "tema-06-svaere-kald-privat-2-print.pdf",
+                              "introduktion-privat-2.html"]  # then the series (test_a_theme_page_links_every_sheet_of_its_series)
     other = [href for href, nav in _outline(site / "privat-1" / "tema-06-svaere-kald-privat-1.html").links if nav]
-    assert other == ["#indhold", "../index.html", "tema-06-svaere-kald-privat-1.pdf"], "no print PDF was built for privat@1"
+    assert other[:4] == ["#indhold", "../index.html", "tema-06-svaere-kald-privat-1.pdf", "introduktion-privat-1.html"], "no print PDF was built for privat@1"
+
+
+SERIES_HEADING = "Alle ark i serien"
+
+
+def _series_navigation(page: Path) -> list[tuple[str, str, str | None, bool]]:
+    """The series navigation of a page: (number, words, href, this page) of each entry."""
+    nav = re.search(r'<nav class="series".*?</nav>', page.read_text(encoding="utf-8"), re.S)
+    assert nav, page
+    entries = re.findall(r'<(li value="(\d+)"|p)>(.*?)</(?:li|p)>', nav[0], re.S)
+    found = []
+    for _, number, inner in entries:
+        link = re.search(r'<a href="([^"]+)"( aria-current="page")?>(.*?)</a>', inner, re.S)
+        words = webtext.text(inner).strip()
+        found.append((number, words, link[1] if link else None, bool(link and link[2])))
+    return found
+
+
+def test_a_theme_page_links_every_sheet_of_its_series(library, site, web_jobs):
+    """A reader of one sheet's page reaches the others, as the PDF's series
+    panel names them: the introduction, then each theme of the variant by
+    its number and title, linked where its page is built (also those written
+    after the page), this page marked as the current one. A variant without
+    an introduction lists its own sheets only."""
+    for job in (j for j in web_jobs if j.theme is not None):
+        entries = _series_navigation(job.path)
+        themes = [tf for tf in library.themes if job.variant in variants_of(library, tf)]
+        intro = [j for j in web_jobs if j.theme is None and j.variant == job.variant]
+        title = resolve_introduction(library, job.variant).title if intro else ""
+        expected = [("", inline.to_plain(title), os.path.relpath(intro[0].path, job.path.parent), False)] if intro else []
+        for tf in themes:
+            current = tf.theme.number == job.theme
+            page = theme_job(library, site, tf.theme.number, job.variant, job.profile).path
+            expected.append((str(tf.theme.number), inline.to_plain(title_in(library, tf, job.variant)), "#indhold" if current else os.path.relpath(page, job.path.parent), current))
+        assert entries == expected, job.name
+    public = _series_navigation(site / "offentlig-2" / "tema-06-svaere-kald-offentlig-2.html")
+    assert [number for number, *_ in public] == ["6"]
+
+
+def test_the_series_navigation_names_a_sheet_not_built_without_a_link(library, project, tmp_path):
+    """Where a sibling's page is not in the folder, its title stands unlinked: no dead link."""
+    assert build(project, Selection(themes=(6,), profile="web"), tmp_path, library=library).ok
+    entries = _series_navigation(tmp_path / "privat-2" / "tema-06-svaere-kald-privat-2.html")
+    assert [(number, href) for number, _, href, _ in entries if href] == [("6", "#indhold")]
+    assert len(entries) == 11  # the introduction and the ten themes, named
 
 
 def test_the_fonts_travel_with_the_pages(project, site):

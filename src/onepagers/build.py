@@ -238,16 +238,24 @@ def _write_pages(library: Library, project: Project, jobs: list[Job], force: boo
 
     for out in dict.fromkeys(job.out for job in jobs):
         web.copy_fonts(project, out)
-    results = []
-    for job in jobs:
-        started = time.perf_counter()
-        try:
-            written = web.write(library, project, job, force=force)
-        except ContentError as exc:
-            results.append(done(Result(job, Status.FAILED, problems=tuple(exc.diagnostics))))
-            continue
-        results.append(done(Result(job, Status.BUILT, 1, time.perf_counter() - started) if written else Result(job, Status.UP_TO_DATE, 1)))
-    return Report(results)
+    failed: dict[Job, tuple] = {}
+    took: dict[Job, float] = {}
+    # A page links its siblings' pages where they are built: twice over, so
+    # that a page written before a sibling links it too. The second pass
+    # writes only the pages whose links changed.
+    for again in (False, True):
+        for job in (j for j in jobs if j not in failed):
+            started = time.perf_counter()
+            try:
+                if web.write(library, project, job, force=force and not again):
+                    took[job] = took.get(job, 0.0) + time.perf_counter() - started
+            except ContentError as exc:
+                failed[job] = tuple(exc.diagnostics)
+    return Report([
+        done(Result(job, Status.FAILED, problems=failed[job]) if job in failed
+             else Result(job, Status.BUILT, 1, took[job]) if job in took else Result(job, Status.UP_TO_DATE, 1))
+        for job in jobs
+    ])
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ def render(library: Library, project: Project, job: Job) -> str:
             page = theme_job(library, job.out, tf.theme.number, job.variant, job.profile).path
             if page.is_file():
                 theme_pages[title_in(library, tf, job.variant)] = _relative(page, job.path)
+    series = _series_pages(library, job) if job.theme is not None else None
     template = html.get_template(project.templates, "web.html.j2")
     css = "\n".join((project.templates / name).read_text(encoding="utf-8") for name in job.profile.stylesheets)
     return template.render(
@@ -69,9 +70,34 @@ def render(library: Library, project: Project, job: Job) -> str:
         css=Markup(css),
         pdfs=pdfs,
         theme_pages=theme_pages,
+        series=series,
         gallery=_relative(job.out / GALLERY, job.path),
         date=html.document_date(),
     )
+
+
+def _series_pages(library: Library, job: Job) -> dict:
+    """The sheets of the page's variant, as a reader moves between them on the
+    web (the PDF's series panel lists their titles; a page links them): the
+    introduction, where the variant has one, and each theme in series order,
+    with its number, its title, its page's href where built, and whether it
+    is this page."""
+    from .variants import has_text, introduction_variants
+
+    def href(page: Path) -> str | None:
+        return _relative(page, job.path) if page.is_file() else None
+
+    introduction = None
+    if job.variant in introduction_variants(library):
+        introduction = {"title": resolve_introduction(library, job.variant).title,
+                        "href": href(sheet_job(library, job.out, None, job.variant, job.profile).path)}
+    themes = [
+        {"number": tf.theme.number, "title": title_in(library, tf, job.variant), "current": tf.theme.number == job.theme,
+         "href": href(theme_job(library, job.out, tf.theme.number, job.variant, job.profile).path)}
+        for tf in library.themes
+        if has_text(library, tf, job.variant)
+    ]
+    return {"introduction": introduction, "themes": themes}
 
 
 def _relative(target: Path, page: Path) -> str:
