@@ -329,8 +329,11 @@ class Renderer:
 
     def layout(self, html: str) -> tuple[weasyprint.Document, Rendered]:
         """Lay the HTML out and measure it; the returned Rendered has no PDF yet.
-        A theme sheet is laid out at the few layouts `compose.fitted` tries,
-        and the one its measures choose is returned."""
+        A theme sheet is laid out at the layout remembered for it (the cache
+        folder, layouts.lock), or else at the few layouts `compose.fitted`
+        tries, and the one its measures choose is returned. A sheet that asks
+        for a file refused or missing is laid out once, as it comes: it fails
+        on that whatever its layout (verify.layout says only that)."""
         if not self._font_copies_in_place():
             self.close()
             self._load()
@@ -341,7 +344,7 @@ class Renderer:
 
         key = layout_key(html, self.project, self.profile)
         known = _remembered(key, self.project)
-        # Laid out before, from the same text and look: lay out what was chosen.
+        # Laid out before, from the same text and look: what was chosen; else the first guess.
         document, rendered = self._layout_once(html if known is None else remake(layout=known))
         if rendered.refused or rendered.missing:
             # A file refused or missing fails the sheet whatever its layout: the
@@ -353,7 +356,7 @@ class Renderer:
         first = [] if known is not None else [(document, rendered)]
 
         def lay_out(candidate: str) -> tuple[weasyprint.Document, Rendered]:
-            return first.pop() if first else self._layout_once(candidate)
+            return first.pop() if first and candidate is html else self._layout_once(candidate)
 
         document, rendered, _, chosen = compose.fitted(lay_out, html.sheet, lambda layout: remake(layout=layout), html,  # type: ignore[attr-defined]
                                                        looks=looks(self.project, self.profile))
@@ -376,8 +379,9 @@ class Renderer:
             measure = [*self.stylesheets, weasyprint.CSS(string=fit.MEASURE_CSS)]
             measured = source.render(**self._context(measure))
             overflows = fit.overflows(measured.pages) or overflows
-        refused = [*self._fetcher.refused, *fetcher.refused]
-        missing = [*self._fetcher.missing, *fetcher.missing]
+        # Each once: the measuring render above asks for them again.
+        refused = list(dict.fromkeys([*self._fetcher.refused, *fetcher.refused]))
+        missing = list(dict.fromkeys([*self._fetcher.missing, *fetcher.missing]))
         return document, Rendered(b"", len(document.pages), sizes, overflows, refused, missing, max(lost, 0))
 
     def _context(self, stylesheets: list[weasyprint.CSS]) -> dict:

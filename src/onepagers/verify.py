@@ -52,6 +52,10 @@ def layout(project: Project, job: Job, rendered: Rendered, sources: Sources) -> 
     ]
     problems += [Diagnostic(*template_line(project, url), f"refused to fetch {url} (only templates/ and fonts/ are read)", subject=job.name)
                  for url in rendered.refused]
+    if problems:
+        # Such a sheet is not searched for (pdf.Renderer.layout): what its first
+        # guess at a layout overflows says nothing of the layout it will have.
+        return problems
     problems += [sheet(o.describe(), o.section) for o in _one_per_cause(rendered.overflows, sources)]
     if rendered.lost_letters and not rendered.overflows:
         problems.append(sheet(f"{rendered.lost_letters} letters of the text were not laid out (lost without an overflow to show where)"))

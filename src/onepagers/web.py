@@ -24,7 +24,7 @@ from .files import write_atomically
 from .library import Library
 from .plan import Job, sheet_job, theme_job
 from .project import Project
-from .variants import IntroductionSheet, Sheet, resolve, resolve_introduction, title_in
+from .variants import IntroductionSheet, Sheet, has_text, introduction_variants, resolve, resolve_introduction, title_in
 
 FONT_FOLDER = "fonts"
 # The weights web.css uses, and the licence that must travel with the fonts.
@@ -82,7 +82,6 @@ def _series_pages(library: Library, job: Job) -> dict:
     introduction, where the variant has one, and each theme in series order,
     with its number, its title, its page's href where built, and whether it
     is this page."""
-    from .variants import has_text, introduction_variants
 
     def href(page: Path) -> str | None:
         return _relative(page, job.path) if page.is_file() else None
