@@ -178,6 +178,26 @@ def test_audit_says_which_gates_each_file_passed(good, tmp_path, cli):
     assert cli("audit", str(passing)).exit_code == 0
 
 
+def test_audit_says_a_finding_on_every_page_once_naming_the_pages(good, tmp_path, cli):
+    """The same problem on both pages (no TrimBox, as an imposition tool
+    that drops boxes leaves the file) is one line naming pages 1 and 2;
+    a problem on one page names that page."""
+    def no_boxes(pdf: pikepdf.Pdf) -> None:
+        for page in pdf.pages:
+            del page.obj["/TrimBox"]
+        _draw(pdf, b"q 1 0 0 rg 10 10 5 5 re f Q")  # and DeviceRGB on page 2 only
+
+    bad = tmp_path / "no-boxes-print.pdf"
+    bad.write_bytes(edit(good, no_boxes))
+    assert len([f for f in preflight.print_preflight(bad).findings if f.rule == "page-boxes"]) == 2
+    result = cli("audit", str(bad))
+    assert result.exit_code == 1
+    lines = [line.strip() for line in result.stderr.splitlines()]
+    assert "page-boxes: pages 1, 2: TrimBox, BleedBox and MediaBox are all required" in lines, result.stderr
+    assert sum("page-boxes" in line for line in lines) == 1, result.stderr
+    assert "device-rgb: page 2: DeviceRGB colour (rg) in page" in lines, result.stderr
+
+
 # The file's identification, and what PDF/X forbids ----------------------------------
 
 

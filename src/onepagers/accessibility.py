@@ -305,7 +305,7 @@ def gate_checks(path: Path) -> list[Check]:
     """The gates a receiver of the file would run (`preflight.gates`): for a
     screen PDF the structure audit and the PDF/UA-1 checker outloud, judged as
     `audit` and the tests judge them."""
-    from .preflight import gates
+    from .preflight import gates, said
 
     checks = []
     for gate in gates(path):
@@ -313,7 +313,7 @@ def gate_checks(path: Path) -> list[Check]:
             checks.append(Check(gate.name, NOT_RUN, [gate.findings[0].message]))
         else:
             # Reviewed warnings stay in the report, each with why it is not a failure.
-            details = [f.one_line() for f in gate.findings] + [f.one_line() for f in gate.reviewed]
+            details = said(gate.findings) + said(gate.reviewed)
             checks.append(Check(gate.name, PASSED if gate.passed else FAILED, details))
     return checks
 

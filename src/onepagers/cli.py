@@ -456,7 +456,7 @@ def audit(
 
     Example: `onepagers audit build/privat-2/*.pdf`.
     """
-    from .preflight import gates
+    from .preflight import gates, said
 
     failed = False
     for path in files:
@@ -469,10 +469,10 @@ def audit(
         for gate in found:
             failed = failed or not gate.passed
             typer.echo(f"{printable(str(path))}: {gate.name}: {'passed' if gate.passed else 'FAILED'}")
-            for finding in gate.findings:
-                say(f"  {finding.one_line()}")
-            for finding in gate.reviewed:
-                say(f"  reviewed: {finding.one_line()}")
+            for line in said(gate.findings):
+                say(f"  {line}")
+            for line in said(gate.reviewed):
+                say(f"  reviewed: {line}")
     if failed:
         raise typer.Exit(1)
 

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import pypdf
 from pypdf.errors import DependencyError, PyPdfError
@@ -71,6 +71,20 @@ class Finding:
     def one_line(self) -> str:
         where = f"page {self.page}: " if self.page else ""
         return f"{self.rule}: {where}{self.message}"
+
+
+def said(findings: Iterable[Finding]) -> list[str]:
+    """Each finding on a line, as `one_line` says it; the same finding on
+    several pages once, naming them ("page-boxes: pages 1, 2: …"): a print
+    shop reads a problem once, not once a page."""
+    pages: dict[tuple[str, str], list[int]] = {}
+    for finding in findings:
+        pages.setdefault((finding.rule, finding.message), []).extend([finding.page] if finding.page else [])
+    lines = []
+    for (rule, message), numbers in pages.items():
+        where = f"page {numbers[0]}: " if len(numbers) == 1 else f"pages {', '.join(map(str, numbers))}: " if numbers else ""
+        lines.append(f"{rule}: {where}{message}")
+    return lines
 
 
 @dataclass(frozen=True)
