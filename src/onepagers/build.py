@@ -242,8 +242,11 @@ def _write_pages(library: Library, project: Project, jobs: list[Job], force: boo
     took: dict[Job, float] = {}
     # A page links its siblings' pages where they are built: twice over, so
     # that a page written before a sibling links it too. The second pass
-    # writes only the pages whose links changed.
+    # writes only the pages whose links changed, and where the first wrote
+    # none no link can have.
     for again in (False, True):
+        if again and not took:
+            break
         for job in (j for j in jobs if j not in failed):
             started = time.perf_counter()
             try:

@@ -50,14 +50,9 @@ def render(library: Library, project: Project, job: Job) -> str:
         pdf = sheet_job(library, job.out, job.theme, job.variant, profile).path
         if pdf.is_file():
             pdfs.append({"href": _relative(pdf, job.path), "label": label})
+    series = _series_pages(library, job)
     # The introduction's list of themes links each theme's page in this variant, where built.
-    theme_pages = {}
-    if job.theme is None:
-        for tf in library.themes:
-            page = theme_job(library, job.out, tf.theme.number, job.variant, job.profile).path
-            if page.is_file():
-                theme_pages[title_in(library, tf, job.variant)] = _relative(page, job.path)
-    series = _series_pages(library, job) if job.theme is not None else None
+    theme_pages = {theme["title"]: theme["href"] for theme in series["themes"] if theme["href"]} if job.theme is None else {}
     template = html.get_template(project.templates, "web.html.j2")
     css = "\n".join((project.templates / name).read_text(encoding="utf-8") for name in job.profile.stylesheets)
     return template.render(
@@ -70,7 +65,8 @@ def render(library: Library, project: Project, job: Job) -> str:
         css=Markup(css),
         pdfs=pdfs,
         theme_pages=theme_pages,
-        series=series,
+        # A theme's page lists its series; the introduction's text does.
+        series=series if job.theme is not None else None,
         gallery=_relative(job.out / GALLERY, job.path),
         date=html.document_date(),
     )
