@@ -80,11 +80,9 @@ def said(findings: Iterable[Finding]) -> list[str]:
     pages: dict[tuple[str, str], list[int]] = {}
     for finding in findings:
         pages.setdefault((finding.rule, finding.message), []).extend([finding.page] if finding.page else [])
-    lines = []
-    for (rule, message), numbers in pages.items():
-        where = f"page {numbers[0]}: " if len(numbers) == 1 else f"pages {', '.join(map(str, numbers))}: " if numbers else ""
-        lines.append(f"{rule}: {where}{message}")
-    return lines
+    return [Finding(rule, numbers[0] if numbers else None, message).one_line() if len(numbers) <= 1
+            else f"{rule}: pages {', '.join(map(str, numbers))}: {message}"
+            for (rule, message), numbers in pages.items()]
 
 
 @dataclass(frozen=True)
