@@ -239,3 +239,47 @@ def test_a_story_never_runs_on_from_inside_its_markup():
     counts = set(compose._word_prefixes(text).values())
     assert {1, 2, 5, 6} <= counts
     assert not counts & {3, 4}
+
+
+def test_a_column_a_few_mm_too_tall_closes_its_gaps_to_fit():
+    """Issue 21: TEMA 2 fills its pages at 12.5 pt only with a column closed up
+    by a few mm: the taller column closes to the room (never below the
+    smallest step's gaps), the other within MAX_SPREAD_MM of it."""
+    step = compose.STEPS[-1]
+    taller = [(("questions", i), 30.0) for i in range(4)]  # three item gaps
+    shorter = [(("findings", i), 28.0) for i in range(4)]
+    tall, short = compose._column_mm(taller, step), compose._column_mm(shorter, step)
+    room = tall - 3.0
+    stretches, heights = compose._justified(taller, shorter, step, room)
+    assert heights[0] <= room + 0.05 < tall
+    assert stretches[0] < 0 and abs(stretches[0] - stretches[1]) <= compose.MAX_SPREAD_MM + 1e-9
+    # Further than its gaps close: as near as they come, and still too tall.
+    closest = compose._column_mm(taller, step, -max(compose.MAX_GAP_MM.values()))
+    assert closest == pytest.approx(taller_sum := 4 * 30.0 + 3 * compose.MIN_GAP_MM["item"])
+    _, heights = compose._justified(taller, shorter, step, taller_sum - 5.0)
+    assert heights[0] == pytest.approx(taller_sum)
+    # One column alone closes too.
+    _, (alone, _) = compose._justified(taller, [], step, room)
+    assert alone <= room + 0.05
+
+
+def test_a_layout_fits_where_its_columns_close_up_and_not_where_they_cannot():
+    """`evaluate` judges a page by its justified columns: room a few mm short of
+    the step's own gaps fits, room shorter than the smallest gaps does not."""
+    from types import SimpleNamespace
+
+    step_index = len(compose.STEPS) - 1
+    sheet = SimpleNamespace(questions=["q"] * 4, findings=["f"] * 4, cases=[])
+    heights = {**{("questions", i): 30.0 for i in range(4)}, **{("findings", i): 30.0 for i in range(4)}}
+    own = compose._column_mm([(u, 30.0) for u in list(heights)[:4]], compose.STEPS[step_index])
+    closest = 4 * 30.0 + 3 * compose.MIN_GAP_MM["item"]
+
+    def page_1_fits(room: float) -> bool:
+        limit = 20.0 + room + compose.FIT_MARGIN_MM
+        measured = compose.Measured(heights=heights, lines={}, tops={1: 20.0, 2: 20.0}, limits={1: limit, 2: limit},
+                                    below={}, footers={1: limit, 2: limit})
+        return compose.evaluate(sheet, 8, step_index, measured).fits
+
+    assert page_1_fits(own + 1.0)
+    assert page_1_fits(own - 3.0)
+    assert not page_1_fits(closest - 3.0)

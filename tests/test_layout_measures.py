@@ -280,10 +280,10 @@ def test_every_sheet_holds_the_measure(sheets, measure):
 # edition when that search weighed case stories run on, TEMA 6's first
 # edition in print when a laid-out layout was judged to fit by its own boxes,
 # TEMA 1's first edition when the first piece of a story run on kept its
-# last word whole (its panel layout had ended that piece on "dens").
+# last word whole (its panel layout had ended that piece on "dens"), TEMA 2
+# when the range gained a step, 12.5 pt, and a column too tall by a few mm
+# was taken to fit where closing its gaps (within MIN_GAP_MM) makes it.
 SHORT_SHEETS = {
-    ("TEMA 2 (privat@1)", "screen"), ("TEMA 2 (privat@1)", "print"),
-    ("TEMA 2 (privat@2)", "screen"), ("TEMA 2 (privat@2)", "print"),
     ("TEMA 6 (offentlig@2)", "screen"), ("TEMA 6 (offentlig@2)", "print"),
 }
 

@@ -53,10 +53,11 @@ class Step:
     paragraph_gap_mm: float
 
 
-# The designer's range (also in sheet.css and README): body 9.5-12 pt, leading
-# 1.4-1.6, items 2.2-4.8 mm apart. The series' own setting is BASE_STEP; the
-# top steps are for the short themes, whose text is half of what the long
-# ones have.
+# The designer's range (also in sheet.css and README): body 9.5-12.5 pt,
+# leading 1.4-1.6, items 2.2-5.2 mm apart. The series' own setting is
+# BASE_STEP; the top steps are for the short themes, whose text is half of
+# what the long ones have (TEMA 2 left 46 mm of page 1 empty at 12 pt: its
+# items are too tall to move up a column, and too few to move up a page).
 STEPS: tuple[Step, ...] = (
     Step(9.5, 1.4, 2.2, 3.0),
     Step(10.0, 1.45, 2.4, 3.5),
@@ -64,6 +65,7 @@ STEPS: tuple[Step, ...] = (
     Step(11.0, 1.55, 3.4, 4.6),
     Step(11.5, 1.6, 4.0, 5.2),
     Step(12.0, 1.6, 4.8, 6.0),
+    Step(12.5, 1.6, 5.2, 6.4),
 )
 BASE_STEP = 1
 # Between two sections in one column (mm); sheet.css: `.flow-section + .flow-section`.
@@ -97,6 +99,10 @@ SPLIT_SECTION_COST = 10.0
 # at most this much empty in a column above the footer.
 COLUMNS_APART_MM = 12.0
 EMPTY_MM = 40.0
+# Room left empty is weighed from this much inside EMPTY_MM: the model reads
+# an item's box, the measure the column's last line (TEMA 3 in print was
+# taken to leave 39 mm where the measure read 41).
+EMPTY_SLACK_MM = 3.0
 MAX_LAYOUTS = 4
 # And at most this many more, where the best of those leaves line ends that
 # slip, columns that end apart, or room empty that a larger step may fill.
@@ -399,23 +405,34 @@ def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[
     one line, as near `fill` (the height that reaches the footer) as their
     gaps allow. Where the shorter cannot open far enough to meet the taller,
     the taller closes up to meet it; where even that is not enough, each
-    comes as near as it can."""
+    comes as near as it can. Where the taller runs past `fill`, it closes up
+    to it, as far as its gaps allow: a column a few mm too tall fits with its
+    gaps at the smallest step's (TEMA 2 at 12.5 pt)."""
     empty = not second
     first, second = _column(first), _column(second)  # type: ignore[assignment]
     a, b = _column_mm(first, step), _column_mm(second, step)
     most, least = max(MAX_GAP_MM.values()), -max(MAX_GAP_MM.values())
     if empty:
-        s = _stretch_to(first, step, fill) if a < fill else 0.0
+        s = _stretch_to(first, step, fill)
         return (s, 0.0), (_column_mm(first, step, s), 0.0)
     if max(a, b) < fill - FILL_REACH_MM:
         fill = max(a, b)
     highest = min(fill, _column_mm(first, step, most), _column_mm(second, step, most))
-    line = max(highest, min(a, b), min(max(a, b), max(_column_mm(first, step, least), _column_mm(second, step, least))))
+    closest = max(_column_mm(first, step, least), _column_mm(second, step, least))
+    line = max(highest, min(a, b), min(max(a, b), closest))
+    if max(a, b) > fill:  # too tall: the page's room, or as near as closing the gaps comes
+        line = max(fill, closest)
     wanted = (_stretch_to(first, step, line), _stretch_to(second, step, line))
     # Side by side, the two columns' gaps may differ only so much: the eye
-    # compares them before it sees where the columns end.
-    middle = (wanted[0] + wanted[1]) / 2
-    stretches = tuple(round(min(max(s, middle - MAX_SPREAD_MM / 2), middle + MAX_SPREAD_MM / 2), 1) for s in wanted)
+    # compares them before it sees where the columns end. A column too tall
+    # closes as it must, and the other follows it within that.
+    if max(a, b) > fill:
+        taller = 0 if a >= b else 1
+        other = min(max(wanted[1 - taller], wanted[taller] - MAX_SPREAD_MM), wanted[taller] + MAX_SPREAD_MM)
+        stretches = (wanted[0], round(other, 1)) if taller == 0 else (round(other, 1), wanted[1])
+    else:
+        middle = (wanted[0] + wanted[1]) / 2
+        stretches = tuple(round(min(max(s, middle - MAX_SPREAD_MM / 2), middle + MAX_SPREAD_MM / 2), 1) for s in wanted)  # type: ignore[assignment]
     return stretches, (_column_mm(first, step, stretches[0]), _column_mm(second, step, stretches[1]))  # type: ignore[return-value]
 
 
@@ -534,7 +551,7 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
             stretches.append((0.0, 0.0))
             feet.append(0.0)
             bottoms.append((top + below,))
-            room = max(0.0, footer - (top + below) - EMPTY_MM)
+            room = max(0.0, footer - (top + below) - (EMPTY_MM - EMPTY_SLACK_MM))
             left += room
             cost += room * 3
             continue
@@ -560,7 +577,7 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
             empty = [footer - (lowest if below else e) for e in ends]
             if not second:  # the second column left empty is empty all the way up
                 empty[1] = footer - top
-            over_empty = sum(max(0.0, e - EMPTY_MM) for e in empty)
+            over_empty = sum(max(0.0, e - (EMPTY_MM - EMPTY_SLACK_MM)) for e in empty)
             page_cost = over_empty * 3
             if second or len(flow) > 1:  # a column left empty is as far apart as can be
                 # Columns apart are always the layout's doing; room left empty may be the
@@ -576,7 +593,7 @@ def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measu
             # Columns ending further apart than the measure are worse than any
             # room left empty.
             ends_apart = abs(ends[0] - ends[1]) if second else 0.0
-            key = (top + max(a, b) + below > limit - FIT_MARGIN_MM, _too_far(ends_apart), page_cost, max(a, b))
+            key = (top + max(heights_then) + below > limit - FIT_MARGIN_MM, _too_far(ends_apart), page_cost, max(a, b))
             if best is None or key < best[0]:
                 best = (key, k, carry, ends, stretch, over_empty, ends_apart)
         assert best is not None
