@@ -254,58 +254,16 @@ def sheets(every_laid_out):
     return [(job, pages) for job, pages in every_laid_out if job.theme]
 
 
-# Not met yet, and said so rather than loosened: the themes have text for
-# about half to three quarters of their columns' room (43-78 % of it, both
-# pages summed), even at 12 pt, so most sheets leave more than 40 mm empty
-# in some column (README: a designer's decision, pictures or a shorter
-# format). Strict: the day every sheet holds it, this fails and goes.
-NOT_MET = {"empty_columns"}
-
-
-@pytest.mark.parametrize(
-    "measure",
-    [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="issue 21: not met on every sheet yet")) if m.__name__ in NOT_MET else m for m in MEASURES],
-    ids=lambda m: m.__name__,
-)
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.__name__)
 def test_every_sheet_holds_the_measure(sheets, measure):
+    """empty_columns held on every sheet once TEMA 9 was no longer set a step
+    too small (44 mm left, where the step above fills its pages: the steps
+    above a layout that leaves room are laid out), the series panel was set
+    where a page 2 had room (TEMA 3 to 8), a story run on kept its last word
+    whole (TEMA 1), the range gained 12.5 pt with columns closed up to fit
+    (TEMA 2), and the public series listed its themes on page 2 (TEMA 6)."""
     problems = [f"{job.name} {job.profile.name}: {p}" for job, pages in sheets for p in measure(pages)]
     assert not problems, "\n".join(problems)
-
-
-# The sheets (by job name and profile) whose text leaves a column more than
-# 40 mm empty at every step, with or without the series panel (the measure's
-# NOT_MET). Every other sheet is held to it; a sheet leaves this list the day
-# it holds it (the second test fails then). TEMA 3, 7 and 8 left it when the
-# panel's room was kept while their layout was chosen, TEMA 1's second
-# edition when that search weighed case stories run on, TEMA 6's first
-# edition in print when a laid-out layout was judged to fit by its own boxes,
-# TEMA 1's first edition when the first piece of a story run on kept its
-# last word whole (its panel layout had ended that piece on "dens"), TEMA 2
-# when the range gained a step, 12.5 pt, and a column too tall by a few mm
-# was taken to fit where closing its gaps (within MIN_GAP_MM) makes it.
-SHORT_SHEETS = {
-    ("TEMA 6 (offentlig@2)", "screen"), ("TEMA 6 (offentlig@2)", "print"),
-}
-
-
-def _short(job) -> bool:
-    return (job.name, job.profile.name) in SHORT_SHEETS
-
-
-def test_every_sheet_with_text_enough_leaves_no_column_empty(sheets):
-    """TEMA 9 was set a step too small, 44 mm left empty, where the step above
-    fills its pages: the steps above a layout that leaves room are laid out."""
-    held = [(job, pages) for job, pages in sheets if not _short(job)]
-    assert held
-    problems = [f"{job.name} {job.profile.name}: {p}" for job, pages in held for p in empty_columns(pages)]
-    assert not problems, "\n".join(problems)
-
-
-def test_each_sheet_listed_short_still_leaves_a_column_empty(sheets):
-    listed = {(job.name, job.profile.name) for job, _ in sheets if _short(job)}
-    assert listed == SHORT_SHEETS, f"no such sheet: {sorted(SHORT_SHEETS - listed)}"
-    still = {(job.name, job.profile.name) for job, pages in sheets if _short(job) and empty_columns(pages)}
-    assert still == SHORT_SHEETS, f"holds the measure now, take it off SHORT_SHEETS: {sorted(SHORT_SHEETS - still)}"
 
 
 def panel_left_out(library, sheets) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from onepagers import diff
@@ -27,6 +29,22 @@ def test_public_sector_sheet_counts_its_own_series(library):
     assert (sheet.number, sheet.variant.theme_count) == (6, 9)
     assert sheet.variant.series_name.startswith("Trivsel og god ergonomi i offentlige")
     assert sheet.actions[0].startswith("**Lad** håndtering")
+
+
+def test_a_series_without_an_introduction_lists_its_own_themes_where_it_says_so(library):
+    """The public series has no introduction to quote on its sheets: its panel
+    is its name and its nine titles (series.yaml), the sheet's own among them;
+    `themes_on_sheets: false` prints none."""
+    sheet = resolve(library, library.theme(6), "offentlig@2")
+    heading, themes = sheet.series_panel
+    assert heading.heading == library.series.series["offentlig"].name and themes.themes == "offentlig"
+    titles = sheet.theme_titles["offentlig"]
+    assert len(titles) == 9 and titles[5] == sheet.title and titles[6] == "Kundeservice"
+    # The private series' panel stays the introduction's section.
+    assert resolve(library, library.theme(6), "privat@2").series_panel[0].heading == library.introduction.on_theme_sheets
+    off = library.series.series["offentlig"].model_copy(update={"themes_on_sheets": False})
+    quiet = library.series.model_copy(update={"series": {**library.series.series, "offentlig": off}})
+    assert not resolve(dataclasses.replace(library, series=quiet), library.theme(6), "offentlig@2").series_panel
 
 
 def test_public_series_only_has_themes_with_their_own_text(library):

@@ -218,6 +218,10 @@ class SeriesInfo(Strict):
     name: Plain
     themes: Annotated[int, Field(ge=1, le=99)]
     titles: dict[Annotated[int, Field(ge=1)], Text] = {}
+    # A series with no introduction of its own to quote on its sheets: page 2
+    # lists its themes under its name where the sheet's text leaves room, so
+    # that a reader of one sheet finds the others.
+    themes_on_sheets: bool = False
 
 
 class VariantSpec(Strict):

@@ -199,8 +199,12 @@ def _series_panel(library: Library, name: str) -> dict[str, Any]:
     """The introduction's section that the theme sheets of its series carry
     (`on_theme_sheets`): from its heading to the next heading."""
     intro = library.introduction
-    if intro is None or intro.on_theme_sheets is None or library.series.variants[name].series != intro.series:
-        return {}
+    series = library.series.variants[name].series
+    if intro is None or intro.on_theme_sheets is None or series != intro.series:
+        if not library.series.series[series].themes_on_sheets:
+            return {}
+        section = (Block(heading=library.series.series[series].name), Block(themes=series))
+        return {"series_panel": section, "theme_titles": _theme_titles(library, section, name)}
     blocks = list(intro.blocks)
     start = next((i for i, b in enumerate(blocks) if b.heading == intro.on_theme_sheets), None)
     if start is None:  # library.py names the field; the sheets print without it meanwhile
