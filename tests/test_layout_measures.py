@@ -268,7 +268,7 @@ def test_every_sheet_holds_the_measure(sheets, measure):
 
 def panel_left_out(library, sheets) -> list[str]:
     """The sheets that could carry the series panel (their series' introduction
-    names a section for them) and leave page 2 room for the smallest panel
+    names a section for them, or their series lists its themes) and leave page 2 room for the smallest panel
     any sheet carries, without it; and panels on sheets that have none."""
     from onepagers.variants import resolve
 

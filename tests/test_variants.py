@@ -97,3 +97,16 @@ def test_cli_variant_without_text_exits_2_naming_what_exists(project, cli, tmp_p
     result = cli("build", "--theme", "4", "--sector", "offentlig", "--out", str(tmp_path), "--project", str(project.root))
     assert result.exit_code == 2
     assert "privat@1, privat@2" in result.output
+
+
+def test_a_series_listing_its_themes_with_a_title_missing_is_named_at_its_line(sandbox, cli):
+    """The list would print the private series' "Salg" for the public theme 7."""
+    series = sandbox.data / "series.yaml"
+    text = series.read_text(encoding="utf-8")
+    assert "      7: Kundeservice\n" in text
+    series.write_text(text.replace("      7: Kundeservice\n", ""), encoding="utf-8")
+    result = cli("check", "--project", str(sandbox.root))
+    assert result.exit_code == 1, result.output
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if l.strip() == "themes_on_sheets: true")
+    assert f"series.yaml:{line}:" in result.stderr and "theme 7" in result.stderr, result.stderr
+    assert "Traceback" not in result.output

@@ -424,12 +424,17 @@ def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[
         line = max(fill, closest)
     wanted = (_stretch_to(first, step, line), _stretch_to(second, step, line))
     # Side by side, the two columns' gaps may differ only so much: the eye
-    # compares them before it sees where the columns end. A column too tall
-    # closes as it must, and the other follows it within that.
+    # compares them before it sees where the columns end. Where the page is
+    # too full, the column that must close most leads, and the other follows
+    # within that (so it may close a little further than it needs to, its end
+    # then apart from the leader's: a page that fits first).
     if max(a, b) > fill:
-        taller = 0 if a >= b else 1
-        other = min(max(wanted[1 - taller], wanted[taller] - MAX_SPREAD_MM), wanted[taller] + MAX_SPREAD_MM)
-        stretches = (wanted[0], round(other, 1)) if taller == 0 else (round(other, 1), wanted[1])
+        lead = 0 if wanted[0] <= wanted[1] else 1
+        columns = (first, second)
+        follow = min(max(wanted[1 - lead], wanted[lead] - MAX_SPREAD_MM), wanted[lead] + MAX_SPREAD_MM)
+        # As far as the follower's own gaps move: a stretch past them would be costed, not set.
+        follow = _stretch_to(columns[1 - lead], step, _column_mm(columns[1 - lead], step, follow))
+        stretches = (wanted[0], follow) if lead == 0 else (follow, wanted[1])
     else:
         middle = (wanted[0] + wanted[1]) / 2
         stretches = tuple(round(min(max(s, middle - MAX_SPREAD_MM / 2), middle + MAX_SPREAD_MM / 2), 1) for s in wanted)  # type: ignore[assignment]
@@ -511,7 +516,7 @@ class Outcome:
     fits: bool
     cost: float
     bottoms: tuple[tuple[float, ...], ...]  # per page, per column (mm from the top of the page)
-    empty: float = 0.0  # mm of columns' room left empty beyond EMPTY_MM, all columns summed
+    empty: float = 0.0  # mm of columns' room left empty beyond EMPTY_MM - EMPTY_SLACK_MM, all columns summed
     apart: float = 0.0  # mm, the furthest apart a page's two columns end
 
 
@@ -531,7 +536,7 @@ def turns(sheet: Any, measured: Measured, scale: float = 1.0) -> list[int]:
 def evaluate(sheet: Any, placement: int | None, step_index: int, measured: Measured, scale: float = 1.0, given: Layout | None = None,
              run_on: bool = False) -> Outcome:
     """The best split of each page for a placement at a step, its columns
-    justified, and what it costs: empty room over EMPTY_MM, columns further
+    justified, and what it costs: empty room over EMPTY_MM (less EMPTY_SLACK_MM), columns further
     apart than COLUMNS_APART_MM, a placement or step away from the series'
     own. `scale` stretches heights measured at another step (an estimate,
     until that step is laid out: no paragraph is run on then, unless
@@ -795,9 +800,9 @@ _PANEL_HEIGHTS: dict[tuple, float] = {}
 def _with_series_panel(sheet: Any, chosen: Layout, measured: dict[int, Measured], laid: Callable[[Layout], None],
                        measured_at: Callable[[Layout], Measured], exact: Callable[[Layout], tuple], looks: str = "") -> Layout:
     """The chosen layout with the series panel (the introduction's section the
-    data puts on theme sheets) above page 2's colophon, where there is room
+    data puts on theme sheets, or a series' own list of its themes) above page 2's colophon, where there is room
     for it. First under the chosen columns, the sheet's text left as it is;
-    then, where a column is still left emptier than EMPTY_MM, with the
+    then, where a column is still left emptier than EMPTY_MM (less EMPTY_SLACK_MM), with the
     panel's room kept on page 2 while the sheet is laid out anew: page 1
     then takes more of the text (a short theme's page 1 was left half
     empty, its page 2 too full for the panel). The panel is left out where
@@ -825,7 +830,7 @@ def _with_series_panel(sheet: Any, chosen: Layout, measured: dict[int, Measured]
         return height
 
     def worth(layout: Layout) -> tuple:
-        """`exact`, with a column left emptier than EMPTY_MM worse than any
+        """`exact`, with a column left emptier than EMPTY_MM (less its slack) worse than any
         cost, as columns apart are: the panel is there to fill it."""
         over, apart, slipped, cost = exact(layout)
         return (over, apart, slipped, evaluate(sheet, layout.placement, layout.step, measured_at(layout), given=layout).empty > 0, cost)

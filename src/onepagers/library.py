@@ -553,6 +553,11 @@ def _check_series(series: SeriesFile, source: SourceFile) -> list[Diagnostic]:
         for number in info.titles:
             if number > info.themes:
                 problems.append(source.error(("series", name, "titles", number), f"theme {number} is outside the series (1-{info.themes})"))
+        # Its sheets print the whole list: a number left out would print another series' title.
+        missing = [n for n in range(1, info.themes + 1) if n not in info.titles]
+        if info.themes_on_sheets and info.titles and missing:
+            problems.append(source.error(("series", name, "themes_on_sheets"), f"the sheets list the series' themes, but `titles:` names no title for theme {', '.join(map(str, missing))}",
+                                         suggestion=f"give every theme 1-{info.themes} its title under `titles:`, or set themes_on_sheets: false"))
     return problems
 
 

@@ -53,8 +53,9 @@ class Sheet:
     quote: str | None = None  # a sentence of `cases`, set large; never read twice
     publisher: str | None = None  # the colophon: who publishes it, and the edition's date
     date: str | None = None
-    # The introduction's section about the series (`on_theme_sheets`), printed
-    # where page 2 has room: its blocks, and the titles its list of themes names.
+    # The introduction's section about the series (`on_theme_sheets`), or for a
+    # series without one its name and list of themes (`themes_on_sheets`),
+    # printed where page 2 has room: its blocks, and the titles its list names.
     series_panel: tuple[Block, ...] = ()
     theme_titles: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -197,7 +198,9 @@ def resolve(library: Library, tf: ThemeFile, name: str) -> Sheet:
 
 def _series_panel(library: Library, name: str) -> dict[str, Any]:
     """The introduction's section that the theme sheets of its series carry
-    (`on_theme_sheets`): from its heading to the next heading."""
+    (`on_theme_sheets`): from its heading to the next heading. A series with
+    no introduction of its own, where series.yaml says so
+    (`themes_on_sheets`): its name, and its list of themes."""
     intro = library.introduction
     series = library.series.variants[name].series
     if intro is None or intro.on_theme_sheets is None or series != intro.series:
