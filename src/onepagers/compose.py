@@ -415,20 +415,22 @@ def _justified(first: Run, second: Run, step: Step, fill: float) -> tuple[tuple[
     if empty:
         s = _stretch_to(first, step, fill)
         return (s, 0.0), (_column_mm(first, step, s), 0.0)
-    if max(a, b) < fill - FILL_REACH_MM:
-        fill = max(a, b)
-    highest = min(fill, _column_mm(first, step, most), _column_mm(second, step, most))
     closest = max(_column_mm(first, step, least), _column_mm(second, step, least))
-    line = max(highest, min(a, b), min(max(a, b), closest))
-    if max(a, b) > fill:  # too tall: the page's room, or as near as closing the gaps comes
+    too_full = max(a, b) > fill
+    if too_full:  # the page's room, or as near as closing the gaps comes
         line = max(fill, closest)
+    else:
+        if max(a, b) < fill - FILL_REACH_MM:
+            fill = max(a, b)
+        highest = min(fill, _column_mm(first, step, most), _column_mm(second, step, most))
+        line = max(highest, min(a, b), min(max(a, b), closest))
     wanted = (_stretch_to(first, step, line), _stretch_to(second, step, line))
     # Side by side, the two columns' gaps may differ only so much: the eye
     # compares them before it sees where the columns end. Where the page is
     # too full, the column that must close most leads, and the other follows
     # within that (so it may close a little further than it needs to, its end
     # then apart from the leader's: a page that fits first).
-    if max(a, b) > fill:
+    if too_full:
         lead = 0 if wanted[0] <= wanted[1] else 1
         columns = (first, second)
         follow = min(max(wanted[1 - lead], wanted[lead] - MAX_SPREAD_MM), wanted[lead] + MAX_SPREAD_MM)

@@ -204,9 +204,10 @@ def _series_panel(library: Library, name: str) -> dict[str, Any]:
     intro = library.introduction
     series = library.series.variants[name].series
     if intro is None or intro.on_theme_sheets is None or series != intro.series:
-        if not library.series.series[series].themes_on_sheets:
+        info = library.series.series[series]
+        if not info.themes_on_sheets:
             return {}
-        section = (Block(heading=library.series.series[series].name), Block(themes=series))
+        section = (Block(heading=info.name), Block(themes=series))
         return {"series_panel": section, "theme_titles": _theme_titles(library, section, name)}
     blocks = list(intro.blocks)
     start = next((i for i, b in enumerate(blocks) if b.heading == intro.on_theme_sheets), None)
